@@ -1,0 +1,166 @@
+//! The command line: `spaser serve` (default), `spaser migrate`, `spaser demo`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::db::{Database, DbError};
+use crate::demo;
+use crate::web::{AppState, router};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spaser",
+    version,
+    about = "Pilotage d'un SPASER : plan, cibles, valeurs réalisées et bilan"
+)]
+pub struct Cli {
+    /// PostgreSQL to use; without it, a private cluster is started in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the embedded PostgreSQL keeps its files.
+    #[arg(long, env = "SPASER_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Address to listen on (serve).
+    #[arg(
+        long,
+        env = "SPASER_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    /// Do not load the demo plans into an empty database (serve).
+    #[arg(long, env = "SPASER_NO_DEMO", global = true)]
+    pub no_demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the application (the default).
+    Serve,
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Load the demo plans (idempotent), then exit.
+    Demo,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("chargement de la démonstration : {0}")]
+    Demo(#[from] demo::DemoError),
+    #[error("base de données : {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("écoute sur {addr} impossible : {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("serveur : {0}")]
+    Serve(std::io::Error),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("spaser : démarrage impossible : {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spaser : {}", crate::web::error::cause_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let db = Database::open(cli.database_url.as_deref(), &cli.data_dir).await?;
+    let result = match command {
+        Command::Migrate => {
+            println!("Schéma à jour.");
+            Ok(())
+        }
+        Command::Demo => load_demo(&db).await,
+        Command::Serve => serve(&db, cli.addr, cli.no_demo).await,
+    };
+    // The embedded cluster is stopped whatever happened above.
+    let closed = db.close().await;
+    result?;
+    closed?;
+    Ok(())
+}
+
+async fn load_demo(db: &Database) -> Result<(), CliError> {
+    let mut conn = db.pool.acquire().await?;
+    let report = demo::load(&mut conn).await?;
+    for name in &report.loaded {
+        println!("Chargé : {name}");
+    }
+    for name in &report.already_there {
+        println!("Déjà présent : {name}");
+    }
+    Ok(())
+}
+
+async fn serve(db: &Database, addr: SocketAddr, no_demo: bool) -> Result<(), CliError> {
+    if !no_demo {
+        let mut conn = db.pool.acquire().await?;
+        if demo::is_empty(&mut conn).await? {
+            drop(conn);
+            tracing::info!("base vide : chargement des plans de démonstration");
+            load_demo(db).await?;
+        }
+    }
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| CliError::Listen { addr, source })?;
+    let addr = listener.local_addr().map_err(CliError::Serve)?;
+    println!("spaser écoute sur http://{addr}/");
+    let app = router(AppState {
+        pool: db.pool.clone(),
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(CliError::Serve)?;
+    tracing::info!("arrêt demandé : serveur arrêté");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,97 @@
+//! Connecting to PostgreSQL: the server `DATABASE_URL` names, or the embedded default.
+
+pub mod embedded;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+use embedded::{Durability, EmbeddedError, EmbeddedPostgres};
+
+/// The database of the embedded cluster that holds the application's data.
+pub const EMBEDDED_DATABASE: &str = "spaser";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    #[error("DATABASE_URL illisible : {0}")]
+    BadUrl(#[source] sqlx::Error),
+    #[error("connexion à PostgreSQL impossible : {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("migration du schéma impossible : {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A connected pool, and the embedded cluster behind it when there is one.
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `database_url`, or starts the embedded cluster in `data_dir`; then brings
+    /// the schema up to date.
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Self, DbError> {
+        let (options, embedded) = match database_url {
+            Some(url) => (
+                PgConnectOptions::from_str(url).map_err(DbError::BadUrl)?,
+                None,
+            ),
+            None => {
+                let dir = data_dir.to_path_buf();
+                let cluster = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::start(&dir, Durability::Durable)
+                })
+                .await
+                .expect("embedded start task")?;
+                ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await?;
+                (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
+            }
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, embedded })
+    }
+
+    /// Closes the pool, then stops the embedded cluster if this process started it.
+    pub async fn close(self) -> Result<(), DbError> {
+        self.pool.close().await;
+        if let Some(cluster) = self.embedded {
+            tokio::task::spawn_blocking(move || cluster.stop())
+                .await
+                .expect("embedded stop task")?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates `name` on the server unless it exists.
+pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<(), DbError> {
+    let mut conn = PgConnection::connect_with(admin)
+        .await
+        .map_err(DbError::Connect)?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(DbError::Connect)?;
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+            .execute(&mut conn)
+            .await
+            .map_err(DbError::Connect)?;
+    }
+    conn.close().await.map_err(DbError::Connect)?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! French number writing: `10 000`, `31 107,86`, `95 %`, `10 000 h`.
+
+use rust_decimal::Decimal;
+
+/// Narrow no-break space, the French thousands separator.
+pub const THOUSANDS_SEP: char = '\u{202F}';
+/// No-break space, between a number and its unit.
+pub const UNIT_SEP: char = '\u{00A0}';
+
+/// Writes a number the French way: thousands grouped, decimal comma, no trailing zeros.
+pub fn number_fr(value: Decimal) -> String {
+    let normalized = value.normalize();
+    let text = normalized.abs().to_string();
+    let (int_part, frac_part) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text.as_str(), None),
+    };
+    let mut out = String::with_capacity(text.len() + 4);
+    if normalized.is_sign_negative() && !normalized.is_zero() {
+        out.push('-');
+    }
+    let digits = int_part.len();
+    for (i, c) in int_part.chars().enumerate() {
+        if i > 0 && (digits - i) % 3 == 0 {
+            out.push(THOUSANDS_SEP);
+        }
+        out.push(c);
+    }
+    if let Some(frac) = frac_part {
+        out.push(',');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// Writes a quantity with its unit: `10 000 h`, `95 %`, `1 formation`, `5 formations`.
+/// Word units are stored in the plural and written in the singular below 2, as French does.
+pub fn quantity_fr(value: Decimal, unit: Option<&str>) -> String {
+    let number = number_fr(value);
+    match unit {
+        None => number,
+        Some(unit) => {
+            let unit = if is_word_unit(unit) && value.abs() < Decimal::TWO {
+                unit.strip_suffix('s').unwrap_or(unit)
+            } else {
+                unit
+            };
+            format!("{number}{UNIT_SEP}{unit}")
+        }
+    }
+}
+
+/// Writes a date the French way: `16 septembre 2025`, `1er janvier 2026`.
+pub fn date_fr(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let day = if date.day() == 1 {
+        "1er".to_string()
+    } else {
+        date.day().to_string()
+    };
+    format!("{day} {} {}", MONTHS[date.month0() as usize], date.year())
+}
+
+fn is_word_unit(unit: &str) -> bool {
+    unit.chars().all(|c| c.is_alphabetic() || c == ' ') && unit.chars().count() > 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn plain(s: String) -> String {
+        s.replace([THOUSANDS_SEP, UNIT_SEP], " ")
+    }
+
+    #[test]
+    fn numbers_are_written_the_french_way() {
+        assert_eq!(plain(number_fr(d("10000"))), "10 000");
+        assert_eq!(plain(number_fr(d("9840"))), "9 840");
+        assert_eq!(plain(number_fr(d("31107.86"))), "31 107,86");
+        assert_eq!(plain(number_fr(d("97972"))), "97 972");
+        assert_eq!(plain(number_fr(d("1234567.5"))), "1 234 567,5");
+        assert_eq!(number_fr(d("0.80")), "0,8");
+        assert_eq!(number_fr(d("95.00")), "95");
+        assert_eq!(number_fr(d("100")), "100");
+        assert_eq!(plain(number_fr(d("-2500"))), "-2 500");
+        assert_eq!(number_fr(d("0")), "0");
+    }
+
+    #[test]
+    fn dates_are_written_in_french() {
+        assert_eq!(
+            date_fr(chrono::NaiveDate::from_ymd_opt(2025, 9, 16).unwrap()),
+            "16 septembre 2025"
+        );
+        assert_eq!(
+            date_fr(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+            "1er janvier 2026"
+        );
+    }
+
+    #[test]
+    fn quantities_carry_their_unit() {
+        assert_eq!(plain(quantity_fr(d("10000"), Some("h"))), "10 000 h");
+        assert_eq!(plain(quantity_fr(d("95"), Some("%"))), "95 %");
+        assert_eq!(
+            plain(quantity_fr(d("1"), Some("formations"))),
+            "1 formation"
+        );
+        assert_eq!(
+            plain(quantity_fr(d("5"), Some("formations"))),
+            "5 formations"
+        );
+        assert_eq!(plain(quantity_fr(d("31107.86"), Some("€"))), "31 107,86 €");
+        assert_eq!(quantity_fr(d("7"), None), "7");
+    }
+}

@@ -1,0 +1,232 @@
+//! A plan as a document describes it, before it is stored: the common shape that the
+//! spreadsheet import and the shipped demo data both produce.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// What a plan calls the level under its axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveTerm {
+    /// « Objectif » (the office's plan).
+    Objectif,
+    /// « Fiche action » (GOSB's plan, which has no axes).
+    FicheAction,
+}
+
+impl ObjectiveTerm {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Objectif => "objectif",
+            Self::FicheAction => "fiche_action",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        if value == "fiche_action" {
+            Self::FicheAction
+        } else {
+            Self::Objectif
+        }
+    }
+
+    /// The French word, singular.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Objectif => "Objectif",
+            Self::FicheAction => "Fiche action",
+        }
+    }
+
+    /// The French word, plural.
+    pub fn label_plural(self) -> &'static str {
+        match self {
+            Self::Objectif => "Objectifs",
+            Self::FicheAction => "Fiches action",
+        }
+    }
+}
+
+/// « Type d'indicateur »: `Quanti (chiffre)`, `Quali (texte)`, `Les 2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorKind {
+    Quantitative,
+    Qualitative,
+    Both,
+}
+
+impl IndicatorKind {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Quantitative => "quantitative",
+            Self::Qualitative => "qualitative",
+            Self::Both => "both",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Self> {
+        match value {
+            "quantitative" => Some(Self::Quantitative),
+            "qualitative" => Some(Self::Qualitative),
+            "both" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    /// Reads the spreadsheet's wording, tolerant of case, accents and spacing.
+    pub fn parse_fr(text: &str) -> Option<Self> {
+        let t = text.trim().to_lowercase();
+        if t.starts_with("quanti") {
+            Some(Self::Quantitative)
+        } else if t.starts_with("quali") {
+            Some(Self::Qualitative)
+        } else if t.starts_with("les 2") || t.starts_with("les deux") || t == "2" {
+            Some(Self::Both)
+        } else {
+            None
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Quantitative => "Quantitatif",
+            Self::Qualitative => "Qualitatif",
+            Self::Both => "Quantitatif et qualitatif",
+        }
+    }
+}
+
+/// The direction in which an indicator improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        if value == "down" {
+            Self::Down
+        } else {
+            Self::Up
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Up => "À la hausse",
+            Self::Down => "À la baisse",
+        }
+    }
+}
+
+/// A number and/or a text for one year: a target or an actual value.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct YearValue {
+    pub year: i32,
+    #[serde(default)]
+    pub value: Option<Decimal>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Baseline {
+    pub value: Decimal,
+    pub year: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanHeader {
+    pub slug: String,
+    pub title: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub adopted_on: Option<NaiveDate>,
+    pub objective_term: ObjectiveTerm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlanDraft {
+    pub axes: Vec<AxisDraft>,
+    pub objectives: Vec<ObjectiveDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxisDraft {
+    pub number: i32,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectiveDraft {
+    /// The number of the axis it sits under, if the plan has axes.
+    pub axis: Option<i32>,
+    pub code: String,
+    pub label: String,
+    pub actions: Vec<ActionDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActionDraft {
+    pub code: Option<String>,
+    pub label: String,
+    pub pilots: Vec<String>,
+    pub indicators: Vec<IndicatorDraft>,
+    /// What was done, per year (« Mis en œuvre »).
+    pub narratives: Vec<(i32, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IndicatorDraft {
+    pub label: String,
+    pub kind: Option<IndicatorKind>,
+    pub unit: Option<String>,
+    pub direction: Direction,
+    pub baseline: Option<Baseline>,
+    pub targets_source: Option<String>,
+    pub targets: Vec<YearValue>,
+    pub actuals: Vec<YearValue>,
+    pub pilots: Vec<String>,
+}
+
+impl PlanDraft {
+    pub fn actions(&self) -> impl Iterator<Item = &ActionDraft> {
+        self.objectives.iter().flat_map(|o| o.actions.iter())
+    }
+
+    pub fn indicators(&self) -> impl Iterator<Item = &IndicatorDraft> {
+        self.actions().flat_map(|a| a.indicators.iter())
+    }
+
+    /// Every pilot named anywhere in the plan, in order of first appearance, once each
+    /// (compared without regard to case).
+    pub fn pilot_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let all = self.actions().flat_map(|a| {
+            a.pilots
+                .iter()
+                .chain(a.indicators.iter().flat_map(|i| i.pilots.iter()))
+        });
+        for name in all {
+            if !names
+                .iter()
+                .any(|n| n.to_lowercase() == name.to_lowercase())
+            {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+}

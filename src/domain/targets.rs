@@ -1,0 +1,617 @@
+//! Reading free-text targets (« Valeurs cibles ») year by year.
+//!
+//! Buyers write targets as prose: `Valeur cible 2025: 10 000 heures Valeur cible 2026: 12 000
+//! heures`, `2025: 90% des procédures > 90K€HT 2026: 95 % …`, `Une fois par an minimum`. The
+//! rules, in order:
+//! 1. A year of the plan's period opens that year's target when it is followed by a colon
+//!    (`2025:`, `2025 :`), preceded by « Valeur cible », or stands at the start of the text or
+//!    right after a label ending with a colon (`indicateurs: 2025 création…`). Other years
+//!    (`janvier 2026`, `jusqu'à 2027`) are part of the text.
+//! 2. A year's target runs to the next such year. `jusqu'à 2027` in it extends it to the
+//!    years up to 2027 that have no target of their own.
+//! 3. In a year's text, the first number (French writing: `10 000`, `1,5`) is the target value,
+//!    with the unit right after it (%, heures/h, €, k€, M€, personnes, formations, marchés,
+//!    réunions). Whatever else the text says is kept as the target's text, so nothing is lost:
+//!    `1 formation minimum avec 20 personnes` is 1 formation, with the sentence as text.
+//! 4. Text without any year applies to every year of the period, as text (or as a number when
+//!    it is nothing but a quantity, like `5 %`).
+
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use super::model::Baseline;
+
+/// One year's target read from the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedTarget {
+    pub year: i32,
+    pub value: Option<Decimal>,
+    pub unit: Option<String>,
+    pub text: Option<String>,
+}
+
+/// A number found in a text, with its unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity {
+    pub value: Decimal,
+    pub unit: Option<String>,
+    /// Byte range of the number and unit in the text they were read from.
+    pub span: (usize, usize),
+}
+
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(valeurs?\s+cibles?\s*:?\s*)?\b(\d{4})\b(\s*:)?").expect("marker regex")
+});
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{1,3}(?:[ \u{00A0}\u{202F}]\d{3})+(?:,\d+)?|\d+(?:[,.]\d+)?")
+        .expect("number regex")
+});
+
+static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[ \u{00A0}\u{202F}]*(%|heures?\b|h\b|k€|m€|€|personnes?\b|formations?\b|marchés?\b|réunions?\b)",
+    )
+    .expect("unit regex")
+});
+
+static UNTIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)jusqu['’]\s*(?:à|en|a)\s+(\d{4})").expect("until regex"));
+
+static BASELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\(\s*(\d[\d \u{00A0}\u{202F}]*(?:,\d+)?)\s*(%|heures?|h)?\s+en\s+(\d{4})\s*\)")
+        .expect("baseline regex")
+});
+
+/// Reads yearly targets from free text, for the years `first_year..=last_year`.
+/// Years without any target are left out.
+pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let in_period = |y: i32| (first_year..=last_year).contains(&y);
+
+    // Markers: (year, start of the marker, end of the marker).
+    let mut markers: Vec<(i32, usize, usize)> = Vec::new();
+    let mut previous_end = 0;
+    for caps in MARKER.captures_iter(text) {
+        let whole = caps.get(0).expect("match");
+        let Ok(year) = caps[2].parse::<i32>() else {
+            continue;
+        };
+        if !in_period(year) {
+            continue;
+        }
+        let has_colon = caps.get(3).is_some();
+        let has_label = caps.get(1).is_some();
+        let before = text[previous_end..whole.start()].trim_end();
+        let at_start = before.is_empty() || before.ends_with(':');
+        if has_colon || has_label || at_start {
+            markers.push((year, whole.start(), whole.end()));
+            previous_end = whole.end();
+        }
+    }
+
+    if markers.is_empty() {
+        let quantity = parse_quantity(text).filter(|q| is_bare(text, q));
+        return (first_year..=last_year)
+            .map(|year| ParsedTarget {
+                year,
+                value: quantity.as_ref().map(|q| q.value),
+                unit: quantity.as_ref().and_then(|q| q.unit.clone()),
+                text: if quantity.is_some() {
+                    None
+                } else {
+                    Some(clean(text))
+                },
+            })
+            .collect();
+    }
+
+    let mut targets: Vec<ParsedTarget> = Vec::new();
+    let mut extensions: Vec<(usize, i32)> = Vec::new();
+    for (i, &(year, _, end)) in markers.iter().enumerate() {
+        let stop = markers.get(i + 1).map_or(text.len(), |m| m.1);
+        let segment = clean(&text[end..stop]);
+        if segment.is_empty() || targets.iter().any(|t| t.year == year) {
+            continue;
+        }
+        if let Some(until) = UNTIL
+            .captures(&segment)
+            .and_then(|c| c[1].parse::<i32>().ok())
+        {
+            extensions.push((targets.len(), until.min(last_year)));
+        }
+        targets.push(target_from_segment(year, &segment));
+    }
+    for (index, until) in extensions {
+        let source = targets[index].clone();
+        for year in source.year + 1..=until {
+            if !targets.iter().any(|t| t.year == year) {
+                targets.push(ParsedTarget {
+                    year,
+                    ..source.clone()
+                });
+            }
+        }
+    }
+    targets.sort_by_key(|t| t.year);
+    targets
+}
+
+fn target_from_segment(year: i32, segment: &str) -> ParsedTarget {
+    match parse_quantity(segment) {
+        Some(q) => {
+            let bare = is_bare(segment, &q);
+            ParsedTarget {
+                year,
+                value: Some(q.value),
+                unit: q.unit,
+                text: if bare {
+                    None
+                } else {
+                    Some(segment.to_string())
+                },
+            }
+        }
+        None => ParsedTarget {
+            year,
+            value: None,
+            unit: None,
+            text: Some(segment.to_string()),
+        },
+    }
+}
+
+/// True when the text says nothing but the quantity.
+fn is_bare(text: &str, q: &Quantity) -> bool {
+    let rest = format!("{}{}", &text[..q.span.0], &text[q.span.1..]);
+    !rest.chars().any(char::is_alphanumeric)
+}
+
+/// The first number of a text, with the unit written right after it. Numbers glued to a
+/// letter before them (`T7`) and lone years (`2026`) are not quantities.
+pub fn parse_quantity(text: &str) -> Option<Quantity> {
+    for m in NUMBER.find_iter(text) {
+        let glued = text[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+        if glued {
+            continue;
+        }
+        let normalized: String = m
+            .as_str()
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        let Ok(value) = Decimal::from_str(&normalized) else {
+            continue;
+        };
+        let unit_match = UNIT.captures(&text[m.end()..]);
+        let unit = unit_match.as_ref().map(|c| normalize_unit(&c[1]));
+        let is_year = unit.is_none()
+            && m.as_str().len() == 4
+            && (1990..=2100).contains(&value.try_into().unwrap_or(0i64));
+        if is_year {
+            continue;
+        }
+        let end = m.end() + unit_match.map_or(0, |c| c.get(0).expect("match").end());
+        return Some(Quantity {
+            value,
+            unit,
+            span: (m.start(), end),
+        });
+    }
+    None
+}
+
+/// The canonical writing of a unit.
+pub fn normalize_unit(unit: &str) -> String {
+    let lower = unit.to_lowercase();
+    match lower.as_str() {
+        "%" => "%".into(),
+        "h" | "heure" | "heures" => "h".into(),
+        "€" => "€".into(),
+        "k€" => "k€".into(),
+        "m€" => "M€".into(),
+        other => {
+            if other.ends_with('s') {
+                other.to_string()
+            } else {
+                format!("{other}s")
+            }
+        }
+    }
+}
+
+/// A baseline written in an indicator's text, such as `(9840 heures en 2021)`, when its year
+/// comes before the plan. Returns it with its unit.
+pub fn find_baseline(text: &str, first_year: i32) -> Option<(Baseline, Option<String>)> {
+    BASELINE.captures_iter(text).find_map(|caps| {
+        let year: i32 = caps[3].parse().ok()?;
+        if year >= first_year {
+            return None;
+        }
+        let digits: String = caps[1]
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == ',')
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        let value = Decimal::from_str(&digits).ok()?;
+        let unit = caps.get(2).map(|u| normalize_unit(u.as_str()));
+        Some((Baseline { value, year }, unit))
+    })
+}
+
+/// Trims spaces and the punctuation that joins segments.
+fn clean(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed
+        .trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '-')
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Option<Decimal> {
+        Some(Decimal::from_str(s).unwrap())
+    }
+
+    /// (year, value, unit, text)
+    type Expected<'a> = (i32, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+    fn check(text: &str, expected: &[Expected<'_>]) {
+        let got = parse_targets(text, 2025, 2027);
+        let want: Vec<ParsedTarget> = expected
+            .iter()
+            .map(|&(year, value, unit, t)| ParsedTarget {
+                year,
+                value: value.and_then(d),
+                unit: unit.map(str::to_string),
+                text: t.map(str::to_string),
+            })
+            .collect();
+        assert_eq!(got, want, "targets read from {text:?}");
+    }
+
+    // One case per target cell of the office's plan (seeds/office-spaser-action-plan-2025-2027.tsv).
+
+    #[test]
+    fn action_1_text_without_year_applies_to_every_year() {
+        let t = "Une fois par an minimum (au premier trimestre ) Première session: janvier 2026 avec DEX et REHA et DT";
+        let text = "Une fois par an minimum (au premier trimestre ) Première session: janvier 2026 avec DEX et REHA et DT";
+        check(
+            t,
+            &[
+                (2025, None, None, Some(text)),
+                (2026, None, None, Some(text)),
+                (2027, None, None, Some(text)),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_2_standing_text() {
+        let t = "Indicateur annuel ( mise à jour des questions réponses)";
+        check(
+            t,
+            &[
+                (2025, None, None, Some(t)),
+                (2026, None, None, Some(t)),
+                (2027, None, None, Some(t)),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_3_year_after_a_label_and_until() {
+        let t = "indicateurs: 2025 création de la page et mise à jour 2026 :Nombre de vues et voir si une évolution est constatée jusqu'à 2027";
+        let later = "Nombre de vues et voir si une évolution est constatée jusqu'à 2027";
+        check(
+            t,
+            &[
+                (2025, None, None, Some("création de la page et mise à jour")),
+                (2026, None, None, Some(later)),
+                (2027, None, None, Some(later)),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_4_percentages_with_a_qualifier() {
+        let t = "Indicateurs: 2025: 90% des procédures > 90K€HT 2026: 95 % des procédures> 90K€HT 2027: 100 % des procédures > 90K€HT";
+        check(
+            t,
+            &[
+                (
+                    2025,
+                    Some("90"),
+                    Some("%"),
+                    Some("90% des procédures > 90K€HT"),
+                ),
+                (
+                    2026,
+                    Some("95"),
+                    Some("%"),
+                    Some("95 % des procédures> 90K€HT"),
+                ),
+                (
+                    2027,
+                    Some("100"),
+                    Some("%"),
+                    Some("100 % des procédures > 90K€HT"),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_5_hours() {
+        let t = "Valeur cible 2025: 10 000 heures Valeur cible 2026: 12 000 heures Valeur cible 2027: 14 000 heures";
+        check(
+            t,
+            &[
+                (2025, Some("10000"), Some("h"), None),
+                (2026, Some("12000"), Some("h"), None),
+                (2027, Some("14000"), Some("h"), None),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_6_bare_numbers() {
+        let t = "Valeur cible 2025: 5 Valeur cible 2026: 6 Valeur cible 2027: 7";
+        check(
+            t,
+            &[
+                (2025, Some("5"), None, None),
+                (2026, Some("6"), None, None),
+                (2027, Some("7"), None, None),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_7_first_indicator() {
+        let t = "Critère environnemental pour tous les marchés: Valeur cible 2025: faire évoluer fiche recensement interne avec critère env obligatoire Valeur cible 2026: 85 % Valeur cible 2027: 100%";
+        check(
+            t,
+            &[
+                (
+                    2025,
+                    None,
+                    None,
+                    Some("faire évoluer fiche recensement interne avec critère env obligatoire"),
+                ),
+                (2026, Some("85"), Some("%"), None),
+                (2027, Some("100"), Some("%"), None),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_7_second_indicator() {
+        let t = "Renouvellement flotte en véhicule propre pour décarbonation: Valeur cible 2025: achat 100% propre Valeur cible 2026: achat 100% propre Valeur cible 2027: achat 100% propre";
+        let s = Some("achat 100% propre");
+        check(
+            t,
+            &[
+                (2025, Some("100"), Some("%"), s),
+                (2026, Some("100"), Some("%"), s),
+                (2027, Some("100"), Some("%"), s),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_8_label_before_the_first_year() {
+        let t = "Valeur cible: 2025: faire évoluer fiche lancement pour inclure clause carbone et obligation d'information du titulaire sur le poids carbone Valeur cible 2026: 100% Valeur cible 2027: 100%";
+        check(
+            t,
+            &[
+                (
+                    2025,
+                    None,
+                    None,
+                    Some(
+                        "faire évoluer fiche lancement pour inclure clause carbone et obligation d'information du titulaire sur le poids carbone",
+                    ),
+                ),
+                (2026, Some("100"), Some("%"), None),
+                (2027, Some("100"), Some("%"), None),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_9_texts_to_be_defined() {
+        let t = "Valeur cible: 2025: faire évoluer fiche lancement (si besoin) Valeur cible 2026: à définir (car impact sur stratégie HA des candidats) Valeur cible 2027: à définir (car impact sur stratégie HA des candidats)";
+        let later = Some("à définir (car impact sur stratégie HA des candidats)");
+        check(
+            t,
+            &[
+                (
+                    2025,
+                    None,
+                    None,
+                    Some("faire évoluer fiche lancement (si besoin)"),
+                ),
+                (2026, None, None, later),
+                (2027, None, None, later),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_10_percentages_in_sentences() {
+        let t = "2025: 95% du matériel informatique à recycler avec une société ESAT ou équivalent 2026: 100% du matériel informatique à recycler avec une société ESAT ou équivalent 2027: 100% du matériel informatique à recycler avec une société ESAT ou équivalent";
+        check(
+            t,
+            &[
+                (
+                    2025,
+                    Some("95"),
+                    Some("%"),
+                    Some(
+                        "95% du matériel informatique à recycler avec une société ESAT ou équivalent",
+                    ),
+                ),
+                (
+                    2026,
+                    Some("100"),
+                    Some("%"),
+                    Some(
+                        "100% du matériel informatique à recycler avec une société ESAT ou équivalent",
+                    ),
+                ),
+                (
+                    2027,
+                    Some("100"),
+                    Some("%"),
+                    Some(
+                        "100% du matériel informatique à recycler avec une société ESAT ou équivalent",
+                    ),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_11_two_numbers_first_is_the_target() {
+        let t = "2025: 1 formation minimum avec 20 personnes 2026: 1 formation minimum avec 20 personnes 2027: 1 formation minimum avec 20 personnes";
+        let s = Some("1 formation minimum avec 20 personnes");
+        check(
+            t,
+            &[
+                (2025, Some("1"), Some("formations"), s),
+                (2026, Some("1"), Some("formations"), s),
+                (2027, Some("1"), Some("formations"), s),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_12_trainings() {
+        let t = "2025: 1 formation minimum avec 10 personnes 2026: 1 formation minimum avec 10 personnes 2027: 1 formation minimum avec 10 personnes";
+        let s = Some("1 formation minimum avec 10 personnes");
+        check(
+            t,
+            &[
+                (2025, Some("1"), Some("formations"), s),
+                (2026, Some("1"), Some("formations"), s),
+                (2027, Some("1"), Some("formations"), s),
+            ],
+        );
+    }
+
+    #[test]
+    fn action_13_year_at_the_start_without_colon() {
+        let t = "2025 marchés TCE DEX et marchés SMG (TCE; maintenance multi site; nettoyage locaux administratifs) 2026:nettoyage + concessionnaire parking + commercialisation + recouvrement 2027: TCE ext DEX";
+        check(
+            t,
+            &[
+                (
+                    2025,
+                    None,
+                    None,
+                    Some(
+                        "marchés TCE DEX et marchés SMG (TCE; maintenance multi site; nettoyage locaux administratifs)",
+                    ),
+                ),
+                (
+                    2026,
+                    None,
+                    None,
+                    Some("nettoyage + concessionnaire parking + commercialisation + recouvrement"),
+                ),
+                (2027, None, None, Some("TCE ext DEX")),
+            ],
+        );
+    }
+
+    #[test]
+    fn actions_14_and_15_standing_texts() {
+        for t in [
+            "Mise à jour de manière trimestrielle du tableau de suivi des gains",
+            "Analyse annuelle et proposition de doctrine achat (par segment d'achat T ou FCS) au Comité de suivi pour l'année N+1",
+        ] {
+            check(
+                t,
+                &[
+                    (2025, None, None, Some(t)),
+                    (2026, None, None, Some(t)),
+                    (2027, None, None, Some(t)),
+                ],
+            );
+        }
+    }
+
+    #[test]
+    fn other_writings_of_years_and_units() {
+        check(
+            "2025 : 3 M€ 2026 : 2,5 M€",
+            &[
+                (2025, Some("3"), Some("M€"), None),
+                (2026, Some("2.5"), Some("M€"), None),
+            ],
+        );
+        check(
+            "5 %",
+            &[
+                (2025, Some("5"), Some("%"), None),
+                (2026, Some("5"), Some("%"), None),
+                (2027, Some("5"), Some("%"), None),
+            ],
+        );
+        assert!(parse_targets("   ", 2025, 2027).is_empty());
+        // A year outside the period is text, not a marker.
+        check(
+            "2030: 50 %",
+            &[
+                (2025, None, None, Some("2030: 50 %")),
+                (2026, None, None, Some("2030: 50 %")),
+                (2027, None, None, Some("2030: 50 %")),
+            ],
+        );
+    }
+
+    #[test]
+    fn quantities() {
+        let q = parse_quantity("97 972 heures d'insertion").unwrap();
+        assert_eq!(
+            (q.value, q.unit.as_deref()),
+            (Decimal::from(97972), Some("h"))
+        );
+        let q = parse_quantity("pour un montant de 31 107,86 €").unwrap();
+        assert_eq!(
+            (q.value, q.unit.as_deref()),
+            (Decimal::from_str("31107.86").unwrap(), Some("€"))
+        );
+        assert_eq!(parse_quantity("tramway T7 en 2026"), None);
+        assert_eq!(parse_quantity("aucun chiffre"), None);
+    }
+
+    #[test]
+    fn baseline_in_the_indicator_text() {
+        let text = "Nombre d'heures d'insertion objectif : accroître le nombre d'heures (9840 heures en 2021); Taux de marchés";
+        let (baseline, unit) = find_baseline(text, 2025).unwrap();
+        assert_eq!(
+            baseline,
+            Baseline {
+                value: Decimal::from(9840),
+                year: 2021
+            }
+        );
+        assert_eq!(unit.as_deref(), Some("h"));
+        assert_eq!(find_baseline("(75 % en 2025)", 2025), None);
+        assert_eq!(find_baseline("pas de référence", 2025), None);
+    }
+}

@@ -1,0 +1,8 @@
+//! spaser: steering a public buyer's SPASER — its plan, yearly targets and values, and bilan.
+
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod plans;
+pub mod web;

@@ -1,0 +1,4 @@
+//! Plans in the database: storing a draft, reading a plan back as a tree.
+
+pub mod read;
+pub mod store;

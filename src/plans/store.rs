@@ -1,0 +1,171 @@
+//! Writes a [`PlanDraft`] into the database, in the caller's transaction.
+
+use std::collections::HashMap;
+
+use sqlx::PgConnection;
+
+use crate::domain::model::{PlanDraft, PlanHeader};
+
+/// Stores a plan and everything under it for an organisation; returns the plan's id.
+/// Services named as pilots are created for the organisation when missing.
+pub async fn insert_plan(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    header: &PlanHeader,
+    draft: &PlanDraft,
+) -> Result<i64, sqlx::Error> {
+    let plan_id = sqlx::query_scalar!(
+        r#"INSERT INTO plan (organisation_id, slug, title, first_year, last_year, adopted_on, objective_term)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        organisation_id,
+        header.slug,
+        header.title,
+        header.first_year,
+        header.last_year,
+        header.adopted_on,
+        header.objective_term.as_db(),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let mut services: HashMap<String, i64> = HashMap::new();
+    for name in draft.pilot_names() {
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO service (organisation_id, name) VALUES ($1, $2)
+               ON CONFLICT (organisation_id, lower(name)) DO UPDATE SET name = service.name
+               RETURNING id"#,
+            organisation_id,
+            name,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        services.insert(name.to_lowercase(), id);
+    }
+    let service_ids = |names: &[String]| -> Vec<i64> {
+        names
+            .iter()
+            .filter_map(|n| services.get(&n.to_lowercase()).copied())
+            .collect()
+    };
+
+    let mut axes: HashMap<i32, i64> = HashMap::new();
+    for axis in &draft.axes {
+        let id = sqlx::query_scalar!(
+            "INSERT INTO axis (plan_id, number, label) VALUES ($1, $2, $3) RETURNING id",
+            plan_id,
+            axis.number,
+            axis.label,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        axes.insert(axis.number, id);
+    }
+
+    for (o_pos, objective) in draft.objectives.iter().enumerate() {
+        let axis_id = objective.axis.and_then(|n| axes.get(&n).copied());
+        let objective_id = sqlx::query_scalar!(
+            r#"INSERT INTO objective (plan_id, axis_id, code, label, position)
+               VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+            plan_id,
+            axis_id,
+            objective.code,
+            objective.label,
+            position(o_pos),
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+
+        for (a_pos, action) in objective.actions.iter().enumerate() {
+            let action_id = sqlx::query_scalar!(
+                r#"INSERT INTO action (plan_id, objective_id, code, label, position)
+                   VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+                plan_id,
+                objective_id,
+                action.code,
+                action.label,
+                position(a_pos),
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            sqlx::query!(
+                "INSERT INTO action_pilot (action_id, service_id) SELECT $1, unnest($2::bigint[])",
+                action_id,
+                &service_ids(&action.pilots),
+            )
+            .execute(&mut *conn)
+            .await?;
+            let (years, texts): (Vec<i32>, Vec<String>) = action.narratives.iter().cloned().unzip();
+            sqlx::query!(
+                r#"INSERT INTO action_narrative (action_id, year, text)
+                   SELECT $1, * FROM unnest($2::int[], $3::text[])"#,
+                action_id,
+                &years,
+                &texts,
+            )
+            .execute(&mut *conn)
+            .await?;
+
+            for (i_pos, indicator) in action.indicators.iter().enumerate() {
+                let indicator_id = sqlx::query_scalar!(
+                    r#"INSERT INTO indicator (plan_id, action_id, position, label, kind, unit, direction,
+                                              baseline_value, baseline_year, targets_source)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
+                    plan_id,
+                    action_id,
+                    position(i_pos),
+                    indicator.label,
+                    indicator.kind.map(|k| k.as_db()),
+                    indicator.unit,
+                    indicator.direction.as_db(),
+                    indicator.baseline.as_ref().map(|b| b.value),
+                    indicator.baseline.as_ref().map(|b| b.year),
+                    indicator.targets_source,
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "INSERT INTO indicator_pilot (indicator_id, service_id) SELECT $1, unnest($2::bigint[])",
+                    indicator_id,
+                    &service_ids(&indicator.pilots),
+                )
+                .execute(&mut *conn)
+                .await?;
+                let years: Vec<i32> = indicator.targets.iter().map(|t| t.year).collect();
+                let values: Vec<Option<rust_decimal::Decimal>> =
+                    indicator.targets.iter().map(|t| t.value).collect();
+                let texts: Vec<Option<String>> =
+                    indicator.targets.iter().map(|t| t.text.clone()).collect();
+                sqlx::query!(
+                    r#"INSERT INTO indicator_target (indicator_id, year, value, text)
+                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
+                    indicator_id,
+                    &years,
+                    &values as &[Option<rust_decimal::Decimal>],
+                    &texts as &[Option<String>],
+                )
+                .execute(&mut *conn)
+                .await?;
+                let years: Vec<i32> = indicator.actuals.iter().map(|t| t.year).collect();
+                let values: Vec<Option<rust_decimal::Decimal>> =
+                    indicator.actuals.iter().map(|t| t.value).collect();
+                let texts: Vec<Option<String>> =
+                    indicator.actuals.iter().map(|t| t.text.clone()).collect();
+                sqlx::query!(
+                    r#"INSERT INTO indicator_actual (indicator_id, year, value, text)
+                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
+                    indicator_id,
+                    &years,
+                    &values as &[Option<rust_decimal::Decimal>],
+                    &texts as &[Option<String>],
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(plan_id)
+}
+
+fn position(index: usize) -> i32 {
+    i32::try_from(index + 1).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,97 @@
+//! The one error type of the web layer, rendered as a French error page.
+
+use std::error::Error as StdError;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// What a handler can fail with. Internal causes go to the log, never to the page.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page introuvable")]
+    NotFound,
+    #[error("erreur interne")]
+    Internal(#[source] BoxError),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(Box::new(e))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(Box::new(e))
+    }
+}
+
+/// An error and all its causes on one line.
+pub fn cause_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(" : ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub title: &'static str,
+    pub message: &'static str,
+}
+
+impl ErrorPage {
+    pub fn for_status(status: StatusCode) -> Self {
+        let (title, message) = match status {
+            StatusCode::NOT_FOUND => (
+                "Page non trouvée",
+                "La page que vous cherchez est introuvable. Si vous avez saisi l'adresse, vérifiez \
+                 qu'elle est correcte ; sinon, repartez de la page d'accueil.",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Service momentanément indisponible",
+                "Le service est momentanément indisponible. Réessayez dans quelques instants.",
+            ),
+            _ => (
+                "Erreur inattendue",
+                "Désolé, le service rencontre un problème. Nous travaillons à le résoudre : \
+                 réessayez dans quelques instants.",
+            ),
+        };
+        Self {
+            status: status.as_u16(),
+            title,
+            message,
+        }
+    }
+
+    /// The page as a response with its status.
+    pub fn response(status: StatusCode) -> Response {
+        let page = Self::for_status(status);
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, page.title).into_response(),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => ErrorPage::response(StatusCode::NOT_FOUND),
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause_chain(cause.as_ref()), "requête en échec");
+                ErrorPage::response(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Home, organisation and plan pages, with the view models their templates read.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+
+use super::AppState;
+use super::error::AppError;
+use crate::domain::format::{date_fr, quantity_fr};
+use crate::plans::read::{
+    self, ActionNode, IndicatorNode, OrganisationRow, PlanSummary, PlanTree, YearEntry,
+};
+
+/// A plan in a list.
+pub struct PlanCard {
+    pub href: String,
+    pub title: String,
+    pub period: String,
+    pub adopted: Option<String>,
+    pub sizes: String,
+}
+
+impl PlanCard {
+    fn new(plan: &PlanSummary, organisation: &OrganisationRow) -> Self {
+        let term = plan.objective_term;
+        let objectives = if plan.objectives > 1 {
+            term.label_plural()
+        } else {
+            term.label()
+        };
+        Self {
+            href: format!("/organisations/{}/plans/{}", organisation.slug, plan.slug),
+            title: plan.title.clone(),
+            period: period(plan.first_year, plan.last_year),
+            adopted: plan.adopted_on.map(date_fr),
+            sizes: format!(
+                "{} {} · {} {} · {} {}",
+                plan.objectives,
+                objectives.to_lowercase(),
+                plan.actions,
+                plural(plan.actions, "action", "actions"),
+                plan.indicators,
+                plural(plan.indicators, "indicateur", "indicateurs"),
+            ),
+        }
+    }
+}
+
+fn plural<'a>(n: i64, one: &'a str, many: &'a str) -> &'a str {
+    if n > 1 { many } else { one }
+}
+
+fn period(first: i32, last: i32) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
+pub struct OrganisationCard {
+    pub href: String,
+    pub name: String,
+    pub kind: Option<String>,
+    pub plans: Vec<PlanCard>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub organisations: Vec<OrganisationCard>,
+}
+
+pub async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let organisations = read::organisations(&mut conn).await?;
+    let plans = read::plan_summaries(&mut conn, None).await?;
+    let organisations = organisations
+        .iter()
+        .map(|o| OrganisationCard {
+            href: format!("/organisations/{}", o.slug),
+            name: o.name.clone(),
+            kind: o.kind.clone(),
+            plans: plans
+                .iter()
+                .filter(|p| p.organisation_id == o.id)
+                .map(|p| PlanCard::new(p, o))
+                .collect(),
+        })
+        .collect();
+    Ok(HomePage { organisations })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "organisation.html")]
+pub struct OrganisationPage {
+    pub name: String,
+    pub short_name: String,
+    pub kind: Option<String>,
+    pub plans: Vec<PlanCard>,
+}
+
+pub async fn organisation(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<OrganisationPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let organisation = read::organisation(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plans = read::plan_summaries(&mut conn, Some(organisation.id)).await?;
+    Ok(OrganisationPage {
+        plans: plans
+            .iter()
+            .map(|p| PlanCard::new(p, &organisation))
+            .collect(),
+        name: organisation.name,
+        short_name: organisation.short_name,
+        kind: organisation.kind,
+    })
+}
+
+/// A number and/or a text, ready to show.
+pub struct ValueView {
+    pub number: Option<String>,
+    pub text: Option<String>,
+}
+
+impl ValueView {
+    fn from_entry(entry: Option<&YearEntry>, unit: Option<&str>) -> Self {
+        Self {
+            number: entry.and_then(|e| e.value).map(|v| quantity_fr(v, unit)),
+            text: entry.and_then(|e| e.text.clone()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.number.is_none() && self.text.is_none()
+    }
+}
+
+pub struct IndicatorView {
+    pub label: String,
+    pub facts: Vec<(&'static str, String)>,
+    /// Shown only where they differ from the action's.
+    pub pilots: Vec<String>,
+    pub targets: Vec<ValueView>,
+    /// The one target of every year, when the plan sets the same for all (« Une fois par an »).
+    pub standing_target: Option<ValueView>,
+    pub actuals: Vec<ValueView>,
+    pub has_targets: bool,
+    pub has_actuals: bool,
+    pub targets_source: Option<String>,
+}
+
+impl IndicatorView {
+    fn new(indicator: &IndicatorNode, action_pilots: &[String], years: &[i32]) -> Self {
+        let unit = indicator.unit.as_deref();
+        let numeric = indicator
+            .targets
+            .iter()
+            .chain(&indicator.actuals)
+            .any(|e| e.value.is_some());
+        let mut facts = vec![(
+            "Type",
+            indicator
+                .kind
+                .map_or("non précisé".to_string(), |k| k.label().to_string()),
+        )];
+        if let Some(unit) = unit {
+            facts.push(("Unité", unit.to_string()));
+        }
+        if numeric {
+            facts.push((
+                "Sens d'amélioration",
+                indicator.direction.label().to_string(),
+            ));
+        }
+        if let Some((value, year)) = indicator.baseline {
+            facts.push((
+                "Référence",
+                format!("{} en {year}", quantity_fr(value, unit)),
+            ));
+        }
+        let find =
+            |entries: &[YearEntry], year: i32| entries.iter().find(|e| e.year == year).cloned();
+        let all_same = indicator.targets.len() == years.len()
+            && years.len() > 1
+            && indicator
+                .targets
+                .windows(2)
+                .all(|w| w[0].value == w[1].value && w[0].text == w[1].text);
+        Self {
+            label: indicator.label.clone(),
+            facts,
+            pilots: if indicator.pilots.as_slice() == action_pilots {
+                Vec::new()
+            } else {
+                indicator.pilots.clone()
+            },
+            targets: years
+                .iter()
+                .map(|y| ValueView::from_entry(find(&indicator.targets, *y).as_ref(), unit))
+                .collect(),
+            standing_target: all_same
+                .then(|| ValueView::from_entry(indicator.targets.first(), unit)),
+            actuals: years
+                .iter()
+                .map(|y| ValueView::from_entry(find(&indicator.actuals, *y).as_ref(), unit))
+                .collect(),
+            has_targets: !indicator.targets.is_empty(),
+            has_actuals: !indicator.actuals.is_empty(),
+            targets_source: indicator.targets_source.clone(),
+        }
+    }
+
+    pub fn has_values(&self) -> bool {
+        self.has_targets || self.has_actuals
+    }
+}
+
+pub struct NarrativeView {
+    pub year: i32,
+    pub paragraphs: Vec<String>,
+}
+
+pub struct ActionView {
+    pub anchor: String,
+    pub heading: String,
+    pub pilots: Vec<String>,
+    pub indicators: Vec<IndicatorView>,
+    pub narratives: Vec<NarrativeView>,
+}
+
+impl ActionView {
+    fn new(action: &ActionNode, years: &[i32]) -> Self {
+        let heading = match &action.code {
+            Some(code) => format!("Action {code} — {}", action.label),
+            None => action.label.clone(),
+        };
+        Self {
+            anchor: format!("action-{}", action.id),
+            heading,
+            pilots: action.pilots.clone(),
+            indicators: action
+                .indicators
+                .iter()
+                .map(|i| IndicatorView::new(i, &action.pilots, years))
+                .collect(),
+            narratives: action
+                .narratives
+                .iter()
+                .map(|(year, text)| NarrativeView {
+                    year: *year,
+                    paragraphs: text.split("\n\n").map(str::to_string).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub struct ObjectiveView {
+    pub anchor: String,
+    pub heading: String,
+    pub actions: Vec<ActionView>,
+}
+
+pub struct GroupView {
+    pub anchor: String,
+    pub heading: Option<String>,
+    pub objectives: Vec<ObjectiveView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan.html")]
+pub struct PlanPage {
+    pub organisation_name: String,
+    pub organisation_href: String,
+    pub title: String,
+    pub period: String,
+    pub adopted: Option<String>,
+    pub years: Vec<i32>,
+    pub groups: Vec<GroupView>,
+    pub counts: String,
+}
+
+impl PlanPage {
+    fn new(plan: PlanTree) -> Self {
+        let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
+        let term = plan.objective_term;
+        let mut counts = (0, 0, 0);
+        let groups: Vec<GroupView> = plan
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| GroupView {
+                anchor: group
+                    .axis
+                    .as_ref()
+                    .map_or(format!("groupe-{g}"), |a| format!("axe-{}", a.number)),
+                heading: group
+                    .axis
+                    .as_ref()
+                    .map(|a| format!("Axe {} — {}", a.number, a.label)),
+                objectives: group
+                    .objectives
+                    .iter()
+                    .map(|o| {
+                        counts.0 += 1;
+                        let heading = match term {
+                            crate::domain::model::ObjectiveTerm::Objectif => {
+                                format!("Objectif {} — {}", o.code, o.label)
+                            }
+                            crate::domain::model::ObjectiveTerm::FicheAction => {
+                                format!("{} — {}", o.code, o.label)
+                            }
+                        };
+                        ObjectiveView {
+                            anchor: format!("objectif-{}", o.id),
+                            heading,
+                            actions: o
+                                .actions
+                                .iter()
+                                .map(|a| {
+                                    counts.1 += 1;
+                                    counts.2 += a.indicators.len();
+                                    ActionView::new(a, &years)
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let counts = format!(
+            "{} {} · {} actions · {} indicateurs",
+            counts.0,
+            term.label_plural().to_lowercase(),
+            counts.1,
+            counts.2
+        );
+        Self {
+            organisation_name: plan.organisation.short_name.clone(),
+            organisation_href: format!("/organisations/{}", plan.organisation.slug),
+            title: plan.title,
+            period: period(plan.first_year, plan.last_year),
+            adopted: plan.adopted_on.map(date_fr),
+            years,
+            groups,
+            counts,
+        }
+    }
+}
+
+pub async fn plan(
+    State(state): State<AppState>,
+    Path((organisation, plan)): Path<(String, String)>,
+) -> Result<PlanPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let tree = read::plan_tree(&mut conn, &organisation, &plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(PlanPage::new(tree))
+}

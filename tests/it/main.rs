@@ -1,0 +1,8 @@
+//! Integration tests: a real PostgreSQL, the real router, the real HTML. One binary, so the
+//! suite builds and links once.
+
+mod demo_data;
+mod embedded;
+mod model;
+mod pages;
+mod support;

@@ -1,0 +1,242 @@
+//! The pages, read as a person would: through the real router, in the parsed HTML.
+
+use axum::http::StatusCode;
+
+use crate::support::{app, demo_pool, fresh_pool, get, normalise, texts};
+
+const OFFICE: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
+const GOSB: &str = "/organisations/grand-orly-seine-bievre/plans/spaser-2023-2024";
+
+/// The text of the cell of `kind` (« cible » or « realise ») for `year` in the table of the
+/// indicator whose article heading starts with `action`.
+fn cell(html: &str, action_heading: &str, kind: &str, year: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let article = scraper::Selector::parse("article.spaser-action").unwrap();
+    let heading = scraper::Selector::parse("h4").unwrap();
+    let td =
+        scraper::Selector::parse(&format!("td[data-kind='{kind}'][data-year='{year}']")).unwrap();
+    document
+        .select(&article)
+        .filter(|a| {
+            a.select(&heading).next().is_some_and(|h| {
+                normalise(&h.text().collect::<String>()).starts_with(action_heading)
+            })
+        })
+        .flat_map(|a| {
+            a.select(&td)
+                .map(|c| normalise(&c.text().collect::<String>()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_demo_organisations_and_their_plans() {
+    let pool = demo_pool().await;
+    let (status, html) = get(&app(&pool), "/").await;
+    assert_eq!(status, StatusCode::OK);
+    let organisations = texts(&html, "main h2");
+    assert_eq!(
+        organisations,
+        [
+            "Établissement public territorial Grand-Orly Seine Bièvre",
+            "Office public de l'habitat"
+        ]
+    );
+    let plans = texts(&html, ".fr-card__title a");
+    assert_eq!(
+        plans,
+        [
+            "Schéma de promotion des achats publics socialement et écologiquement responsables",
+            "SPASER 2025-2027 : plan d'actions"
+        ]
+    );
+    let document = scraper::Html::parse_document(&html);
+    let links: Vec<&str> = document
+        .select(&scraper::Selector::parse(".fr-card__title a").unwrap())
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(links, [GOSB, OFFICE]);
+    assert!(
+        texts(&html, ".fr-card__desc")
+            .contains(&"11 objectifs · 15 actions · 16 indicateurs".to_string())
+    );
+    assert!(texts(&html, ".fr-card__detail").contains(&"Adopté le 16 septembre 2025".to_string()));
+}
+
+#[tokio::test]
+async fn an_empty_database_says_how_to_load_the_demo() {
+    let pool = fresh_pool().await;
+    let (status, html) = get(&app(&pool), "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        texts(&html, ".fr-alert__title"),
+        ["Aucune organisation pour l'instant"]
+    );
+}
+
+#[tokio::test]
+async fn the_office_plan_reads_as_its_authors_wrote_it() {
+    let pool = demo_pool().await;
+    let (status, html) = get(&app(&pool), OFFICE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&html, "h1"), ["SPASER 2025-2027 : plan d'actions"]);
+    assert_eq!(
+        texts(&html, "h2.spaser-axis__title"),
+        [
+            "Axe 1 — RELATION FOURNISSEUR",
+            "Axe 2 — SOCIAL",
+            "Axe 3 — ECOLOGIQUE",
+            "Axe 4 — EFFICIENCE"
+        ]
+    );
+    let objectives = texts(&html, "h3.spaser-objective__title");
+    assert_eq!(objectives.len(), 11);
+    assert_eq!(
+        objectives[0],
+        "Objectif 1 — Dynamiser les relations avec le tissu économique"
+    );
+    let actions = texts(&html, "article.spaser-action h4");
+    assert_eq!(actions.len(), 15);
+    assert_eq!(
+        actions[4],
+        "Action 5 — Définir une stratégie de renforcement et d'extension de la clause d'insertion"
+    );
+
+    // Targets with French formatting, in their year's cell.
+    assert_eq!(cell(&html, "Action 5 —", "cible", "2025"), ["10 000 h"]);
+    assert_eq!(cell(&html, "Action 5 —", "cible", "2027"), ["14 000 h"]);
+    assert_eq!(
+        cell(&html, "Action 4 —", "cible", "2026"),
+        ["95 % 95 % des procédures> 90K€HT"]
+    );
+    assert_eq!(cell(&html, "Action 6 —", "cible", "2026"), ["6"]);
+    // Action 7: two indicators, a text target then numbers; the second the same every year,
+    // shown once.
+    assert_eq!(
+        cell(&html, "Action 7 —", "cible", "2025"),
+        ["faire évoluer fiche recensement interne avec critère env obligatoire"]
+    );
+    assert_eq!(cell(&html, "Action 7 —", "cible", "2026"), ["85 %"]);
+    assert_eq!(
+        cell(&html, "Action 7 —", "cible", "toutes"),
+        ["100 % achat 100% propre (chaque année)"]
+    );
+    assert_eq!(
+        cell(&html, "Action 11 —", "cible", "toutes"),
+        ["1 formation 1 formation minimum avec 20 personnes (chaque année)"]
+    );
+    assert_eq!(
+        cell(&html, "Action 2 —", "cible", "toutes"),
+        ["Indicateur annuel ( mise à jour des questions réponses) (chaque année)"]
+    );
+
+    let facts = texts(&html, ".spaser-facts li");
+    assert!(
+        facts.contains(&"Référence : 9 840 h en 2021".to_string()),
+        "{facts:?}"
+    );
+    assert!(facts.contains(&"Type : Quantitatif et qualitatif".to_string()));
+    assert!(facts.contains(&"Type : Qualitatif".to_string()));
+    assert!(facts.contains(&"Sens d'amélioration : À la hausse".to_string()));
+
+    let pilots = texts(&html, ".spaser-pilots .fr-tag");
+    assert!(pilots.contains(&"DSI".to_string()));
+    assert!(pilots.contains(&"Directions Réhabilitation et Travaux".to_string()));
+}
+
+#[tokio::test]
+async fn the_gosb_plan_shows_its_fiches_and_2024_figures() {
+    let pool = demo_pool().await;
+    let (status, html) = get(&app(&pool), GOSB).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(texts(&html, "h2.spaser-axis__title").is_empty(), "no axes");
+    let fiches = texts(&html, "h2.spaser-objective__title");
+    assert_eq!(fiches.len(), 11);
+    assert!(fiches[0].starts_with("FA1 — Faciliter l'accès des petites structures"));
+    assert_eq!(fiches[10], "FA11 — Promouvoir une alimentation durable");
+
+    assert_eq!(
+        cell(&html, "Identifier en amont les marchés", "realise", "2024"),
+        ["97 972 h"]
+    );
+    assert_eq!(
+        cell(&html, "Identifier en amont les marchés", "realise", "2023"),
+        ["58 526 h"]
+    );
+    assert_eq!(
+        cell(&html, "Identifier en amont les marchés", "cible", "2024"),
+        ["25 000 h"]
+    );
+    assert_eq!(
+        cell(&html, "Constat global relatif", "realise", "2024"),
+        ["90 %", "48 %"]
+    );
+    assert_eq!(
+        cell(&html, "Constat global relatif", "realise", "2023"),
+        ["75 %", "36 %"]
+    );
+    let smes = cell(&html, "Connaître les caractéristiques", "realise", "2024");
+    assert_eq!(smes[0], "75 %");
+
+    let narratives = texts(&html, ".spaser-narrative h5");
+    assert!(narratives.iter().all(|h| h == "Mis en œuvre en 2024"));
+    assert!(narratives.len() > 30);
+    let body = texts(&html, ".spaser-narrative p").join(" ");
+    assert!(body.contains(
+        "97 972 heures d'insertion réalisées en 2024, pour un objectif de 25 000 heures/an"
+    ));
+}
+
+#[tokio::test]
+async fn unknown_pages_answer_a_french_404() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    for path in [
+        "/organisations/inconnue",
+        "/organisations/office-habitat/plans/inconnu",
+        "/organisations/grand-orly-seine-bievre/plans/spaser-2025-2027",
+        "/nulle-part",
+    ] {
+        let (status, html) = get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(texts(&html, "h1"), ["Page non trouvée"], "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_failure_shows_a_generic_french_page_without_internals() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    pool.close().await;
+    let (status, html) = get(&app, OFFICE).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(texts(&html, "h1"), ["Erreur inattendue"]);
+    let lower = html.to_lowercase();
+    assert!(
+        !lower.contains("pool") && !lower.contains("sqlx"),
+        "internals leaked: {html}"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_the_dsfr_is_served() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let response = tower::ServiceExt::oneshot(
+        app.clone(),
+        axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let (status, css) = get(&app, "/static/dsfr/dsfr.min.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(css.contains(".fr-header"));
+}
