@@ -110,3 +110,21 @@ fn the_embedded_default_starts_serves_stops_and_restarts_on_the_same_data() {
     assert!(!pid_file.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn without_a_url_nor_postgresql_the_binary_says_what_to_do() {
+    let dir = std::env::temp_dir().join(format!("spaser-nobin-{}", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_spaser"))
+        .arg("migrate")
+        .env_remove("DATABASE_URL")
+        .env("SPASER_DATA_DIR", &dir)
+        .env("SPASER_PG_BIN", dir.join("nowhere"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PostgreSQL n'est pas installé"), "{stderr}");
+    assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
