@@ -203,18 +203,13 @@ pub async fn plan_tree(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let targets = sqlx::query!(
-        r#"SELECT t.indicator_id, t.year, t.value, t.text
-             FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id
-            WHERE i.plan_id = $1 ORDER BY t.year"#,
-        p.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let actuals = sqlx::query!(
-        r#"SELECT v.indicator_id, v.year, v.value, v.text
-             FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id
-            WHERE i.plan_id = $1 ORDER BY v.year"#,
+    let values = sqlx::query!(
+        r#"SELECT true AS "is_target!", t.indicator_id AS "indicator_id!", t.year AS "year!", t.value, t.text
+             FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = $1
+           UNION ALL
+           SELECT false, v.indicator_id, v.year, v.value, v.text
+             FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id WHERE i.plan_id = $1
+           ORDER BY 3"#,
         p.id
     )
     .fetch_all(&mut *conn)
@@ -252,26 +247,18 @@ pub async fn plan_tree(
         map.entry(row.owner_id).or_default().push(row.name);
     }
     let mut targets_by: HashMap<i64, Vec<YearEntry>> = HashMap::new();
-    for t in targets {
-        targets_by
-            .entry(t.indicator_id)
-            .or_default()
-            .push(YearEntry {
-                year: t.year,
-                value: t.value,
-                text: t.text,
-            });
-    }
     let mut actuals_by: HashMap<i64, Vec<YearEntry>> = HashMap::new();
-    for a in actuals {
-        actuals_by
-            .entry(a.indicator_id)
-            .or_default()
-            .push(YearEntry {
-                year: a.year,
-                value: a.value,
-                text: a.text,
-            });
+    for v in values {
+        let map = if v.is_target {
+            &mut targets_by
+        } else {
+            &mut actuals_by
+        };
+        map.entry(v.indicator_id).or_default().push(YearEntry {
+            year: v.year,
+            value: v.value,
+            text: v.text,
+        });
     }
     let mut narratives_by: HashMap<i64, Vec<(i32, String)>> = HashMap::new();
     for n in narratives {

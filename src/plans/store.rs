@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use sqlx::PgConnection;
 
-use crate::domain::model::{PlanDraft, PlanHeader};
+use rust_decimal::Decimal;
+
+use crate::domain::model::{PlanDraft, PlanHeader, YearValue};
 
 /// Stores a plan and everything under it for an organisation; returns the plan's id.
 /// Services named as pilots are created for the organisation when missing.
@@ -130,32 +132,24 @@ pub async fn insert_plan(
                 )
                 .execute(&mut *conn)
                 .await?;
-                let years: Vec<i32> = indicator.targets.iter().map(|t| t.year).collect();
-                let values: Vec<Option<rust_decimal::Decimal>> =
-                    indicator.targets.iter().map(|t| t.value).collect();
-                let texts: Vec<Option<String>> =
-                    indicator.targets.iter().map(|t| t.text.clone()).collect();
+                let (years, values, texts) = columns(&indicator.targets);
                 sqlx::query!(
                     r#"INSERT INTO indicator_target (indicator_id, year, value, text)
                        SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
                     indicator_id,
                     &years,
-                    &values as &[Option<rust_decimal::Decimal>],
+                    &values as &[Option<Decimal>],
                     &texts as &[Option<String>],
                 )
                 .execute(&mut *conn)
                 .await?;
-                let years: Vec<i32> = indicator.actuals.iter().map(|t| t.year).collect();
-                let values: Vec<Option<rust_decimal::Decimal>> =
-                    indicator.actuals.iter().map(|t| t.value).collect();
-                let texts: Vec<Option<String>> =
-                    indicator.actuals.iter().map(|t| t.text.clone()).collect();
+                let (years, values, texts) = columns(&indicator.actuals);
                 sqlx::query!(
                     r#"INSERT INTO indicator_actual (indicator_id, year, value, text)
                        SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
                     indicator_id,
                     &years,
-                    &values as &[Option<rust_decimal::Decimal>],
+                    &values as &[Option<Decimal>],
                     &texts as &[Option<String>],
                 )
                 .execute(&mut *conn)
@@ -164,6 +158,14 @@ pub async fn insert_plan(
         }
     }
     Ok(plan_id)
+}
+
+/// Yearly values as the three arrays that `unnest` inserts in one statement.
+fn columns(values: &[YearValue]) -> (Vec<i32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
+    let years = values.iter().map(|v| v.year).collect();
+    let numbers = values.iter().map(|v| v.value).collect();
+    let texts = values.iter().map(|v| v.text.clone()).collect();
+    (years, numbers, texts)
 }
 
 fn position(index: usize) -> i32 {
