@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use crate::auth;
 use crate::db::{Database, DbError};
 use crate::demo;
+use crate::domain::account::{Email, Role, check_new_password, parse_display_name};
+use crate::plans::read;
 use crate::web::{AppState, router};
 
 #[derive(Debug, Parser)]
@@ -47,6 +50,31 @@ pub enum Command {
     Migrate,
     /// Load the demo plans (idempotent), then exit.
     Demo,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account in an organisation. The password is prompted for, or read from the
+    /// first line of standard input when it is not a terminal; never from the command line.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, commande-publique, pilote or comite.
+        #[arg(long)]
+        role: String,
+        /// The organisation's short name in addresses (its slug), e.g. office-habitat.
+        #[arg(long)]
+        organisation: String,
+        /// The person's name; the e-mail when omitted.
+        #[arg(long)]
+        name: Option<String>,
+        /// A service the pilot steers (repeat for several).
+        #[arg(long = "service")]
+        services: Vec<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +92,8 @@ enum CliError {
     },
     #[error("serveur : {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub fn main() -> ExitCode {
@@ -100,6 +130,23 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo => load_demo(&db).await,
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            organisation,
+            name,
+            services,
+        }) => {
+            add_user(
+                &db,
+                &email,
+                &role,
+                &organisation,
+                name.as_deref(),
+                &services,
+            )
+            .await
+        }
         Command::Serve => serve(&db, cli.addr, cli.no_demo).await,
     };
     // The embedded cluster is stopped whatever happened above.
@@ -121,6 +168,96 @@ async fn load_demo(db: &Database) -> Result<(), CliError> {
     Ok(())
 }
 
+async fn add_user(
+    db: &Database,
+    email: &str,
+    role: &str,
+    organisation: &str,
+    name: Option<&str>,
+    services: &[String],
+) -> Result<(), CliError> {
+    let email = Email::parse(email).map_err(|e| CliError::Invalid(e.into()))?;
+    let role = Role::parse(role).ok_or_else(|| {
+        CliError::Invalid(format!(
+            "rôle inconnu « {role} » : admin, commande-publique, pilote ou comite"
+        ))
+    })?;
+    let name = parse_display_name(name.unwrap_or(email.as_str()))
+        .map_err(|e| CliError::Invalid(e.into()))?;
+    let mut conn = db.pool.acquire().await?;
+    let org = read::organisation(&mut conn, organisation)
+        .await?
+        .ok_or_else(|| CliError::Invalid(format!("organisation « {organisation} » introuvable")))?;
+    let mut service_ids = Vec::new();
+    for service in services {
+        let id = sqlx::query_scalar!(
+            "SELECT id FROM service WHERE organisation_id = $1 AND lower(name) = lower($2)",
+            org.id,
+            service
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| {
+            CliError::Invalid(format!(
+                "service « {service} » introuvable dans {}",
+                org.short_name
+            ))
+        })?;
+        service_ids.push(id);
+    }
+    if role == Role::Pilot && service_ids.is_empty() {
+        return Err(CliError::Invalid(
+            "un pilote pilote au moins un service : ajoutez --service NOM".into(),
+        ));
+    }
+    let password =
+        read_password().map_err(|e| CliError::Invalid(format!("lecture du mot de passe : {e}")))?;
+    check_new_password(&password, &password).map_err(|e| CliError::Invalid(e.into()))?;
+    let hash = auth::hash_password(&password);
+    let new = auth::NewUser {
+        email: email.as_str(),
+        display_name: &name,
+        password_hash: Some(&hash),
+        organisation_id: org.id,
+        role,
+        services: &service_ids,
+    };
+    match auth::create_user(&mut conn, &new).await {
+        Ok(_) => {
+            println!(
+                "Compte créé : {} ({}) dans {}",
+                email.as_str(),
+                role.label(),
+                org.short_name
+            );
+            Ok(())
+        }
+        Err(auth::CreateUserError::EmailTaken) => Err(CliError::Invalid(format!(
+            "{} a déjà un rôle dans {}",
+            email.as_str(),
+            org.short_name
+        ))),
+        Err(auth::CreateUserError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// The password: prompted without echo on a terminal, else the first line of stdin.
+fn read_password() -> std::io::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Mot de passe (12 caractères au moins) : ")?;
+        let second = rpassword::prompt_password("Confirmation : ")?;
+        if first != second {
+            return Err(std::io::Error::other("les deux saisies diffèrent"));
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
 async fn serve(db: &Database, addr: SocketAddr, no_demo: bool) -> Result<(), CliError> {
     if !no_demo {
         let mut conn = db.pool.acquire().await?;
@@ -135,13 +272,14 @@ async fn serve(db: &Database, addr: SocketAddr, no_demo: bool) -> Result<(), Cli
         .map_err(|source| CliError::Listen { addr, source })?;
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     println!("spaser écoute sur http://{addr}/");
-    let app = router(AppState {
-        pool: db.pool.clone(),
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(CliError::Serve)?;
+    let app = router(AppState::new(db.pool.clone()));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(CliError::Serve)?;
     tracing::info!("arrêt demandé : serveur arrêté");
     Ok(())
 }

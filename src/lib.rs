@@ -1,5 +1,6 @@
 //! spaser: steering a public buyer's SPASER — its plan, yearly targets and values, and bilan.
 
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;

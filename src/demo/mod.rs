@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sqlx::{Acquire, PgConnection};
 
+use crate::auth;
+use crate::domain::account::Role;
 use crate::domain::model::{
     ActionDraft, Direction, IndicatorDraft, IndicatorKind, ObjectiveDraft, ObjectiveTerm,
     PlanDraft, PlanHeader, YearValue,
@@ -194,6 +196,61 @@ pub fn gosb_plan() -> Result<DemoPlan, DemoError> {
     })
 }
 
+/// The password of every demo account (documented in the README; demo data only).
+pub const DEMO_PASSWORD: &str = "demo-spaser-2025";
+
+/// One account per role for each demo organisation: (e-mail local part, name, role, services).
+const DEMO_USERS: [(&str, &str, Role, &[&str]); 4] = [
+    ("admin", "Administrateur (démo)", Role::Admin, &[]),
+    (
+        "commande-publique",
+        "Commande publique (démo)",
+        Role::Procurement,
+        &[],
+    ),
+    ("pilote", "Pilote (démo)", Role::Pilot, &["DSI"]),
+    ("comite", "Comité de suivi (démo)", Role::Committee, &[]),
+];
+
+/// The e-mail of a demo account: `admin@office-habitat.demo`.
+pub fn demo_email(local: &str, organisation_slug: &str) -> String {
+    format!("{local}@{organisation_slug}.demo")
+}
+
+/// Creates the demo accounts of an organisation that are missing. The pilot pilots the
+/// services named in [`DEMO_USERS`] that the organisation has (GOSB's bilan names no services).
+async fn ensure_demo_users(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    organisation_slug: &str,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    for (local, name, role, service_names) in DEMO_USERS {
+        let email = demo_email(local, organisation_slug);
+        let names: Vec<String> = service_names.iter().map(|s| s.to_string()).collect();
+        let services: Vec<i64> = sqlx::query_scalar!(
+            "SELECT id FROM service WHERE organisation_id = $1 AND name = ANY($2)",
+            organisation_id,
+            &names
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let new = auth::NewUser {
+            email: &email,
+            display_name: name,
+            password_hash: Some(password_hash),
+            organisation_id,
+            role,
+            services: &services,
+        };
+        match auth::create_user(conn, &new).await {
+            Ok(_) | Err(auth::CreateUserError::EmailTaken) => {}
+            Err(auth::CreateUserError::Db(e)) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// What loading the demo did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoReport {
@@ -208,6 +265,8 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
         loaded: Vec::new(),
         already_there: Vec::new(),
     };
+    // One hash for all demo accounts: they share their password anyway.
+    let password_hash = auth::hash_password(DEMO_PASSWORD);
     for demo in [office_plan()?, gosb_plan()?] {
         let mut tx = conn.begin().await?;
         let organisation_id = sqlx::query_scalar!(
@@ -230,11 +289,18 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
         let name = format!("{} — {}", demo.organisation_short_name, demo.header.title);
         if exists {
             report.already_there.push(name);
-            continue;
+        } else {
+            store::insert_plan(&mut tx, organisation_id, &demo.header, &demo.draft).await?;
+            report.loaded.push(name);
         }
-        store::insert_plan(&mut tx, organisation_id, &demo.header, &demo.draft).await?;
+        ensure_demo_users(
+            &mut tx,
+            organisation_id,
+            demo.organisation_slug,
+            &password_hash,
+        )
+        .await?;
         tx.commit().await?;
-        report.loaded.push(name);
     }
     Ok(report)
 }

@@ -1,6 +1,7 @@
 //! The SPASER domain, free of HTTP and of the database: plan drafts, the reading of free-text
-//! targets, the reading of a plan spreadsheet, and French number formatting.
+//! targets, the reading of a plan spreadsheet, accounts and roles, and French number formatting.
 
+pub mod account;
 pub mod format;
 pub mod model;
 pub mod sheet;

@@ -54,6 +54,19 @@ pub async fn organisation(
     .await
 }
 
+/// The names of services, by id.
+pub async fn service_names(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT name FROM service WHERE id = ANY($1) ORDER BY name",
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Plans with their sizes, for the given organisations (all of them when `None`).
 pub async fn plan_summaries(
     conn: &mut PgConnection,

@@ -4,7 +4,9 @@ use std::error::Error as StdError;
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::layout::Layout;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -13,6 +15,10 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub enum AppError {
     #[error("page introuvable")]
     NotFound,
+    #[error("connexion requise")]
+    SignInRequired { next: String },
+    #[error("accès refusé")]
+    Forbidden,
     #[error("erreur interne")]
     Internal(#[source] BoxError),
 }
@@ -44,6 +50,7 @@ pub fn cause_chain(error: &(dyn StdError + 'static)) -> String {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
+    pub layout: Layout,
     pub status: u16,
     pub title: &'static str,
     pub message: &'static str,
@@ -57,6 +64,11 @@ impl ErrorPage {
                 "La page que vous cherchez est introuvable. Si vous avez saisi l'adresse, vérifiez \
                  qu'elle est correcte ; sinon, repartez de la page d'accueil.",
             ),
+            StatusCode::FORBIDDEN => (
+                "Accès refusé",
+                "Vous n'avez pas les droits nécessaires pour cette action, ou le formulaire a expiré \
+                 (par exemple après une déconnexion). Rechargez la page et recommencez.",
+            ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Service momentanément indisponible",
                 "Le service est momentanément indisponible. Réessayez dans quelques instants.",
@@ -68,6 +80,7 @@ impl ErrorPage {
             ),
         };
         Self {
+            layout: Layout::default(),
             status: status.as_u16(),
             title,
             message,
@@ -88,6 +101,13 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => ErrorPage::response(StatusCode::NOT_FOUND),
+            AppError::Forbidden => ErrorPage::response(StatusCode::FORBIDDEN),
+            AppError::SignInRequired { next } => {
+                let query: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("suite", &next)
+                    .finish();
+                Redirect::to(&format!("/connexion?{query}")).into_response()
+            }
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause_chain(cause.as_ref()), "requête en échec");
                 ErrorPage::response(StatusCode::INTERNAL_SERVER_ERROR)

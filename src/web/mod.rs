@@ -1,14 +1,20 @@
 //! The web application: one flat route table, pages server-rendered with askama.
 
+mod access;
+mod account;
 pub mod error;
+pub mod layout;
 mod pages;
+pub mod session;
+mod users;
 
 use std::path::PathBuf;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::handler::Handler;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
@@ -21,6 +27,67 @@ use error::ErrorPage;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Mark the session cookie `Secure` on every response (behind a TLS proxy that does not say
+    /// so with `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// One route: its method and path, for the router and for the authorisation matrix test.
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn get_route<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> RouteDef {
+    RouteDef {
+        method: Method::GET,
+        path,
+        handler: get(handler),
+    }
+}
+
+fn post_route<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> RouteDef {
+    RouteDef {
+        method: Method::POST,
+        path,
+        handler: post(handler),
+    }
+}
+
+/// Every route of the application (static files aside).
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        get_route("/", pages::home),
+        get_route("/connexion", account::sign_in_form),
+        post_route("/connexion", account::sign_in),
+        post_route("/deconnexion", account::sign_out),
+        get_route("/compte", account::account_page),
+        post_route("/compte/mot-de-passe", account::change_password),
+        get_route("/activation/{token}", account::activation_form),
+        post_route("/activation/{token}", account::activate),
+        get_route("/organisations/{organisation}", pages::organisation),
+        get_route("/organisations/{organisation}/plans/{plan}", pages::plan),
+        get_route("/organisations/{organisation}/utilisateurs", users::list),
+        post_route("/organisations/{organisation}/utilisateurs", users::create),
+        post_route(
+            "/organisations/{organisation}/utilisateurs/{user}",
+            users::update,
+        ),
+        post_route(
+            "/organisations/{organisation}/utilisateurs/{user}/retirer",
+            users::remove,
+        ),
+    ]
 }
 
 /// Where the CSS, fonts and icons are: `SPASER_STATIC_DIR`, else the crate's `static/`.
@@ -32,12 +99,13 @@ pub fn static_dir() -> PathBuf {
 
 /// The whole application, as `main` serves it and the tests call it.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/organisations/{organisation}", get(pages::organisation))
-        .route("/organisations/{organisation}/plans/{plan}", get(pages::plan))
+    let mut app = Router::new();
+    for route in routes() {
+        app = app.route(route.path, route.handler);
+    }
+    app.fallback(|| async { ErrorPage::response(StatusCode::NOT_FOUND) })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::layer))
         .nest_service("/static", ServeDir::new(static_dir()))
-        .fallback(|| async { ErrorPage::response(StatusCode::NOT_FOUND) })
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| -> Response {
             tracing::error!("panique pendant une requête");

@@ -5,7 +5,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 
 use super::AppState;
+use super::access::member_of;
 use super::error::AppError;
+use super::layout::Layout;
+use super::session::{CurrentUser, Session};
+use crate::domain::account::Role;
 use crate::domain::format::{date_fr, quantity_fr};
 use crate::plans::read::{
     self, ActionNode, IndicatorNode, OrganisationRow, PlanSummary, PlanTree, YearEntry,
@@ -68,15 +72,27 @@ pub struct OrganisationCard {
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 pub struct HomePage {
+    pub layout: Layout,
+    pub signed_in: bool,
     pub organisations: Vec<OrganisationCard>,
 }
 
-pub async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
+/// Anonymous visitors are invited to sign in; members see their organisations' plans.
+pub async fn home(State(state): State<AppState>, session: Session) -> Result<HomePage, AppError> {
+    let layout = Layout::new(&session);
+    let Some(user) = session.user() else {
+        return Ok(HomePage {
+            layout,
+            signed_in: false,
+            organisations: Vec::new(),
+        });
+    };
     let mut conn = state.pool.acquire().await?;
     let organisations = read::organisations(&mut conn).await?;
     let plans = read::plan_summaries(&mut conn, None).await?;
     let organisations = organisations
         .iter()
+        .filter(|o| user.membership(o.id).is_some())
         .map(|o| OrganisationCard {
             href: format!("/organisations/{}", o.slug),
             name: o.name.clone(),
@@ -88,12 +104,19 @@ pub async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
                 .collect(),
         })
         .collect();
-    Ok(HomePage { organisations })
+    Ok(HomePage {
+        layout,
+        signed_in: true,
+        organisations,
+    })
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "organisation.html")]
 pub struct OrganisationPage {
+    pub layout: Layout,
+    pub role: Role,
+    pub users_href: String,
     pub name: String,
     pub short_name: String,
     pub kind: Option<String>,
@@ -102,14 +125,18 @@ pub struct OrganisationPage {
 
 pub async fn organisation(
     State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
     Path(slug): Path<String>,
 ) -> Result<OrganisationPage, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let organisation = read::organisation(&mut conn, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let access = member_of(&mut conn, &user, &slug).await?;
+    let organisation = access.organisation;
     let plans = read::plan_summaries(&mut conn, Some(organisation.id)).await?;
     Ok(OrganisationPage {
+        layout: Layout::new(&session),
+        role: access.membership.role,
+        users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
         plans: plans
             .iter()
             .map(|p| PlanCard::new(p, &organisation))
@@ -225,6 +252,8 @@ pub struct NarrativeView {
 }
 
 pub struct ActionView {
+    /// Piloted by one of the signed-in pilot's services.
+    pub mine: bool,
     pub anchor: String,
     pub heading: String,
     pub pilots: Vec<String>,
@@ -233,12 +262,15 @@ pub struct ActionView {
 }
 
 impl ActionView {
-    fn new(action: &ActionNode, years: &[i32]) -> Self {
+    fn new(action: &ActionNode, years: &[i32], my_services: &[String]) -> Self {
         let heading = match &action.code {
             Some(code) => format!("Action {code} — {}", action.label),
             None => action.label.clone(),
         };
+        let pilots_of = |names: &[String]| names.iter().any(|n| my_services.contains(n));
         Self {
+            mine: pilots_of(&action.pilots)
+                || action.indicators.iter().any(|i| pilots_of(&i.pilots)),
             anchor: format!("action-{}", action.id),
             heading,
             pilots: action.pilots.clone(),
@@ -274,6 +306,9 @@ pub struct GroupView {
 #[derive(Template, WebTemplate)]
 #[template(path = "plan.html")]
 pub struct PlanPage {
+    pub layout: Layout,
+    /// For a pilot: the services they steer.
+    pub my_services: Vec<String>,
     pub organisation_name: String,
     pub organisation_href: String,
     pub title: String,
@@ -285,7 +320,7 @@ pub struct PlanPage {
 }
 
 impl PlanPage {
-    fn new(plan: PlanTree) -> Self {
+    fn new(plan: PlanTree, layout: Layout, my_services: Vec<String>) -> Self {
         let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
         let term = plan.objective_term;
         let mut counts = (0, 0, 0);
@@ -324,7 +359,7 @@ impl PlanPage {
                                 .map(|a| {
                                     counts.1 += 1;
                                     counts.2 += a.indicators.len();
-                                    ActionView::new(a, &years)
+                                    ActionView::new(a, &years, &my_services)
                                 })
                                 .collect(),
                         }
@@ -340,6 +375,8 @@ impl PlanPage {
             counts.2
         );
         Self {
+            layout,
+            my_services,
             organisation_name: plan.organisation.short_name.clone(),
             organisation_href: format!("/organisations/{}", plan.organisation.slug),
             title: plan.title,
@@ -354,11 +391,19 @@ impl PlanPage {
 
 pub async fn plan(
     State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
     Path((organisation, plan)): Path<(String, String)>,
 ) -> Result<PlanPage, AppError> {
     let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
     let tree = read::plan_tree(&mut conn, &organisation, &plan)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(PlanPage::new(tree))
+    let my_services = if access.membership.role == Role::Pilot {
+        read::service_names(&mut conn, &access.membership.services).await?
+    } else {
+        Vec::new()
+    };
+    Ok(PlanPage::new(tree, Layout::new(&session), my_services))
 }

@@ -44,24 +44,65 @@ fn start(data_dir: &Path) -> Running {
     Running { child, address }
 }
 
-fn http_get(address: &str, path: &str) -> (u16, String) {
+/// One HTTP/1.1 exchange over a plain socket: (status, head, body).
+fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        request.push_str(&format!("Cookie: spaser_session={cookie}\r\n"));
+    }
+    if let Some(form) = form {
+        request.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(form.unwrap_or_default());
+    stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+fn set_cookie(head: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: spaser_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .next()
+}
+
+/// Signs in as a demo account through the form; returns the session cookie.
+fn sign_in(address: &str, email: &str) -> String {
+    let (_, head, body) = http(address, "GET", "/connexion", None, None);
+    let anonymous = set_cookie(&head).expect("an anonymous session for the form");
+    let document = scraper::Html::parse_document(&body);
+    let selector = scraper::Selector::parse("input[name='_csrf']").unwrap();
+    let csrf = document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("_csrf", csrf)
+        .append_pair("email", email)
+        .append_pair("password", spaser::demo::DEMO_PASSWORD)
+        .finish();
+    let (status, head, _) = http(address, "POST", "/connexion", Some(&anonymous), Some(&form));
+    assert_eq!(status, 303);
+    set_cookie(&head).expect("a new session at sign-in")
 }
 
 fn stop(mut running: Running) {
@@ -83,29 +124,40 @@ fn the_embedded_default_starts_serves_stops_and_restarts_on_the_same_data() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let pid_file = dir.join("pg").join("postmaster.pid");
+    let plan_path = "/organisations/office-habitat/plans/spaser-2025-2027";
 
     // First start: creates the cluster, loads the demo, serves it.
     let running = start(&dir);
     assert!(pid_file.exists(), "PostgreSQL runs while the server does");
-    let (status, html) = http_get(&running.address, "/");
+    let cookie = sign_in(&running.address, "comite@office-habitat.demo");
+    let (status, _, html) = http(&running.address, "GET", "/", Some(&cookie), None);
     assert_eq!(status, 200);
-    let organisations = texts(&html, "main h2");
-    assert_eq!(organisations.len(), 2, "{organisations:?}");
-    let (status, plan) = http_get(
-        &running.address,
-        "/organisations/office-habitat/plans/spaser-2025-2027",
-    );
+    assert_eq!(texts(&html, "main h2"), ["Office public de l'habitat"]);
+    let (status, _, plan) = http(&running.address, "GET", plan_path, Some(&cookie), None);
     assert_eq!(status, 200);
     assert_eq!(texts(&plan, "article.spaser-action").len(), 15);
     stop(running);
     assert!(!pid_file.exists(), "PostgreSQL is stopped with the server");
 
-    // Second start: the same data, not loaded twice.
+    // Second start: the same data, the demo not loaded twice, the session still there.
     let running = start(&dir);
-    let (status, html) = http_get(&running.address, "/");
+    let (status, _, _) = http(&running.address, "GET", plan_path, Some(&cookie), None);
+    assert_eq!(
+        status, 200,
+        "sessions live in the database: still signed in after a restart"
+    );
+    let cookie = sign_in(&running.address, "comite@grand-orly-seine-bievre.demo");
+    let (status, _, html) = http(&running.address, "GET", "/", Some(&cookie), None);
     assert_eq!(status, 200);
-    assert_eq!(texts(&html, "main h2"), organisations);
-    assert_eq!(texts(&html, ".fr-card__title").len(), 2);
+    assert_eq!(
+        texts(&html, "main h2"),
+        ["Établissement public territorial Grand-Orly Seine Bièvre"]
+    );
+    assert_eq!(
+        texts(&html, ".fr-card__title").len(),
+        1,
+        "the demo is not loaded twice"
+    );
     stop(running);
     assert!(!pid_file.exists());
     std::fs::remove_dir_all(&dir).unwrap();

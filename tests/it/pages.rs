@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{app, demo_pool, fresh_pool, get, normalise, texts};
+use crate::support::{Client, DEMO_PASSWORD, app, demo_pool, fresh_pool, get, normalise, texts};
 
 const OFFICE: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const GOSB: &str = "/organisations/grand-orly-seine-bievre/plans/spaser-2023-2024";
@@ -31,46 +31,72 @@ fn cell(html: &str, action_heading: &str, kind: &str, year: &str) -> Vec<String>
 }
 
 #[tokio::test]
-async fn the_home_page_lists_the_demo_organisations_and_their_plans() {
+async fn the_home_page_invites_visitors_to_sign_in() {
     let pool = demo_pool().await;
     let (status, html) = get(&app(&pool), "/").await;
     assert_eq!(status, StatusCode::OK);
-    let organisations = texts(&html, "main h2");
     assert_eq!(
-        organisations,
-        [
-            "Établissement public territorial Grand-Orly Seine Bièvre",
-            "Office public de l'habitat"
-        ]
+        texts(&html, ".fr-callout__title"),
+        ["Connectez-vous pour suivre votre SPASER"]
     );
-    let plans = texts(&html, ".fr-card__title a");
+    assert!(
+        texts(&html, ".fr-card__title").is_empty(),
+        "no plan shown to visitors"
+    );
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_members_organisation_and_its_plans() {
+    let pool = demo_pool().await;
+    let mut client = Client::signed_in(&app(&pool), "admin@office-habitat.demo").await;
+    let page = client.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("main h2"), ["Office public de l'habitat"]);
     assert_eq!(
-        plans,
-        [
-            "Schéma de promotion des achats publics socialement et écologiquement responsables",
-            "SPASER 2025-2027 : plan d'actions"
-        ]
+        page.texts(".fr-card__title a"),
+        ["SPASER 2025-2027 : plan d'actions"]
     );
-    let document = scraper::Html::parse_document(&html);
+    let document = scraper::Html::parse_document(&page.body);
     let links: Vec<&str> = document
         .select(&scraper::Selector::parse(".fr-card__title a").unwrap())
         .filter_map(|a| a.value().attr("href"))
         .collect();
-    assert_eq!(links, [GOSB, OFFICE]);
-    assert!(
-        texts(&html, ".fr-card__desc")
-            .contains(&"11 objectifs · 15 actions · 16 indicateurs".to_string())
+    assert_eq!(links, [OFFICE]);
+    assert_eq!(
+        page.texts(".fr-card__desc"),
+        ["11 objectifs · 15 actions · 16 indicateurs"]
     );
-    assert!(texts(&html, ".fr-card__detail").contains(&"Adopté le 16 septembre 2025".to_string()));
+    assert_eq!(
+        page.texts(".fr-card__detail"),
+        ["Adopté le 16 septembre 2025"]
+    );
+
+    let mut gosb = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let page = gosb.get("/").await;
+    assert_eq!(
+        page.texts("main h2"),
+        ["Établissement public territorial Grand-Orly Seine Bièvre"]
+    );
+    assert_eq!(
+        page.texts(".fr-card__desc"),
+        ["11 fiches action · 44 actions · 40 indicateurs"]
+    );
 }
 
 #[tokio::test]
-async fn an_empty_database_says_how_to_load_the_demo() {
+async fn a_user_without_organisation_is_told_so() {
     let pool = fresh_pool().await;
-    let (status, html) = get(&app(&pool), "/").await;
-    assert_eq!(status, StatusCode::OK);
+    let hash = spaser::auth::hash_password(DEMO_PASSWORD);
+    sqlx::query("INSERT INTO app_user (email, display_name, password_hash) VALUES ('seul@exemple.fr', 'Seul', $1)")
+        .bind(hash)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut client = Client::signed_in(&app(&pool), "seul@exemple.fr").await;
+    let page = client.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
-        texts(&html, ".fr-alert__title"),
+        page.texts(".fr-alert__title"),
         ["Aucune organisation pour l'instant"]
     );
 }
@@ -78,8 +104,10 @@ async fn an_empty_database_says_how_to_load_the_demo() {
 #[tokio::test]
 async fn the_office_plan_reads_as_its_authors_wrote_it() {
     let pool = demo_pool().await;
-    let (status, html) = get(&app(&pool), OFFICE).await;
-    assert_eq!(status, StatusCode::OK);
+    let mut committee = Client::signed_in(&app(&pool), "comite@office-habitat.demo").await;
+    let page = committee.get(OFFICE).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.body;
     assert_eq!(texts(&html, "h1"), ["SPASER 2025-2027 : plan d'actions"]);
     assert_eq!(
         texts(&html, "h2.spaser-axis__title"),
@@ -148,8 +176,10 @@ async fn the_office_plan_reads_as_its_authors_wrote_it() {
 #[tokio::test]
 async fn the_gosb_plan_shows_its_fiches_and_2024_figures() {
     let pool = demo_pool().await;
-    let (status, html) = get(&app(&pool), GOSB).await;
-    assert_eq!(status, StatusCode::OK);
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let page = committee.get(GOSB).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.body;
     assert!(texts(&html, "h2.spaser-axis__title").is_empty(), "no axes");
     let fiches = texts(&html, "h2.spaser-objective__title");
     assert_eq!(fiches.len(), 11);
@@ -191,25 +221,27 @@ async fn the_gosb_plan_shows_its_fiches_and_2024_figures() {
 #[tokio::test]
 async fn unknown_pages_answer_a_french_404() {
     let pool = demo_pool().await;
-    let app = app(&pool);
+    let mut client = Client::signed_in(&app(&pool), "admin@office-habitat.demo").await;
     for path in [
         "/organisations/inconnue",
         "/organisations/office-habitat/plans/inconnu",
-        "/organisations/grand-orly-seine-bievre/plans/spaser-2025-2027",
+        "/organisations/grand-orly-seine-bievre",
+        "/organisations/grand-orly-seine-bievre/plans/spaser-2023-2024",
         "/nulle-part",
     ] {
-        let (status, html) = get(&app, path).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(texts(&html, "h1"), ["Page non trouvée"], "{path}");
+        let page = client.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(page.texts("h1"), ["Page non trouvée"], "{path}");
     }
 }
 
 #[tokio::test]
 async fn a_failure_shows_a_generic_french_page_without_internals() {
     let pool = demo_pool().await;
-    let app = app(&pool);
+    let mut client = Client::signed_in(&app(&pool), "admin@office-habitat.demo").await;
     pool.close().await;
-    let (status, html) = get(&app, OFFICE).await;
+    let page = client.get(OFFICE).await;
+    let (status, html) = (page.status, page.body);
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(texts(&html, "h1"), ["Erreur inattendue"]);
     let lower = html.to_lowercase();

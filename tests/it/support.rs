@@ -23,6 +23,8 @@ use tower::ServiceExt;
 
 struct Server {
     admin: PgConnectOptions,
+    /// How the `spaser` binary reaches a test database: a URL without the database name.
+    url_base: String,
     template: String,
     cluster: Option<(EmbeddedPostgres, PathBuf)>,
 }
@@ -58,11 +60,15 @@ fn server() -> &'static Server {
 }
 
 async fn start_server() -> Server {
-    let (admin, cluster) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => (
-            PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
-            None,
-        ),
+    let (admin, url_base, cluster) = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let admin = PgConnectOptions::from_str(&url).expect("DATABASE_URL");
+            let before_query = url.split_once('?').map_or(url.as_str(), |(b, _)| b);
+            let base = before_query
+                .rsplit_once('/')
+                .map_or(before_query, |(b, _)| b);
+            (admin, format!("{base}/{{db}}"), None)
+        }
         _ => {
             let dir = std::env::temp_dir().join(format!("spaser-test-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
@@ -74,7 +80,15 @@ async fn start_server() -> Server {
                 EmbeddedPostgres::start(&dir, Durability::Throwaway).expect("private test cluster");
             // SAFETY: registering a plain extern "C" function with no captured state.
             unsafe { libc::atexit(stop_private_cluster) };
-            (cluster.connect_options("postgres"), Some((cluster, dir)))
+            let url = format!(
+                "postgres://postgres@localhost/{{db}}?host={}&port=5432",
+                cluster.pgdata().display()
+            );
+            (
+                cluster.connect_options("postgres"),
+                url,
+                Some((cluster, dir)),
+            )
         }
     };
     let template = format!("spaser_tpl_{}", std::process::id());
@@ -94,6 +108,7 @@ async fn start_server() -> Server {
     tpl.close().await.unwrap();
     Server {
         admin,
+        url_base,
         template,
         cluster,
     }
@@ -119,6 +134,11 @@ async fn sweep_leftovers(conn: &mut PgConnection) {
 
 /// A fresh, migrated, empty database.
 pub async fn fresh_pool() -> PgPool {
+    fresh_database().await.0
+}
+
+/// A fresh, migrated, empty database, and the URL by which the binary reaches it.
+pub async fn fresh_database() -> (PgPool, String) {
     let server = server();
     let name = format!(
         "spaser_t_{}_{}",
@@ -134,11 +154,12 @@ pub async fn fresh_pool() -> PgPool {
     .await
     .unwrap();
     conn.close().await.unwrap();
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(4)
         .connect_with(server.admin.clone().database(&name))
         .await
-        .unwrap()
+        .unwrap();
+    (pool, server.url_base.replace("{db}", &name))
 }
 
 /// A fresh database with the demo plans loaded.
@@ -151,10 +172,146 @@ pub async fn demo_pool() -> PgPool {
 }
 
 pub fn app(pool: &PgPool) -> Router {
-    router(AppState { pool: pool.clone() })
+    router(AppState::new(pool.clone()))
 }
 
-/// GETs a path through the real router; returns the status and the body.
+/// The password of the demo accounts.
+pub const DEMO_PASSWORD: &str = spaser::demo::DEMO_PASSWORD;
+
+/// A response, read.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        texts(&self.body, selector)
+    }
+}
+
+/// A browser of sorts: keeps the session cookie and the last CSRF token a page gave it.
+#[derive(Clone)]
+pub struct Client {
+    app: Router,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    /// Extra header sent with every request.
+    pub forwarded_https: bool,
+}
+
+impl Client {
+    pub fn new(app: &Router) -> Self {
+        Self {
+            app: app.clone(),
+            cookie: None,
+            csrf: None,
+            forwarded_https: false,
+        }
+    }
+
+    /// Signs in through the sign-in form.
+    pub async fn signed_in(app: &Router, email: &str) -> Self {
+        let mut client = Self::new(app);
+        let page = client.sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "{email} signs in: {}",
+            page.body
+        );
+        // The signed-in session's own token, from the sign-out form of any page.
+        client.get("/").await;
+        client
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.get("/connexion").await;
+        self.post("/connexion", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.request("GET", path).body(Body::empty()).unwrap();
+        self.send(request).await
+    }
+
+    /// Posts a form with the current CSRF token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = self
+            .request("POST", path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "spaser.test");
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header("cookie", format!("spaser_session={cookie}"));
+        }
+        if self.forwarded_https {
+            builder = builder.header("x-forwarded-proto", "https");
+        }
+        builder
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Page {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            if let Some(rest) = value.strip_prefix("spaser_session=") {
+                let id = rest.split(';').next().unwrap_or_default();
+                self.cookie = if id.is_empty() || value.contains("Max-Age=0") {
+                    None
+                } else {
+                    Some(id.to_string())
+                };
+            }
+        }
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        let document = Html::parse_document(&body);
+        let csrf = Selector::parse("input[name='_csrf']").unwrap();
+        if let Some(token) = document
+            .select(&csrf)
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .filter(|t| !t.is_empty())
+        {
+            self.csrf = Some(token.to_string());
+        }
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// GETs a path through the real router, anonymously; returns the status and the body.
 pub async fn get(app: &Router, path: &str) -> (StatusCode, String) {
     let response = app
         .clone()

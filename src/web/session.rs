@@ -1,0 +1,243 @@
+//! Sessions and CSRF: a middleware that loads the session named by the cookie, refuses every
+//! state-changing request whose CSRF token does not match the session's, and sets or clears the
+//! cookie after the handler ran.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+
+use super::AppState;
+use super::error::{AppError, ErrorPage};
+use crate::auth::{self, SessionRow, SharedUser};
+
+pub const COOKIE: &str = "spaser_session";
+/// Largest request body read when looking for the CSRF field (uploads included).
+pub const MAX_BODY: usize = 12 * 1024 * 1024;
+/// The form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "_csrf";
+
+#[derive(Debug, Default)]
+struct State_ {
+    row: Option<SessionRow>,
+    user: Option<SharedUser>,
+    /// What to tell the browser after the response: a new cookie, or to forget it.
+    cookie: Option<Option<String>>,
+}
+
+/// The request's session, shared between the middleware and the handler.
+#[derive(Debug, Clone, Default)]
+pub struct Session(Arc<Mutex<State_>>);
+
+impl Session {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State_> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn user(&self) -> Option<SharedUser> {
+        self.lock().user.clone()
+    }
+
+    /// The CSRF token of the session, when there is a session.
+    pub fn csrf(&self) -> Option<String> {
+        self.lock().row.as_ref().map(|r| r.csrf_token.clone())
+    }
+
+    fn id(&self) -> Option<String> {
+        self.lock().row.as_ref().map(|r| r.id.clone())
+    }
+
+    /// The CSRF token for a form, creating an anonymous session when there is none yet.
+    pub async fn ensure_csrf(&self, pool: &PgPool) -> Result<String, AppError> {
+        if let Some(token) = self.csrf() {
+            return Ok(token);
+        }
+        let row = auth::create_session(&mut *pool.acquire().await?, None).await?;
+        let token = row.csrf_token.clone();
+        let mut state = self.lock();
+        state.cookie = Some(Some(row.id.clone()));
+        state.row = Some(row);
+        Ok(token)
+    }
+
+    /// Signs the user in on a new session id; the old session, anonymous or not, is dropped.
+    pub async fn sign_in(&self, pool: &PgPool, user: auth::User) -> Result<(), AppError> {
+        let mut conn = pool.acquire().await?;
+        if let Some(old) = self.id() {
+            auth::delete_session(&mut conn, &old).await?;
+        }
+        let row = auth::create_session(&mut conn, Some(user.id)).await?;
+        let mut state = self.lock();
+        state.cookie = Some(Some(row.id.clone()));
+        state.row = Some(row);
+        state.user = Some(Arc::new(user));
+        Ok(())
+    }
+
+    pub async fn sign_out(&self, pool: &PgPool) -> Result<(), AppError> {
+        if let Some(old) = self.id() {
+            auth::delete_session(&mut *pool.acquire().await?, &old).await?;
+        }
+        let mut state = self.lock();
+        state.row = None;
+        state.user = None;
+        state.cookie = Some(None);
+        Ok(())
+    }
+
+    /// The session's id, for keeping it when the user's other sessions are dropped.
+    pub fn current_id(&self) -> Option<String> {
+        self.id()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// The signed-in user; anyone else is sent to the sign-in page.
+pub struct CurrentUser(pub SharedUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        match session.user() {
+            Some(user) => Ok(CurrentUser(user)),
+            None => Err(AppError::SignInRequired {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/".into(), |p| p.to_string()),
+            }),
+        }
+    }
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn is_tls(headers: &HeaderMap, state: &AppState) -> bool {
+    state.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// The middleware.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match handle(&state, request, next).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+async fn handle(state: &AppState, request: Request, next: Next) -> Result<Response, Response> {
+    let internal = |e: sqlx::Error| AppError::from(e).into_response();
+    let session = Session::default();
+    if let Some(id) = session_cookie(request.headers()) {
+        let mut conn = state.pool.acquire().await.map_err(internal)?;
+        if let Some(row) = auth::touch_session(&mut conn, &id)
+            .await
+            .map_err(internal)?
+        {
+            if let Some(user_id) = row.user_id {
+                let user = auth::load_user(&mut conn, user_id)
+                    .await
+                    .map_err(internal)?;
+                session.lock().user = user.map(Arc::new);
+            }
+            session.lock().row = Some(row);
+        } else {
+            // Unknown or expired: forget it.
+            session.lock().cookie = Some(None);
+        }
+    }
+    let secure = is_tls(request.headers(), state);
+
+    let mut request = if is_safe(request.method()) {
+        request
+    } else {
+        let (parts, body) = request.into_parts();
+        let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Requête trop volumineuse (12 Mo au plus).",
+            )
+                .into_response()
+        })?;
+        let sent = csrf_sent(&parts, &bytes);
+        let expected = session.csrf();
+        if expected.is_none() || sent != expected {
+            tracing::warn!(path = %parts.uri.path(), "jeton CSRF absent ou faux : requête refusée");
+            return Err(ErrorPage::response(StatusCode::FORBIDDEN));
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    };
+    request.extensions_mut().insert(session.clone());
+    let mut response = next.run(request).await;
+
+    if let Some(change) = session.lock().cookie.take() {
+        let secure = if secure { "; Secure" } else { "" };
+        let value = match change {
+            Some(id) => format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}"),
+            None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        };
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The token the request carries: a header, the query string, or a field of a url-encoded form.
+fn csrf_sent(parts: &Parts, body: &[u8]) -> Option<String> {
+    if let Some(v) = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(v.to_string());
+    }
+    let field = |bytes: &[u8]| {
+        form_urlencoded::parse(bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned())
+    };
+    if let Some(v) = parts.uri.query().and_then(|q| field(q.as_bytes())) {
+        return Some(v);
+    }
+    let urlencoded = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if urlencoded { field(body) } else { None }
+}

@@ -1,0 +1,369 @@
+//! An administrator's management of the organisation's users: invite, change role and
+//! services, remove.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sqlx::PgConnection;
+
+use super::AppState;
+use super::access::{OrgAccess, admin_of};
+use super::error::AppError;
+use super::layout::Layout;
+use super::session::{CurrentUser, Session};
+use crate::auth::{self, CreateUserError, NewUser};
+use crate::domain::account::{Email, Role, parse_display_name};
+
+pub struct ServiceOption {
+    pub id: i64,
+    pub name: String,
+}
+
+pub struct MemberView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub services: Vec<i64>,
+    pub service_names: Vec<String>,
+    pub active: bool,
+    pub is_self: bool,
+}
+
+impl MemberView {
+    pub fn has_service(&self, id: &i64) -> bool {
+        self.services.contains(id)
+    }
+}
+
+/// The invitation form as the user filled it.
+#[derive(Default)]
+pub struct InviteForm {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub services: Vec<i64>,
+}
+
+impl InviteForm {
+    pub fn has_service(&self, id: &i64) -> bool {
+        self.services.contains(id)
+    }
+}
+
+#[derive(Default)]
+pub struct FieldErrors {
+    pub email: Option<&'static str>,
+    pub name: Option<&'static str>,
+    pub role: Option<&'static str>,
+    pub services: Option<&'static str>,
+}
+
+impl FieldErrors {
+    fn any(&self) -> bool {
+        self.email.is_some()
+            || self.name.is_some()
+            || self.role.is_some()
+            || self.services.is_some()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users/list.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub organisation: String,
+    pub organisation_href: String,
+    pub action: String,
+    pub roles: Vec<Role>,
+    pub members: Vec<MemberView>,
+    pub services: Vec<ServiceOption>,
+    pub form: InviteForm,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub activation_link: Option<String>,
+}
+
+async fn page(
+    conn: &mut PgConnection,
+    session: &Session,
+    access: &OrgAccess,
+    user_id: i64,
+) -> Result<UsersPage, AppError> {
+    let org = &access.organisation;
+    let services: Vec<ServiceOption> = sqlx::query_as!(
+        ServiceOption,
+        "SELECT id, name FROM service WHERE organisation_id = $1 ORDER BY name",
+        org.id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows = sqlx::query!(
+        r#"SELECT u.id, u.display_name, u.email, m.role, u.password_hash IS NOT NULL AS "active!",
+                  coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}') AS "services!"
+             FROM membership m JOIN app_user u ON u.id = m.user_id
+             LEFT JOIN membership_service ms ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
+            WHERE m.organisation_id = $1
+            GROUP BY u.id, u.display_name, u.email, m.role
+            ORDER BY u.display_name"#,
+        org.id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let members = rows
+        .into_iter()
+        .filter_map(|r| {
+            let role = Role::from_db(&r.role)?;
+            let service_names = services
+                .iter()
+                .filter(|s| r.services.contains(&s.id))
+                .map(|s| s.name.clone())
+                .collect();
+            Some(MemberView {
+                id: r.id,
+                name: r.display_name,
+                email: r.email,
+                role,
+                services: r.services,
+                service_names,
+                active: r.active,
+                is_self: r.id == user_id,
+            })
+        })
+        .collect();
+    Ok(UsersPage {
+        layout: Layout::new(session),
+        organisation: org.short_name.clone(),
+        organisation_href: format!("/organisations/{}", org.slug),
+        action: format!("/organisations/{}/utilisateurs", org.slug),
+        roles: Role::ALL.to_vec(),
+        members,
+        services,
+        form: InviteForm {
+            role: Role::Pilot.as_db().into(),
+            ..InviteForm::default()
+        },
+        errors: FieldErrors::default(),
+        notice: None,
+        problem: None,
+        activation_link: None,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(slug): Path<String>,
+) -> Result<UsersPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = admin_of(&mut conn, &user, &slug).await?;
+    page(&mut conn, &session, &access, user.id).await
+}
+
+/// The fields of a url-encoded form, repeated names included (the services' checkboxes).
+fn pairs(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The services chosen, each checked to be one of the organisation's.
+fn chosen_services(
+    pairs: &[(String, String)],
+    known: &[ServiceOption],
+) -> Result<Vec<i64>, &'static str> {
+    let mut ids = Vec::new();
+    for (_, value) in pairs.iter().filter(|(k, _)| k == "services") {
+        let id = value.parse::<i64>().map_err(|_| "Service inconnu.")?;
+        if !known.iter().any(|s| s.id == id) {
+            return Err("Service inconnu.");
+        }
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| *v == "https")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = admin_of(&mut conn, &user, &slug).await?;
+    let mut view = page(&mut conn, &session, &access, user.id).await?;
+    let pairs = pairs(&body);
+    let form = InviteForm {
+        email: field(&pairs, "email"),
+        name: field(&pairs, "name"),
+        role: field(&pairs, "role"),
+        services: pairs
+            .iter()
+            .filter(|(k, _)| k == "services")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+    };
+    let mut errors = FieldErrors::default();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.email = Some(e))
+        .ok();
+    let name = parse_display_name(&form.name)
+        .map_err(|e| errors.name = Some(e))
+        .ok();
+    let role = Role::from_db(&form.role);
+    if role.is_none() {
+        errors.role = Some("Choisissez un rôle dans la liste.");
+    }
+    let services = chosen_services(&pairs, &view.services)
+        .map_err(|e| errors.services = Some(e))
+        .ok();
+    if role == Some(Role::Pilot) && services.as_ref().is_some_and(Vec::is_empty) {
+        errors.services = Some("Un pilote pilote au moins un service : cochez-en un.");
+    }
+    let (Some(email), Some(name), Some(role), Some(services), false) =
+        (email, name, role, services, errors.any())
+    else {
+        view.form = form;
+        view.errors = errors;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+    };
+    let services = if role == Role::Pilot {
+        services
+    } else {
+        Vec::new()
+    };
+    let new = NewUser {
+        email: email.as_str(),
+        display_name: &name,
+        password_hash: None,
+        organisation_id: access.organisation.id,
+        role,
+        services: &services,
+    };
+    let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+    let user_id = match auth::create_user(&mut tx, &new).await {
+        Ok(id) => id,
+        Err(CreateUserError::EmailTaken) => {
+            view.form = form;
+            view.errors.email = Some("Cette personne fait déjà partie de l'organisation.");
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+        }
+        Err(CreateUserError::Db(e)) => return Err(e.into()),
+    };
+    let token = auth::create_activation(&mut tx, user_id).await?;
+    tx.commit().await?;
+    let mut view = page(&mut conn, &session, &access, user.id).await?;
+    view.notice = Some(format!("Compte créé pour {name} ({}).", email.as_str()));
+    view.activation_link = Some(format!("{}/activation/{token}", origin(&headers)));
+    Ok((StatusCode::CREATED, view).into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((slug, member_id)): Path<(String, i64)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = admin_of(&mut conn, &user, &slug).await?;
+    let mut view = page(&mut conn, &session, &access, user.id).await?;
+    let Some(member) = view.members.iter().find(|m| m.id == member_id) else {
+        return Err(AppError::NotFound);
+    };
+    let pairs = pairs(&body);
+    let role = Role::from_db(&field(&pairs, "role"));
+    let services = chosen_services(&pairs, &view.services);
+    let problem = match (role, &services) {
+        (None, _) => Some("Choisissez un rôle dans la liste."),
+        (_, Err(e)) => Some(*e),
+        (Some(Role::Pilot), Ok(s)) if s.is_empty() => {
+            Some("Un pilote pilote au moins un service : cochez-en un.")
+        }
+        (Some(r), _) if member.is_self && r != member.role => Some(
+            "Vous ne pouvez pas changer votre propre rôle : demandez-le à un autre administrateur.",
+        ),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        view.problem = Some(problem.to_string());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+    }
+    let role = role.unwrap_or(member.role);
+    let services = if role == Role::Pilot {
+        services.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+    sqlx::query!(
+        "UPDATE membership SET role = $3 WHERE user_id = $1 AND organisation_id = $2",
+        member_id,
+        access.organisation.id,
+        role.as_db()
+    )
+    .execute(&mut *tx)
+    .await?;
+    auth::set_services(&mut tx, member_id, access.organisation.id, &services).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&view.action).into_response())
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((slug, member_id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = admin_of(&mut conn, &user, &slug).await?;
+    if member_id == user.id {
+        let mut view = page(&mut conn, &session, &access, user.id).await?;
+        view.problem = Some("Vous ne pouvez pas vous retirer vous-même de l'organisation.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+    }
+    let removed = sqlx::query!(
+        "DELETE FROM membership WHERE user_id = $1 AND organisation_id = $2",
+        member_id,
+        access.organisation.id
+    )
+    .execute(&mut *conn)
+    .await?;
+    if removed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    // Memberships are read at every request: the rights go at once, without signing anyone out.
+    Ok(Redirect::to(&format!(
+        "/organisations/{}/utilisateurs",
+        access.organisation.slug
+    ))
+    .into_response())
+}
