@@ -38,6 +38,9 @@ pub struct Cli {
     /// Do not load the demo plans into an empty database (serve).
     #[arg(long, env = "SPASER_NO_DEMO", global = true)]
     pub no_demo: bool,
+    /// Mark the session cookie Secure on every response (serve behind TLS).
+    #[arg(long, env = "SPASER_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -147,7 +150,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             )
             .await
         }
-        Command::Serve => serve(&db, cli.addr, cli.no_demo).await,
+        Command::Serve => serve(&db, cli.addr, cli.no_demo, cli.secure_cookies).await,
     };
     // The embedded cluster is stopped whatever happened above.
     let closed = db.close().await;
@@ -258,7 +261,12 @@ fn read_password() -> std::io::Result<String> {
     }
 }
 
-async fn serve(db: &Database, addr: SocketAddr, no_demo: bool) -> Result<(), CliError> {
+async fn serve(
+    db: &Database,
+    addr: SocketAddr,
+    no_demo: bool,
+    secure_cookies: bool,
+) -> Result<(), CliError> {
     if !no_demo {
         let mut conn = db.pool.acquire().await?;
         if demo::is_empty(&mut conn).await? {
@@ -272,7 +280,10 @@ async fn serve(db: &Database, addr: SocketAddr, no_demo: bool) -> Result<(), Cli
         .map_err(|source| CliError::Listen { addr, source })?;
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     println!("spaser écoute sur http://{addr}/");
-    let app = router(AppState::new(db.pool.clone()));
+    let app = router(AppState {
+        pool: db.pool.clone(),
+        secure_cookies,
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
