@@ -33,12 +33,6 @@ pub struct MemberView {
     pub is_self: bool,
 }
 
-impl MemberView {
-    pub fn has_service(&self, id: &i64) -> bool {
-        self.services.contains(id)
-    }
-}
-
 /// The invitation form as the user filled it.
 #[derive(Default)]
 pub struct InviteForm {
@@ -46,12 +40,6 @@ pub struct InviteForm {
     pub name: String,
     pub role: String,
     pub services: Vec<i64>,
-}
-
-impl InviteForm {
-    pub fn has_service(&self, id: &i64) -> bool {
-        self.services.contains(id)
-    }
 }
 
 #[derive(Default)]
