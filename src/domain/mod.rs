@@ -2,7 +2,9 @@
 //! targets, the reading of a plan spreadsheet, accounts and roles, and French number formatting.
 
 pub mod account;
+pub mod entry;
 pub mod format;
 pub mod model;
 pub mod sheet;
+pub mod status;
 pub mod targets;

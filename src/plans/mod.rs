@@ -2,3 +2,4 @@
 
 pub mod read;
 pub mod store;
+pub mod values;

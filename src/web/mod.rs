@@ -2,6 +2,7 @@
 
 mod access;
 mod account;
+mod entry;
 pub mod error;
 pub mod layout;
 mod pages;
@@ -77,6 +78,35 @@ pub fn routes() -> Vec<RouteDef> {
         post_route("/activation/{token}", account::activate),
         get_route("/organisations/{organisation}", pages::organisation),
         get_route("/organisations/{organisation}/plans/{plan}", pages::plan),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}",
+            entry::entry_page,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}",
+            entry::save,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/mes-actions/{year}",
+            entry::my_actions,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}/actions/{action}/circuit",
+            entry::workflow,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}/verrou",
+            entry::lock,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/statuts/{year}",
+            entry::override_status,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/indicateurs/{indicator}/historique",
+            entry::history,
+        ),
+        get_route("/regles", entry::rules),
         get_route("/organisations/{organisation}/utilisateurs", users::list),
         post_route("/organisations/{organisation}/utilisateurs", users::create),
         post_route(

@@ -2,10 +2,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 
 use super::AppState;
 use super::access::member_of;
+use super::entry::Badge;
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
@@ -14,6 +15,7 @@ use crate::domain::format::{date_fr, quantity_fr};
 use crate::plans::read::{
     self, ActionNode, IndicatorNode, OrganisationRow, PlanSummary, PlanTree, YearEntry,
 };
+use crate::plans::values::{self, Statuses};
 
 /// A plan in a list.
 pub struct PlanCard {
@@ -154,7 +156,7 @@ pub struct ValueView {
 }
 
 impl ValueView {
-    fn from_entry(entry: Option<&YearEntry>, unit: Option<&str>) -> Self {
+    pub(super) fn from_entry(entry: Option<&YearEntry>, unit: Option<&str>) -> Self {
         Self {
             number: entry.and_then(|e| e.value).map(|v| quantity_fr(v, unit)),
             text: entry.and_then(|e| e.text.clone()),
@@ -167,6 +169,7 @@ impl ValueView {
 }
 
 pub struct IndicatorView {
+    pub badge: Badge,
     pub label: String,
     pub facts: Vec<(&'static str, String)>,
     /// Shown only where they differ from the action's.
@@ -181,7 +184,12 @@ pub struct IndicatorView {
 }
 
 impl IndicatorView {
-    fn new(indicator: &IndicatorNode, action_pilots: &[String], years: &[i32]) -> Self {
+    fn new(
+        indicator: &IndicatorNode,
+        action_pilots: &[String],
+        years: &[i32],
+        statuses: &Statuses,
+    ) -> Self {
         let unit = indicator.unit.as_deref();
         let numeric = indicator
             .targets
@@ -218,6 +226,7 @@ impl IndicatorView {
                 .windows(2)
                 .all(|w| w[0].value == w[1].value && w[0].text == w[1].text);
         Self {
+            badge: Badge::new(statuses.indicators.get(&indicator.id)),
             label: indicator.label.clone(),
             facts,
             pilots: if indicator.pilots.as_slice() == action_pilots {
@@ -252,6 +261,7 @@ pub struct NarrativeView {
 }
 
 pub struct ActionView {
+    pub badge: Badge,
     /// Piloted by one of the signed-in pilot's services.
     pub mine: bool,
     pub anchor: String,
@@ -262,13 +272,19 @@ pub struct ActionView {
 }
 
 impl ActionView {
-    fn new(action: &ActionNode, years: &[i32], my_services: &[String]) -> Self {
+    fn new(
+        action: &ActionNode,
+        years: &[i32],
+        my_services: &[String],
+        statuses: &Statuses,
+    ) -> Self {
         let heading = match &action.code {
             Some(code) => format!("Action {code} — {}", action.label),
             None => action.label.clone(),
         };
         let pilots_of = |names: &[String]| names.iter().any(|n| my_services.contains(n));
         Self {
+            badge: Badge::new(statuses.actions.get(&action.id)),
             mine: pilots_of(&action.pilots)
                 || action.indicators.iter().any(|i| pilots_of(&i.pilots)),
             anchor: format!("action-{}", action.id),
@@ -277,7 +293,7 @@ impl ActionView {
             indicators: action
                 .indicators
                 .iter()
-                .map(|i| IndicatorView::new(i, &action.pilots, years))
+                .map(|i| IndicatorView::new(i, &action.pilots, years, statuses))
                 .collect(),
             narratives: action
                 .narratives
@@ -292,6 +308,7 @@ impl ActionView {
 }
 
 pub struct ObjectiveView {
+    pub badge: Badge,
     pub anchor: String,
     pub heading: String,
     pub actions: Vec<ActionView>,
@@ -307,6 +324,11 @@ pub struct GroupView {
 #[template(path = "plan.html")]
 pub struct PlanPage {
     pub layout: Layout,
+    /// The year whose statuses the badges show.
+    pub status_year: i32,
+    pub status_years: Vec<(i32, String)>,
+    pub entry_href: Option<String>,
+    pub mine_href: String,
     /// For a pilot: the services they steer.
     pub my_services: Vec<String>,
     pub organisation_name: String,
@@ -320,8 +342,19 @@ pub struct PlanPage {
 }
 
 impl PlanPage {
-    fn new(plan: PlanTree, layout: Layout, my_services: Vec<String>) -> Self {
+    fn new(
+        plan: PlanTree,
+        layout: Layout,
+        my_services: Vec<String>,
+        status_year: i32,
+        statuses: Statuses,
+        role: Role,
+    ) -> Self {
         let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
+        let base = format!(
+            "/organisations/{}/plans/{}",
+            plan.organisation.slug, plan.slug
+        );
         let term = plan.objective_term;
         let mut counts = (0, 0, 0);
         let groups: Vec<GroupView> = plan
@@ -351,6 +384,7 @@ impl PlanPage {
                             }
                         };
                         ObjectiveView {
+                            badge: Badge::new(statuses.objectives.get(&o.id)),
                             anchor: format!("objectif-{}", o.id),
                             heading,
                             actions: o
@@ -359,7 +393,7 @@ impl PlanPage {
                                 .map(|a| {
                                     counts.1 += 1;
                                     counts.2 += a.indicators.len();
-                                    ActionView::new(a, &years, &my_services)
+                                    ActionView::new(a, &years, &my_services, &statuses)
                                 })
                                 .collect(),
                         }
@@ -376,6 +410,14 @@ impl PlanPage {
         );
         Self {
             layout,
+            status_year,
+            status_years: years
+                .iter()
+                .map(|y| (*y, format!("{base}?annee={y}")))
+                .collect(),
+            entry_href: matches!(role, Role::Procurement | Role::Pilot)
+                .then(|| format!("{base}/saisie/{status_year}")),
+            mine_href: format!("{base}/mes-actions/{status_year}"),
             my_services,
             organisation_name: plan.organisation.short_name.clone(),
             organisation_href: format!("/organisations/{}", plan.organisation.slug),
@@ -389,11 +431,37 @@ impl PlanPage {
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct YearQuery {
+    annee: Option<i32>,
+}
+
+/// The year a plan page shows statuses for: the one asked, else the latest with values, else
+/// the current year within the period.
+fn status_year(tree: &PlanTree, asked: Option<i32>) -> i32 {
+    let period = tree.first_year..=tree.last_year;
+    if let Some(year) = asked.filter(|y| period.contains(y)) {
+        return year;
+    }
+    let latest = tree
+        .groups
+        .iter()
+        .flat_map(|g| g.objectives.iter())
+        .flat_map(|o| o.actions.iter())
+        .flat_map(|a| a.indicators.iter())
+        .flat_map(|i| i.actuals.iter().map(|v| v.year))
+        .max();
+    latest.unwrap_or_else(|| {
+        chrono::Datelike::year(&chrono::Utc::now()).clamp(tree.first_year, tree.last_year)
+    })
+}
+
 pub async fn plan(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan)): Path<(String, String)>,
+    Query(query): Query<YearQuery>,
 ) -> Result<PlanPage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
@@ -405,5 +473,15 @@ pub async fn plan(
     } else {
         Vec::new()
     };
-    Ok(PlanPage::new(tree, Layout::new(&session), my_services))
+    let year = status_year(&tree, query.annee);
+    let year_values = values::year_values(&mut conn, tree.id, year).await?;
+    let statuses = values::statuses(&tree, year, &year_values.overrides);
+    Ok(PlanPage::new(
+        tree,
+        Layout::new(&session),
+        my_services,
+        year,
+        statuses,
+        access.membership.role,
+    ))
 }

@@ -4,6 +4,8 @@
 mod accounts;
 mod demo_data;
 mod embedded;
+mod entry;
+mod matrix;
 mod model;
 mod pages;
 mod support;

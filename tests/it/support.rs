@@ -328,9 +328,10 @@ pub async fn get(app: &Router, path: &str) -> (StatusCode, String) {
 pub fn texts(html: &str, selector: &str) -> Vec<String> {
     let document = Html::parse_document(html);
     let selector = Selector::parse(selector).unwrap();
+    // Text nodes joined by a space, so that table cells and inline elements read apart.
     document
         .select(&selector)
-        .map(|e| normalise(&e.text().collect::<String>()))
+        .map(|e| normalise(&e.text().collect::<Vec<_>>().join(" ")))
         .collect()
 }
 

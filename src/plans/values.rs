@@ -1,0 +1,566 @@
+//! A plan's values for one year, as the entry page and the statuses need them, and their saving:
+//! versions against lost updates, the history of every change, the review workflow, locks.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+use super::read::PlanTree;
+use crate::domain::model::IndicatorKind;
+use crate::domain::status::{self, IndicatorFacts, Status};
+
+/// An indicator's actual for the year, everything the form shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actual {
+    pub value: Option<Decimal>,
+    pub text: Option<String>,
+    pub comment: Option<String>,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    /// 0 when nothing was entered yet.
+    pub version: i32,
+}
+
+impl Actual {
+    pub fn is_empty(&self) -> bool {
+        self.value.is_none() && self.text.is_none() && self.comment.is_none()
+    }
+
+    /// The same content, whatever the version.
+    pub fn same_as(&self, other: &Actual) -> bool {
+        (
+            &self.value,
+            &self.text,
+            &self.comment,
+            &self.numerator,
+            &self.denominator,
+        ) == (
+            &other.value,
+            &other.text,
+            &other.comment,
+            &other.numerator,
+            &other.denominator,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrative {
+    pub text: Option<String>,
+    pub version: i32,
+}
+
+/// The review of an action's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    Entered,
+    Submitted,
+    Validated,
+    Returned,
+}
+
+impl ReviewState {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            ReviewState::Entered => "entered",
+            ReviewState::Submitted => "submitted",
+            ReviewState::Validated => "validated",
+            ReviewState::Returned => "returned",
+        }
+    }
+
+    pub fn from_db(value: &str) -> ReviewState {
+        match value {
+            "submitted" => ReviewState::Submitted,
+            "validated" => ReviewState::Validated,
+            "returned" => ReviewState::Returned,
+            _ => ReviewState::Entered,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewState::Entered => "Saisi",
+            ReviewState::Submitted => "Soumis",
+            ReviewState::Validated => "Validé",
+            ReviewState::Returned => "Renvoyé",
+        }
+    }
+
+    pub fn badge_class(self) -> &'static str {
+        match self {
+            ReviewState::Entered => "fr-badge--info",
+            ReviewState::Submitted => "fr-badge--new",
+            ReviewState::Validated => "fr-badge--success",
+            ReviewState::Returned => "fr-badge--warning",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub state: ReviewState,
+    pub comment: Option<String>,
+}
+
+/// A status set by hand.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub status: Status,
+    pub justification: String,
+    pub set_by: String,
+    pub set_at: DateTime<Utc>,
+}
+
+/// Levels a status belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    Indicator,
+    Action,
+    Objective,
+}
+
+impl Level {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Level::Indicator => "indicator",
+            Level::Action => "action",
+            Level::Objective => "objective",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Level> {
+        match value {
+            "indicator" => Some(Level::Indicator),
+            "action" => Some(Level::Action),
+            "objective" => Some(Level::Objective),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Lock {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything of one year of a plan beyond the tree.
+#[derive(Debug, Clone, Default)]
+pub struct YearValues {
+    pub actuals: HashMap<i64, Actual>,
+    pub narratives: HashMap<i64, Narrative>,
+    pub reviews: HashMap<i64, Review>,
+    pub overrides: HashMap<(Level, i64), Override>,
+    pub lock: Option<Lock>,
+}
+
+/// Reads a year's values of a plan in five queries.
+pub async fn year_values(
+    conn: &mut PgConnection,
+    plan_id: i64,
+    year: i32,
+) -> Result<YearValues, sqlx::Error> {
+    let actuals = sqlx::query!(
+        r#"SELECT v.indicator_id, v.value, v.text, v.comment, v.numerator, v.denominator, v.version
+             FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id
+            WHERE i.plan_id = $1 AND v.year = $2"#,
+        plan_id,
+        year
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        (
+            r.indicator_id,
+            Actual {
+                value: r.value,
+                text: r.text,
+                comment: r.comment,
+                numerator: r.numerator,
+                denominator: r.denominator,
+                version: r.version,
+            },
+        )
+    })
+    .collect();
+    let narratives = sqlx::query!(
+        r#"SELECT n.action_id, n.text, n.version FROM action_narrative n JOIN action a ON a.id = n.action_id
+            WHERE a.plan_id = $1 AND n.year = $2"#,
+        plan_id,
+        year
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.action_id, Narrative { text: Some(r.text), version: r.version }))
+    .collect();
+    let reviews = sqlx::query!(
+        r#"SELECT r.action_id, r.state, r.comment FROM action_review r JOIN action a ON a.id = r.action_id
+            WHERE a.plan_id = $1 AND r.year = $2"#,
+        plan_id,
+        year
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.action_id, Review { state: ReviewState::from_db(&r.state), comment: r.comment }))
+    .collect();
+    let overrides = sqlx::query!(
+        r#"SELECT o.level, o.item_id, o.status, o.justification, u.display_name, o.set_at
+             FROM status_override o JOIN app_user u ON u.id = o.set_by
+            WHERE o.plan_id = $1 AND o.year = $2"#,
+        plan_id,
+        year
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .filter_map(|r| {
+        Some((
+            (Level::from_db(&r.level)?, r.item_id),
+            Override {
+                status: Status::from_db(&r.status)?,
+                justification: r.justification,
+                set_by: r.display_name,
+                set_at: r.set_at,
+            },
+        ))
+    })
+    .collect();
+    let lock = sqlx::query!(
+        r#"SELECT u.display_name, l.locked_at FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
+            WHERE l.plan_id = $1 AND l.year = $2"#,
+        plan_id,
+        year
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| Lock { by: r.display_name, at: r.locked_at });
+    Ok(YearValues {
+        actuals,
+        narratives,
+        reviews,
+        overrides,
+        lock,
+    })
+}
+
+/// A status as shown: the effective one, and whether a person set it.
+#[derive(Debug, Clone)]
+pub struct StatusView {
+    pub status: Status,
+    /// What the rules give (`None`: a person must decide).
+    pub computed: Option<Status>,
+    pub overridden: Option<Override>,
+}
+
+/// Every status of a plan for a year.
+#[derive(Debug, Clone, Default)]
+pub struct Statuses {
+    pub indicators: HashMap<i64, StatusView>,
+    pub actions: HashMap<i64, StatusView>,
+    pub objectives: HashMap<i64, StatusView>,
+}
+
+/// Computes the statuses of a year from the tree (targets and actuals of every year) and the
+/// statuses set by hand.
+pub fn statuses(
+    tree: &PlanTree,
+    year: i32,
+    overrides: &HashMap<(Level, i64), Override>,
+) -> Statuses {
+    let mut out = Statuses::default();
+    let view = |computed: Option<Status>, level: Level, id: i64| {
+        let overridden = overrides.get(&(level, id)).cloned();
+        StatusView {
+            status: status::effective(computed, overridden.as_ref().map(|o| o.status)),
+            computed,
+            overridden,
+        }
+    };
+    for group in &tree.groups {
+        for objective in &group.objectives {
+            let mut action_statuses = Vec::new();
+            for action in &objective.actions {
+                let mut indicator_statuses = Vec::new();
+                for indicator in &action.indicators {
+                    let target = indicator.targets.iter().find(|t| t.year == year);
+                    let actual = indicator.actuals.iter().find(|a| a.year == year);
+                    let facts = IndicatorFacts {
+                        qualitative: indicator.kind == Some(IndicatorKind::Qualitative),
+                        direction: indicator.direction,
+                        target: target.and_then(|t| t.value),
+                        actual: actual.and_then(|a| a.value),
+                        has_actual: actual.is_some_and(|a| a.value.is_some() || a.text.is_some()),
+                        baseline: indicator.baseline.map(|b| b.0),
+                        threshold: indicator.partial_threshold,
+                    };
+                    let v = view(
+                        status::indicator_status(&facts),
+                        Level::Indicator,
+                        indicator.id,
+                    );
+                    indicator_statuses.push(v.status);
+                    out.indicators.insert(indicator.id, v);
+                }
+                let v = view(
+                    Some(status::roll_up(indicator_statuses)),
+                    Level::Action,
+                    action.id,
+                );
+                action_statuses.push(v.status);
+                out.actions.insert(action.id, v);
+            }
+            out.objectives.insert(
+                objective.id,
+                view(
+                    Some(status::roll_up(action_statuses)),
+                    Level::Objective,
+                    objective.id,
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// One line of history.
+#[derive(Debug, Clone)]
+pub struct LogLine<'a> {
+    pub plan_id: i64,
+    pub year: i32,
+    pub indicator_id: Option<i64>,
+    pub action_id: Option<i64>,
+    pub objective_id: Option<i64>,
+    pub field: &'a str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub user_id: i64,
+}
+
+pub async fn log(conn: &mut PgConnection, line: &LogLine<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO change_log (plan_id, year, indicator_id, action_id, objective_id, field, before, after, user_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        line.plan_id,
+        line.year,
+        line.indicator_id,
+        line.action_id,
+        line.objective_id,
+        line.field,
+        line.before,
+        line.after,
+        line.user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The current actual of an indicator, locked for the rest of the transaction.
+pub async fn actual_for_update(
+    conn: &mut PgConnection,
+    indicator_id: i64,
+    year: i32,
+) -> Result<Actual, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT value, text, comment, numerator, denominator, version FROM indicator_actual
+            WHERE indicator_id = $1 AND year = $2 FOR UPDATE"#,
+        indicator_id,
+        year
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| Actual {
+        value: r.value,
+        text: r.text,
+        comment: r.comment,
+        numerator: r.numerator,
+        denominator: r.denominator,
+        version: r.version,
+    })
+    .unwrap_or_default())
+}
+
+/// Writes an actual (or deletes it when empty), with the next version.
+pub async fn write_actual(
+    conn: &mut PgConnection,
+    indicator_id: i64,
+    year: i32,
+    actual: &Actual,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    if actual.value.is_none() && actual.text.is_none() {
+        sqlx::query!(
+            "DELETE FROM indicator_actual WHERE indicator_id = $1 AND year = $2",
+            indicator_id,
+            year
+        )
+        .execute(conn)
+        .await?;
+        return Ok(());
+    }
+    sqlx::query!(
+        r#"INSERT INTO indicator_actual (indicator_id, year, value, text, comment, numerator, denominator, updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (indicator_id, year) DO UPDATE
+              SET value = EXCLUDED.value, text = EXCLUDED.text, comment = EXCLUDED.comment,
+                  numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator,
+                  updated_by = EXCLUDED.updated_by, updated_at = now(),
+                  version = indicator_actual.version + 1"#,
+        indicator_id,
+        year,
+        actual.value,
+        actual.text,
+        actual.comment,
+        actual.numerator,
+        actual.denominator,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn narrative_for_update(
+    conn: &mut PgConnection,
+    action_id: i64,
+    year: i32,
+) -> Result<Narrative, sqlx::Error> {
+    Ok(sqlx::query!(
+        "SELECT text, version FROM action_narrative WHERE action_id = $1 AND year = $2 FOR UPDATE",
+        action_id,
+        year
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| Narrative {
+        text: Some(r.text),
+        version: r.version,
+    })
+    .unwrap_or_default())
+}
+
+pub async fn write_narrative(
+    conn: &mut PgConnection,
+    action_id: i64,
+    year: i32,
+    text: Option<&str>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    match text {
+        None => {
+            sqlx::query!(
+                "DELETE FROM action_narrative WHERE action_id = $1 AND year = $2",
+                action_id,
+                year
+            )
+            .execute(conn)
+            .await?;
+        }
+        Some(text) => {
+            sqlx::query!(
+                r#"INSERT INTO action_narrative (action_id, year, text, updated_by) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (action_id, year) DO UPDATE
+                      SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now(),
+                          version = action_narrative.version + 1"#,
+                action_id,
+                year,
+                text,
+                user_id
+            )
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The review state of an action, locked for the transaction.
+pub async fn review_for_update(
+    conn: &mut PgConnection,
+    action_id: i64,
+    year: i32,
+) -> Result<Option<ReviewState>, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        "SELECT state FROM action_review WHERE action_id = $1 AND year = $2 FOR UPDATE",
+        action_id,
+        year
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|s| ReviewState::from_db(&s)))
+}
+
+pub async fn write_review(
+    conn: &mut PgConnection,
+    action_id: i64,
+    year: i32,
+    state: ReviewState,
+    comment: Option<&str>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO action_review (action_id, year, state, comment, updated_by) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (action_id, year) DO UPDATE
+              SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
+                  updated_at = now()"#,
+        action_id,
+        year,
+        state.as_db(),
+        comment,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the year is locked, checked inside the transaction (shares the lock row).
+pub async fn is_locked(
+    conn: &mut PgConnection,
+    plan_id: i64,
+    year: i32,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM plan_year_lock WHERE plan_id = $1 AND year = $2) AS "locked!""#,
+        plan_id,
+        year
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// A history line as the page shows it.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub year: i32,
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub user: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The history of an indicator: its own changes and those of its action, newest first.
+pub async fn indicator_history(
+    conn: &mut PgConnection,
+    indicator_id: i64,
+    action_id: i64,
+) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    sqlx::query_as!(
+        HistoryRow,
+        r#"SELECT c.year, c.field, c.before, c.after, u.display_name AS "user", c.at
+             FROM change_log c JOIN app_user u ON u.id = c.user_id
+            WHERE c.indicator_id = $1 OR (c.action_id = $2 AND c.indicator_id IS NULL)
+            ORDER BY c.at DESC, c.id DESC"#,
+        indicator_id,
+        action_id
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,743 @@
+//! Entering a year's values: statuses that move by the rules, overrides, the review workflow
+//! and the lock, the history with its real users, conflicts, and every refusal.
+
+use axum::http::StatusCode;
+use sqlx::PgPool;
+
+use crate::support::{Client, Page, app, demo_pool, normalise};
+
+const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
+const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
+
+/// The id of the (first) indicator of an office action, by its number.
+async fn indicator(pool: &PgPool, action: &str) -> String {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = $1 ORDER BY i.position LIMIT 1",
+    )
+    .bind(action)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .to_string()
+}
+
+async fn action_id(pool: &PgPool, action: &str) -> String {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM action WHERE code = $1")
+        .bind(action)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .to_string()
+}
+
+async fn actual(pool: &PgPool, indicator: &str) -> Option<String> {
+    sqlx::query_scalar::<_, Option<rust_decimal::Decimal>>(
+        "SELECT value FROM indicator_actual WHERE indicator_id = $1::bigint AND year = 2025",
+    )
+    .bind(indicator)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+    .flatten()
+    .map(|d| d.normalize().to_string())
+}
+
+/// The badge texts of the article whose heading starts with `heading`, in order: the action's,
+/// then its indicators'.
+fn badges(page: &Page, heading: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(&page.body);
+    let article = scraper::Selector::parse("article.spaser-action").unwrap();
+    let h4 = scraper::Selector::parse("h4").unwrap();
+    let badge = scraper::Selector::parse(".spaser-status").unwrap();
+    document
+        .select(&article)
+        .find(|a| {
+            a.select(&h4)
+                .next()
+                .is_some_and(|h| normalise(&h.text().collect::<String>()).starts_with(heading))
+        })
+        .map(|a| {
+            a.select(&badge)
+                .map(|b| normalise(&b.text().collect::<String>()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn field_value(page: &Page, id: &str) -> Option<String> {
+    let document = scraper::Html::parse_document(&page.body);
+    let selector = scraper::Selector::parse(&format!("[name='{id}']")).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value").map(str::to_string))
+}
+
+/// Saves one indicator's value through the form, as the page gave it (its version included).
+async fn save_value(client: &mut Client, indicator: &str, value: &str) -> Page {
+    let page = client.get(ENTRY).await;
+    let version = field_value(&page, &format!("ver-{indicator}")).unwrap_or_else(|| "0".into());
+    client
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{indicator}"), version.as_str()),
+                (&format!("v-{indicator}"), value),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn entering_values_moves_statuses_as_the_rules_say() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+
+    let before = staff.get(ENTRY).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.texts("h1"), ["Saisie 2025"]);
+    assert_eq!(
+        badges(&before, "Action 5 —"),
+        ["Non renseigné", "Non renseigné"]
+    );
+
+    let saved = save_value(&mut staff, &hours, "10 500").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(actual(&pool, &hours).await.as_deref(), Some("10500"));
+    let after = staff.get(saved.location().unwrap()).await;
+    assert_eq!(after.texts(".fr-alert--success p"), ["Saisie enregistrée."]);
+    assert_eq!(badges(&after, "Action 5 —"), ["Atteint", "Atteint"]);
+    assert_eq!(
+        field_value(&after, &format!("v-{hours}")).map(|v| normalise(&v)),
+        Some("10 500".into())
+    );
+
+    // 9 000 h from the 2021 baseline of 9 840 h towards 10 000 h: backwards, not achieved.
+    assert_eq!(
+        save_value(&mut staff, &hours, "9000").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let after = staff.get(ENTRY).await;
+    assert_eq!(badges(&after, "Action 5 —"), ["Non atteint", "Non atteint"]);
+
+    // The objective rolls up from its actions; action 4 not entered is left out.
+    let plan = staff.get(&format!("{PLAN}?annee=2025")).await;
+    let objective3 = plan.texts("#objectif-3 > .spaser-badges .spaser-status, section[id^='objectif-'] .spaser-badges[data-level='objectif'] .spaser-status");
+    assert!(
+        objective3.contains(&"Non atteint".to_string()),
+        "{objective3:?}"
+    );
+    assert_eq!(badges(&plan, "Action 5 —"), ["Non atteint", "Non atteint"]);
+    // 9 970 h: 81 % of the way from the baseline, partially achieved.
+    assert_eq!(
+        save_value(&mut staff, &hours, "9 970").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        badges(&staff.get(ENTRY).await, "Action 5 —"),
+        ["Partiellement atteint", "Partiellement atteint"]
+    );
+
+    // A percentage from two counts: 18 procedures out of 20.
+    let share = indicator(&pool, "4").await;
+    let page = staff.get(ENTRY).await;
+    let version = field_value(&page, &format!("ver-{share}")).unwrap();
+    let saved = staff
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{share}"), version.as_str()),
+                (&format!("n-{share}"), "18"),
+                (&format!("d-{share}"), "20"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(actual(&pool, &share).await.as_deref(), Some("90"));
+    let page = staff.get(ENTRY).await;
+    assert_eq!(
+        field_value(&page, &format!("v-{share}")).as_deref(),
+        Some("90")
+    );
+    assert_eq!(
+        field_value(&page, &format!("n-{share}")).as_deref(),
+        Some("18")
+    );
+    assert_eq!(
+        badges(&page, "Action 4 —"),
+        ["Atteint", "Atteint"],
+        "90 % against a target of 90 %"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_beside_the_field_with_nothing_saved() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    let share = indicator(&pool, "4").await;
+    let count = indicator(&pool, "6").await;
+    staff.get(ENTRY).await;
+    // (fields, message beside the field, input kept)
+    type Case<'a> = (Vec<(String, String)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![(format!("v-{count}"), "abc".into())],
+            "n'est pas un nombre",
+            "abc",
+        ),
+        (
+            vec![(format!("v-{share}"), "120".into())],
+            "Un pourcentage est compris entre 0 et 100.",
+            "120",
+        ),
+        (
+            vec![(format!("v-{count}"), "-2".into())],
+            "Une quantité ne peut pas être négative.",
+            "-2",
+        ),
+        (
+            vec![(format!("v-{share}"), "95 €".into())],
+            "Unité attendue : %.",
+            "95 €",
+        ),
+        (
+            vec![
+                (format!("v-{share}"), "50".into()),
+                (format!("n-{share}"), "18".into()),
+                (format!("d-{share}"), "20".into()),
+            ],
+            "ne correspond pas à 18 / 20",
+            "50",
+        ),
+        (
+            vec![
+                (format!("n-{share}"), "21".into()),
+                (format!("d-{share}"), "20".into()),
+            ],
+            "Le numérateur ne peut pas dépasser le dénominateur.",
+            "",
+        ),
+    ];
+    for (fields, message, kept) in cases {
+        // A valid value for action 5 goes with each bad one: all or nothing.
+        let mut all: Vec<(String, String)> = vec![
+            (format!("ver-{hours}"), "0".into()),
+            (format!("ver-{share}"), "0".into()),
+            (format!("ver-{count}"), "0".into()),
+            (format!("v-{hours}"), "10 500".into()),
+        ];
+        for (k, v) in fields {
+            all.retain(|(key, _)| *key != k);
+            all.push((k, v));
+        }
+        let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let page = staff.post(ENTRY, &refs).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        let errors = page.texts(".fr-error-text").join(" ");
+        assert!(errors.contains(message), "{message}: {errors}");
+        let input = refs
+            .iter()
+            .find(|(k, _)| k.starts_with("v-") && *k != format!("v-{hours}"))
+            .map(|(k, _)| *k);
+        if let Some(input) = input {
+            assert_eq!(
+                field_value(&page, input).as_deref(),
+                Some(kept),
+                "the input is kept"
+            );
+        }
+        assert_eq!(
+            field_value(&page, &format!("v-{hours}")).as_deref(),
+            Some("10 500"),
+            "the other input is kept"
+        );
+        assert_eq!(actual(&pool, &hours).await, None, "nothing saved");
+    }
+    // A year outside the plan.
+    assert_eq!(
+        staff.get(&format!("{PLAN}/saisie/2030")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = staff
+        .post(
+            &format!("{PLAN}/saisie/2024"),
+            &[(&format!("ver-{hours}"), "0"), (&format!("v-{hours}"), "1")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM indicator_actual WHERE year = 2025")
+            .fetch_one(&pool)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_pilot_enters_only_their_actions_and_the_review_runs_to_the_lock() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut pilot = Client::signed_in(&app, "pilote@office-habitat.demo").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let dsi = indicator(&pool, "10").await;
+    let hours = indicator(&pool, "5").await;
+    let action10 = action_id(&pool, "10").await;
+
+    // « Mes actions »: only DSI's action, to fill, and what is missing per service.
+    let mine = pilot.get(&format!("{PLAN}/mes-actions/2025")).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.texts("h1"), ["Mes actions — DSI — 2025"]);
+    let headings = mine.texts("article.spaser-action h4");
+    assert_eq!(headings.len(), 1);
+    assert!(headings[0].starts_with("Action 10 —"));
+    assert_eq!(
+        mine.texts("article.spaser-action .spaser-to-fill"),
+        ["À renseigner"]
+    );
+    let rows = mine.texts(".spaser-missing-row");
+    assert!(rows.contains(&"DSI 1 1 Voir".to_string()), "{rows:?}");
+
+    // The whole plan is readable, only DSI's action editable.
+    let page = pilot.get(ENTRY).await;
+    assert!(field_value(&page, &format!("v-{dsi}")).is_some());
+    assert!(
+        field_value(&page, &format!("v-{hours}")).is_none(),
+        "another service's indicator has no field"
+    );
+    // A forged field for another service's indicator is refused, and nothing is written.
+    let forged = pilot
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{dsi}"), "0"),
+                (&format!("v-{dsi}"), "95"),
+                (&format!("ver-{hours}"), "0"),
+                (&format!("v-{hours}"), "1"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(actual(&pool, &dsi).await, None);
+
+    // The pilot enters action 10 and its narrative: « saisi ».
+    let saved = pilot
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{dsi}"), "0"),
+                (&format!("v-{dsi}"), "96 %"),
+                (&format!("rver-{action10}"), "0"),
+                (&format!("r-{action10}"), "Partenariat ESAT signé."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let mine = pilot.get(&format!("{PLAN}/mes-actions/2025")).await;
+    assert!(
+        mine.texts(".spaser-missing-row")
+            .contains(&"DSI 0 1 Voir".to_string())
+    );
+    assert_eq!(
+        mine.texts("article.spaser-action .spaser-review"),
+        ["Saisi"]
+    );
+    assert_eq!(badges(&mine, "Action 10 —"), ["Atteint", "Atteint"]);
+
+    // Submitted: the pilot can no longer change it.
+    let circuit = format!("{ENTRY}/actions/{action10}/circuit");
+    assert_eq!(
+        pilot
+            .post(&circuit, &[("transition", "soumettre")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = pilot.get(ENTRY).await;
+    assert!(field_value(&page, &format!("v-{dsi}")).is_none());
+    let refused = pilot
+        .post(
+            ENTRY,
+            &[(&format!("ver-{dsi}"), "1"), (&format!("v-{dsi}"), "97")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        pilot
+            .post(&circuit, &[("transition", "valider")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a pilot does not validate"
+    );
+
+    // Returned with a comment (required), then entered again and validated.
+    staff.get(ENTRY).await;
+    let no_comment = staff.post(&circuit, &[("transition", "renvoyer")]).await;
+    assert_eq!(no_comment.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_comment.texts(".fr-alert__title")[0].contains("écrivez au pilote"));
+    assert_eq!(
+        staff
+            .post(
+                &circuit,
+                &[
+                    ("transition", "renvoyer"),
+                    ("comment", "Préciser le prestataire")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = pilot.get(ENTRY).await;
+    assert_eq!(
+        page.texts(".spaser-returned"),
+        ["Renvoyé : « Préciser le prestataire »"]
+    );
+    let version = field_value(&page, &format!("ver-{dsi}")).unwrap();
+    assert_eq!(
+        pilot
+            .post(
+                ENTRY,
+                &[
+                    (&format!("ver-{dsi}"), version.as_str()),
+                    (&format!("v-{dsi}"), "96"),
+                    (&format!("c-{dsi}"), "Prestataire : ESAT Les Ateliers")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        pilot
+            .get(ENTRY)
+            .await
+            .texts(&format!("#action-{action10} .spaser-review")),
+        ["Saisi"]
+    );
+    assert_eq!(
+        pilot
+            .post(&circuit, &[("transition", "soumettre")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        staff
+            .post(&circuit, &[("transition", "valider")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        staff
+            .get(ENTRY)
+            .await
+            .texts(&format!("#action-{action10} .spaser-review")),
+        ["Validé"]
+    );
+
+    // Locked: nothing of 2025 changes, not even by procurement staff, nor in the database.
+    let lock = format!("{ENTRY}/verrou");
+    assert_eq!(
+        pilot.post(&lock, &[("verrou", "verrouiller")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        staff.post(&lock, &[("verrou", "verrouiller")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = staff.get(ENTRY).await;
+    assert!(
+        page.texts(".fr-alert--info p")[0]
+            .starts_with("Année verrouillée par Commande publique (démo)")
+    );
+    assert!(
+        field_value(&page, &format!("v-{hours}")).is_none(),
+        "no field in a locked year"
+    );
+    let refused = staff
+        .post(
+            ENTRY,
+            &[(&format!("ver-{hours}"), "0"), (&format!("v-{hours}"), "1")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(actual(&pool, &hours).await, None);
+    let direct = sqlx::query(
+        "UPDATE indicator_actual SET value = 1 WHERE indicator_id = $1::bigint AND year = 2025",
+    )
+    .bind(&dsi)
+    .execute(&pool)
+    .await;
+    assert!(direct.unwrap_err().to_string().contains("locked"));
+    assert_eq!(
+        staff
+            .post(&lock, &[("verrou", "deverrouiller")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        save_value(&mut staff, &hours, "10 200").await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Every step is in the history, with the real user.
+    let history = staff
+        .get(&format!("{PLAN}/indicateurs/{dsi}/historique"))
+        .await;
+    assert_eq!(history.status, StatusCode::OK);
+    let rows = history.texts(".spaser-history-row");
+    let has = |needle: &str| rows.iter().any(|r| r.contains(needle));
+    assert!(has("Pilote (démo) 2025 Valeur réalisée — 96 %"), "{rows:?}");
+    assert!(
+        has("Pilote (démo) 2025 Commentaire — Prestataire : ESAT Les Ateliers"),
+        "{rows:?}"
+    );
+    assert!(
+        has("Pilote (démo) 2025 Mis en œuvre — Partenariat ESAT signé."),
+        "{rows:?}"
+    );
+    assert!(
+        has("Pilote (démo) 2025 Circuit de validation Saisi Soumis"),
+        "{rows:?}"
+    );
+    assert!(
+        has(
+            "Commande publique (démo) 2025 Circuit de validation Soumis Renvoyé : Préciser le prestataire"
+        ),
+        "{rows:?}"
+    );
+    assert!(
+        has("Commande publique (démo) 2025 Circuit de validation Soumis Validé"),
+        "{rows:?}"
+    );
+    let locks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM change_log WHERE field = 'Verrouillage de l''année'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(locks, 2, "locking and unlocking are recorded");
+}
+
+#[tokio::test]
+async fn a_status_set_by_hand_needs_a_justification_and_shows_who_and_why() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    assert_eq!(
+        save_value(&mut staff, &hours, "9000").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let statuses = format!("{PLAN}/statuts/2025");
+    staff.get(ENTRY).await;
+    let bare = staff
+        .post(
+            &statuses,
+            &[
+                ("level", "indicator"),
+                ("item", hours.as_str()),
+                ("status", "partial"),
+            ],
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.texts(".fr-alert__title")[0].starts_with("Justifiez le statut"));
+    let set = staff
+        .post(
+            &statuses,
+            &[
+                ("level", "indicator"),
+                ("item", hours.as_str()),
+                ("status", "partial"),
+                ("justification", "Chantier décalé à 2026, heures engagées"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    let page = staff.get(ENTRY).await;
+    assert_eq!(
+        badges(&page, "Action 5 —"),
+        ["Partiellement atteint", "Partiellement atteint"],
+        "the override feeds the action"
+    );
+    let by_hand = page.texts("article .spaser-by-hand").join(" ");
+    assert!(
+        by_hand.contains("fixé à la main par Commande publique (démo)"),
+        "{by_hand}"
+    );
+    assert!(
+        by_hand.contains("« Chantier décalé à 2026, heures engagées » (calculé : Non atteint)"),
+        "{by_hand}"
+    );
+    // On the plan page too.
+    assert!(
+        staff
+            .get(&format!("{PLAN}?annee=2025"))
+            .await
+            .body
+            .contains("Chantier décalé à 2026, heures engagées")
+    );
+    // Removing it gives the computed status back.
+    assert_eq!(
+        staff
+            .post(
+                &statuses,
+                &[
+                    ("level", "indicator"),
+                    ("item", hours.as_str()),
+                    ("status", "")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        badges(&staff.get(ENTRY).await, "Action 5 —"),
+        ["Non atteint", "Non atteint"]
+    );
+    // Only procurement staff set statuses; an item of another plan is not found.
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    committee.get(ENTRY).await;
+    let refused = committee
+        .post(
+            &statuses,
+            &[
+                ("level", "indicator"),
+                ("item", hours.as_str()),
+                ("status", "achieved"),
+                ("justification", "Parce que"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let gosb_indicator: i64 = sqlx::query_scalar("SELECT i.id FROM indicator i JOIN plan p ON p.id = i.plan_id WHERE p.slug = 'spaser-2023-2024' LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let gosb_indicator = gosb_indicator.to_string();
+    let foreign = staff
+        .post(
+            &statuses,
+            &[
+                ("level", "indicator"),
+                ("item", gosb_indicator.as_str()),
+                ("status", "achieved"),
+                ("justification", "Pas chez nous"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let history = staff
+        .get(&format!("{PLAN}/indicateurs/{hours}/historique"))
+        .await;
+    let rows = history.texts(".spaser-history-row");
+    assert!(rows.iter().any(|r| r.contains("Statut Statut calculé Partiellement atteint (à la main : Chantier décalé à 2026, heures engagées)")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("Statut Partiellement atteint (à la main : Chantier décalé à 2026, heures engagées) Statut calculé")), "{rows:?}");
+}
+
+#[tokio::test]
+async fn two_people_saving_the_same_value_lose_nothing() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut first = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut second = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    // Both open the page before either saves.
+    let page_first = first.get(ENTRY).await;
+    let page_second = second.get(ENTRY).await;
+    let v1 = field_value(&page_first, &format!("ver-{hours}")).unwrap();
+    let v2 = field_value(&page_second, &format!("ver-{hours}")).unwrap();
+    assert_eq!(
+        first
+            .post(
+                ENTRY,
+                &[
+                    (&format!("ver-{hours}"), v1.as_str()),
+                    (&format!("v-{hours}"), "10 500")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let conflict = second
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{hours}"), v2.as_str()),
+                (&format!("v-{hours}"), "11 000"),
+            ],
+        )
+        .await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+    assert_eq!(
+        conflict.texts("#conflits .fr-alert__title"),
+        ["Quelqu'un a modifié ces valeurs pendant votre saisie"]
+    );
+    let row = &conflict.texts("tr.spaser-conflict")[0];
+    assert!(
+        row.contains("10 500 h") && row.contains("11 000 h"),
+        "both values shown: {row}"
+    );
+    assert_eq!(
+        actual(&pool, &hours).await.as_deref(),
+        Some("10500"),
+        "the first save stands"
+    );
+    // The second person chooses theirs: the form came back with their input and the new version.
+    assert_eq!(
+        field_value(&conflict, &format!("v-{hours}")).as_deref(),
+        Some("11 000")
+    );
+    let version = field_value(&conflict, &format!("ver-{hours}")).unwrap();
+    let kept = second
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{hours}"), version.as_str()),
+                (&format!("v-{hours}"), "11 000"),
+            ],
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER);
+    assert_eq!(actual(&pool, &hours).await.as_deref(), Some("11000"));
+    let values: Vec<Option<String>> = sqlx::query_scalar("SELECT after FROM change_log WHERE indicator_id = $1::bigint AND field = 'Valeur réalisée' ORDER BY id")
+        .bind(&hours)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let values: Vec<String> = values
+        .into_iter()
+        .flatten()
+        .map(|v| normalise(&v))
+        .collect();
+    assert_eq!(
+        values,
+        ["10 500 h", "11 000 h"],
+        "both saves are in the history"
+    );
+}
+
+#[tokio::test]
+async fn the_rules_are_written_where_users_read_them() {
+    let pool = demo_pool().await;
+    let mut visitor = Client::new(&app(&pool));
+    let page = visitor.get("/regles").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("h1"), ["Comment les statuts sont établis"]);
+    assert!(
+        page.body
+            .contains("r = (réalisé − référence) ÷ (cible − référence)")
+    );
+    assert!(page.body.contains("0,8"));
+}

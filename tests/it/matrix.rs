@@ -1,0 +1,248 @@
+//! The authorisation matrix: every route of the application, asked by every kind of user,
+//! answers as this table says. A route without its row fails the test.
+
+use axum::http::{Method, StatusCode};
+
+use crate::support::{Client, app, demo_pool};
+
+/// Who asks: anonymous, one of the office's four roles, or GOSB's administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Admin,
+    Procurement,
+    Pilot,
+    Committee,
+    OtherOrganisation,
+}
+
+impl Who {
+    const ALL: [Who; 6] = [
+        Who::Anonymous,
+        Who::Admin,
+        Who::Procurement,
+        Who::Pilot,
+        Who::Committee,
+        Who::OtherOrganisation,
+    ];
+
+    fn email(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::Admin => Some("admin@office-habitat.demo"),
+            Who::Procurement => Some("commande-publique@office-habitat.demo"),
+            Who::Pilot => Some("pilote@office-habitat.demo"),
+            Who::Committee => Some("comite@office-habitat.demo"),
+            Who::OtherOrganisation => Some("admin@grand-orly-seine-bievre.demo"),
+        }
+    }
+}
+
+struct Row {
+    method: Method,
+    route: &'static str,
+    path: String,
+    form: Vec<(String, String)>,
+    /// SQL run before each request of the row, so that every role meets the same state.
+    setup: Option<&'static str>,
+    expected: [StatusCode; 6],
+}
+
+fn row(
+    method: Method,
+    route: &'static str,
+    path: impl Into<String>,
+    expected: [StatusCode; 6],
+) -> Row {
+    Row {
+        method,
+        route,
+        path: path.into(),
+        form: Vec::new(),
+        setup: None,
+        expected,
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_matrix_says() {
+    use StatusCode as S;
+    const OK: S = S::OK;
+    const SIGN_IN: S = S::SEE_OTHER;
+    const FORBIDDEN: S = S::FORBIDDEN;
+    const NOT_FOUND: S = S::NOT_FOUND;
+    const INVALID: S = S::UNPROCESSABLE_ENTITY;
+    const DONE: S = S::SEE_OTHER;
+    let pool = demo_pool().await;
+    let id = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .to_string()
+        }
+    };
+    // DSI's indicator (the pilot's) in the office's plan.
+    let dsi_indicator =
+        id("SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = '10'")
+            .await;
+    let dsi_action = id("SELECT id FROM action WHERE code = '10'").await;
+    let plan = "/organisations/office-habitat/plans/spaser-2025-2027";
+    let users = "/organisations/office-habitat/utilisateurs";
+    let form = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+    };
+
+    // Forms are chosen so that a request changes nothing later rows see, or is undone by the
+    // row's setup; an invalid form still shows who got past the checks (422).
+    let matrix: Vec<Row> = vec![
+        row(Method::GET, "/", "/", [OK; 6]),
+        row(Method::GET, "/regles", "/regles", [OK; 6]),
+        row(Method::GET, "/connexion", "/connexion", [OK, DONE, DONE, DONE, DONE, DONE]),
+        row(Method::POST, "/connexion", "/connexion", [INVALID; 6]),
+        row(Method::POST, "/deconnexion", "/deconnexion", [DONE; 6]),
+        row(Method::GET, "/compte", "/compte", [SIGN_IN, OK, OK, OK, OK, OK]),
+        row(Method::POST, "/compte/mot-de-passe", "/compte/mot-de-passe", [SIGN_IN, INVALID, INVALID, INVALID, INVALID, INVALID]),
+        row(Method::GET, "/activation/{token}", "/activation/inconnu", [NOT_FOUND; 6]),
+        row(Method::POST, "/activation/{token}", "/activation/inconnu", [NOT_FOUND; 6]),
+        row(Method::GET, "/organisations/{organisation}", "/organisations/office-habitat", [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}", plan, [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        row(Method::GET, "/organisations/{organisation}/utilisateurs", users, [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("email", "x")]),
+            ..row(Method::POST, "/organisations/{organisation}/utilisateurs", users, [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        Row {
+            form: form(&[("role", "x")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/utilisateurs/{user}",
+                format!("{users}/0"),
+                [SIGN_IN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        row(
+            Method::POST,
+            "/organisations/{organisation}/utilisateurs/{user}/retirer",
+            format!("{users}/0/retirer"),
+            [SIGN_IN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/saisie/{year}", format!("{plan}/saisie/2025"), [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        // Saving DSI's indicator, unchanged: only those who may enter it get through.
+        Row {
+            form: form(&[(&format!("ver-{dsi_indicator}"), "0"), (&format!("v-{dsi_indicator}"), "")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/plans/{plan}/saisie/{year}",
+                format!("{plan}/saisie/2025"),
+                [SIGN_IN, FORBIDDEN, DONE, DONE, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/mes-actions/{year}", format!("{plan}/mes-actions/2025"), [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        Row {
+            form: form(&[("transition", "soumettre")]),
+            setup: Some(
+                "INSERT INTO action_review (action_id, year, state) SELECT id, 2025, 'entered' FROM action WHERE code = '10'
+                 ON CONFLICT (action_id, year) DO UPDATE SET state = 'entered'",
+            ),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/plans/{plan}/saisie/{year}/actions/{action}/circuit",
+                format!("{plan}/saisie/2025/actions/{dsi_action}/circuit"),
+                [SIGN_IN, FORBIDDEN, DONE, DONE, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        Row {
+            form: form(&[("verrou", "deverrouiller")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/plans/{plan}/saisie/{year}/verrou",
+                format!("{plan}/saisie/2025/verrou"),
+                [SIGN_IN, FORBIDDEN, DONE, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        Row {
+            form: form(&[("level", "indicator"), ("item", &dsi_indicator), ("status", "")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/plans/{plan}/statuts/{year}",
+                format!("{plan}/statuts/2025"),
+                [SIGN_IN, FORBIDDEN, DONE, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        row(
+            Method::GET,
+            "/organisations/{organisation}/plans/{plan}/indicateurs/{indicator}/historique",
+            format!("{plan}/indicateurs/{dsi_indicator}/historique"),
+            [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
+        ),
+    ];
+
+    // Every route of the application has its row, and every row is a route.
+    let routes: Vec<(Method, &str)> = spaser::web::routes()
+        .iter()
+        .map(|r| (r.method.clone(), r.path))
+        .collect();
+    for (method, path) in &routes {
+        assert!(
+            matrix
+                .iter()
+                .any(|r| r.method == *method && r.route == *path),
+            "no matrix row for {method} {path}"
+        );
+    }
+    for r in &matrix {
+        assert!(
+            routes.iter().any(|(m, p)| *m == r.method && *p == r.route),
+            "{} {} is not a route",
+            r.method,
+            r.route
+        );
+    }
+
+    let app = app(&pool);
+    for r in &matrix {
+        for (who, expected) in Who::ALL.iter().zip(r.expected) {
+            let mut client = match who.email() {
+                Some(email) => Client::signed_in(&app, email).await,
+                None => {
+                    let mut c = Client::new(&app);
+                    c.get("/connexion").await;
+                    c
+                }
+            };
+            // The rate limit is tested apart: each request starts with a clean record.
+            sqlx::query("DELETE FROM sign_in_failure")
+                .execute(&pool)
+                .await
+                .unwrap();
+            if let Some(setup) = r.setup {
+                sqlx::query(setup).execute(&pool).await.unwrap();
+            }
+            let fields: Vec<(&str, &str)> = r
+                .form
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let page = if r.method == Method::GET {
+                client.get(&r.path).await
+            } else {
+                client.post(&r.path, &fields).await
+            };
+            assert_eq!(page.status, expected, "{} {} as {who:?}", r.method, r.route);
+            if *who == Who::Anonymous && expected == SIGN_IN && r.route != "/deconnexion" {
+                assert!(
+                    page.location().unwrap().starts_with("/connexion?suite="),
+                    "{} {}",
+                    r.method,
+                    r.route
+                );
+            }
+        }
+    }
+}
