@@ -67,21 +67,51 @@ pub struct Typed {
     pub numerator: String,
     pub denominator: String,
     pub version: i32,
+    /// The fingerprint of what the page showed when it was loaded: a field sent back unchanged
+    /// is left alone, so that a whole-page save only touches what this person changed.
+    pub original: String,
+}
+
+/// A short, stable fingerprint of some texts (FNV-1a).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.trim().bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }
 
 impl Typed {
+    fn shown(&self) -> String {
+        fingerprint(&[
+            &self.value,
+            &self.text,
+            &self.comment,
+            &self.numerator,
+            &self.denominator,
+        ])
+    }
+
     fn from_actual(actual: Option<&Actual>) -> Self {
         let Some(a) = actual else {
-            return Typed::default();
+            let mut typed = Typed::default();
+            typed.original = typed.shown();
+            return typed;
         };
-        Typed {
+        let mut typed = Typed {
             value: a.value.map(number_fr).unwrap_or_default(),
             text: a.text.clone().unwrap_or_default(),
             comment: a.comment.clone().unwrap_or_default(),
             numerator: a.numerator.map(number_fr).unwrap_or_default(),
             denominator: a.denominator.map(number_fr).unwrap_or_default(),
             version: a.version,
-        }
+            original: String::new(),
+        };
+        typed.original = typed.shown();
+        typed
     }
 }
 
@@ -123,6 +153,7 @@ pub struct EntryAction {
     pub can_review: bool,
     pub narrative: String,
     pub narrative_version: i32,
+    pub narrative_original: String,
     pub indicators: Vec<EntryIndicator>,
     pub to_fill: bool,
 }
@@ -271,7 +302,7 @@ fn build_page(
     mine: Option<String>,
     service_filter: Option<&str>,
     typed: &HashMap<i64, (Typed, FieldErrors)>,
-    narratives_typed: &HashMap<i64, (String, i32)>,
+    narratives_typed: &HashMap<i64, (String, i32, String)>,
 ) -> EntryPage {
     let rights = Rights {
         role: ctx.access.membership.role,
@@ -328,15 +359,14 @@ fn build_page(
                         )
                     })
                     .collect();
-                let (narrative, narrative_version) = narratives_typed
+                let (narrative, narrative_version, narrative_original) = narratives_typed
                     .get(&action.id)
                     .cloned()
                     .unwrap_or_else(|| {
                         let n = ctx.values.narratives.get(&action.id);
-                        (
-                            n.and_then(|n| n.text.clone()).unwrap_or_default(),
-                            n.map_or(0, |n| n.version),
-                        )
+                        let text = n.and_then(|n| n.text.clone()).unwrap_or_default();
+                        let original = fingerprint(&[&text]);
+                        (text, n.map_or(0, |n| n.version), original)
                     });
                 let to_fill = indicators.iter().any(|i| !i.filled)
                     || (indicators.is_empty() && narrative.is_empty());
@@ -357,6 +387,7 @@ fn build_page(
                     can_review: rights.can_review(state),
                     narrative,
                     narrative_version,
+                    narrative_original,
                     indicators,
                     to_fill,
                 });
@@ -577,6 +608,7 @@ fn parse_submission(
         numerator: get("n"),
         denominator: get("d"),
         version: get("ver").parse().unwrap_or(0),
+        original: get("o"),
     };
     let unit = indicator.unit.as_deref();
     let mut errors = FieldErrors::default();
@@ -686,7 +718,7 @@ pub async fn save(
     let mut typed: HashMap<i64, (Typed, FieldErrors)> = HashMap::new();
     let mut submissions: Vec<(Submission, &IndicatorNode, &ActionNode)> = Vec::new();
     let mut narratives: Vec<(i64, Option<String>, i32, &ActionNode)> = Vec::new();
-    let mut narratives_typed: HashMap<i64, (String, i32)> = HashMap::new();
+    let mut narratives_typed: HashMap<i64, (String, i32, String)> = HashMap::new();
     let mut narrative_error = None;
     let mut refused = false;
     for group in &ctx.tree.groups {
@@ -703,6 +735,9 @@ pub async fn save(
                         continue;
                     }
                     let (t, e, actual) = parse_submission(indicator, &fields);
+                    if t.shown() == t.original {
+                        continue; // sent back as shown: not this person's change
+                    }
                     if let Some(actual) = actual {
                         let version = t.version;
                         submissions.push((
@@ -727,11 +762,18 @@ pub async fn save(
                         .cloned()
                         .unwrap_or_default();
                     let version = version.parse().unwrap_or(0);
+                    let original = fields
+                        .get(&format!("ro-{}", action.id))
+                        .cloned()
+                        .unwrap_or_default();
+                    if fingerprint(&[&raw]) == original {
+                        continue; // sent back as shown
+                    }
                     match clean_text(&raw, 20_000, "Le texte « mis en œuvre »") {
                         Ok(text) => narratives.push((action.id, text, version, action)),
                         Err(e) => narrative_error = Some(e),
                     }
-                    narratives_typed.insert(action.id, (raw, version));
+                    narratives_typed.insert(action.id, (raw, version, original));
                 }
             }
         }
@@ -790,6 +832,7 @@ pub async fn save(
             // sending it again keeps theirs over the other.
             if let Some((t, _)) = typed.get_mut(&submission.indicator_id) {
                 t.version = current.version;
+                t.original = Typed::from_actual(Some(&current)).original;
             }
             continue;
         }
@@ -809,6 +852,7 @@ pub async fn save(
             });
             if let Some(t) = narratives_typed.get_mut(&action_id) {
                 t.1 = current.version;
+                t.2 = fingerprint(&[current.text.as_deref().unwrap_or_default()]);
             }
             continue;
         }

@@ -741,3 +741,151 @@ async fn the_rules_are_written_where_users_read_them() {
     );
     assert!(page.body.contains("0,8"));
 }
+
+#[tokio::test]
+async fn scripts_written_in_any_entry_field_come_back_as_text() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let script = "<script>alert('x')</script>";
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    let action5 = action_id(&pool, "5").await;
+    staff.get(ENTRY).await;
+    let saved = staff
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{hours}"), "0"),
+                (&format!("v-{hours}"), "10 000"),
+                (&format!("t-{hours}"), script),
+                (&format!("c-{hours}"), script),
+                (&format!("rver-{action5}"), "0"),
+                (&format!("r-{action5}"), script),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    staff.get(ENTRY).await;
+    let statuses = format!("{PLAN}/statuts/2025");
+    let set = staff
+        .post(
+            &statuses,
+            &[
+                ("level", "action"),
+                ("item", action5.as_str()),
+                ("status", "partial"),
+                ("justification", script),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    let circuit = format!("{ENTRY}/actions/{action5}/circuit");
+    assert_eq!(
+        staff
+            .post(&circuit, &[("transition", "renvoyer"), ("comment", script)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // And a script typed where a number is expected, shown back in the error page.
+    let page = staff.get(ENTRY).await;
+    let version = field_value(&page, &format!("ver-{hours}")).unwrap();
+    let refused = staff
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{hours}"), version.as_str()),
+                (&format!("v-{hours}"), script),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!refused.body.contains(script));
+    assert_eq!(
+        field_value(&refused, &format!("v-{hours}")).as_deref(),
+        Some(script),
+        "kept, as text"
+    );
+
+    for path in [
+        ENTRY.to_string(),
+        format!("{PLAN}/mes-actions/2025?service=Services%20prescripteurs"),
+        format!("{PLAN}?annee=2025"),
+        format!("{PLAN}/indicateurs/{hours}/historique"),
+    ] {
+        let page = staff.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(!page.body.contains(script), "raw script on {path}");
+        assert!(
+            page.body.contains("&#60;script&#62;"),
+            "the text, escaped, on {path}"
+        );
+    }
+}
+
+/// Every field of the whole entry form, as the page gives them.
+fn whole_form(page: &Page) -> Vec<(String, String)> {
+    let document = scraper::Html::parse_document(&page.body);
+    let inputs =
+        scraper::Selector::parse("form#saisie input[name], form#saisie textarea[name]").unwrap();
+    document
+        .select(&inputs)
+        .map(|e| {
+            let name = e.value().attr("name").unwrap().to_string();
+            let value = match e.value().name() {
+                "textarea" => e.text().collect::<String>(),
+                _ => e.value().attr("value").unwrap_or_default().to_string(),
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+fn set(form: &mut [(String, String)], name: &str, value: &str) {
+    form.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_string();
+}
+
+#[tokio::test]
+async fn whole_page_saves_touch_only_what_each_person_changed() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut first = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut second = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    let count = indicator(&pool, "6").await;
+    let mut form_first = whole_form(&first.get(ENTRY).await);
+    let mut form_second = whole_form(&second.get(ENTRY).await);
+    assert!(form_first.len() > 40, "the whole plan in one form");
+    set(&mut form_first, &format!("v-{count}"), "4");
+    let refs: Vec<(&str, &str)> = form_first
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(first.post(ENTRY, &refs).await.status, StatusCode::SEE_OTHER);
+    // The second person's page still shows action 6 empty; they change only action 5.
+    set(&mut form_second, &format!("v-{hours}"), "10 500");
+    let refs: Vec<(&str, &str)> = form_second
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        second.post(ENTRY, &refs).await.status,
+        StatusCode::SEE_OTHER,
+        "no conflict: different values"
+    );
+    assert_eq!(
+        actual(&pool, &count).await.as_deref(),
+        Some("4"),
+        "the first person's value stands"
+    );
+    assert_eq!(actual(&pool, &hours).await.as_deref(), Some("10500"));
+    let logged: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM change_log WHERE field = 'Valeur réalisée'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        logged, 2,
+        "one history line per value changed, none for values sent back unchanged"
+    );
+}
