@@ -112,6 +112,8 @@ pub struct PlanTree {
     pub last_year: i32,
     pub adopted_on: Option<NaiveDate>,
     pub objective_term: ObjectiveTerm,
+    /// When the plan was published, if it is.
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Axes in order; a plan without axes has one group whose axis is `None`.
     pub groups: Vec<AxisGroup>,
 }
@@ -169,7 +171,8 @@ pub struct YearEntry {
     pub text: Option<String>,
 }
 
-/// Reads a plan by its organisation's slug and its own, in eight queries.
+/// Reads a plan by its organisation's slug and its own, in three queries whatever its size:
+/// the plan, its structure (one row per indicator, pilots aggregated), its yearly values.
 pub async fn plan_tree(
     conn: &mut PgConnection,
     organisation_slug: &str,
@@ -177,7 +180,7 @@ pub async fn plan_tree(
 ) -> Result<Option<PlanTree>, sqlx::Error> {
     let Some(p) = sqlx::query!(
         r#"SELECT p.id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
-                  o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.short_name, o.kind
+                  p.published_at, o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.short_name, o.kind
              FROM plan p JOIN organisation o ON o.id = p.organisation_id
             WHERE o.slug = $1 AND p.slug = $2"#,
         organisation_slug,
@@ -189,166 +192,140 @@ pub async fn plan_tree(
         return Ok(None);
     };
 
-    let axes = sqlx::query_as!(
-        AxisNode,
-        "SELECT id, number, label FROM axis WHERE plan_id = $1 ORDER BY number",
+    let rows = sqlx::query!(
+        r#"SELECT o.id AS objective_id, o.code AS objective_code, o.label AS objective_label,
+                  x.id AS "axis_id?", x.number AS "axis_number?", x.label AS "axis_label?",
+                  a.id AS "action_id?", a.code AS action_code, a.label AS "action_label?",
+                  (SELECT coalesce(array_agg(s.name ORDER BY s.name), '{}') FROM action_pilot ap
+                     JOIN service s ON s.id = ap.service_id WHERE ap.action_id = a.id) AS "action_pilots!",
+                  i.id AS "indicator_id?", i.label AS "indicator_label?", i.kind, i.unit,
+                  i.direction AS "direction?", i.baseline_value, i.baseline_year,
+                  i.partial_threshold AS "partial_threshold?", i.targets_source,
+                  (SELECT coalesce(array_agg(s.name ORDER BY s.name), '{}') FROM indicator_pilot ip
+                     JOIN service s ON s.id = ip.service_id WHERE ip.indicator_id = i.id) AS "indicator_pilots!"
+             FROM objective o
+             LEFT JOIN axis x ON x.id = o.axis_id
+             LEFT JOIN action a ON a.objective_id = o.id
+             LEFT JOIN indicator i ON i.action_id = a.id
+            WHERE o.plan_id = $1
+            ORDER BY x.number NULLS LAST, o.position, a.position, i.position"#,
         p.id
     )
     .fetch_all(&mut *conn)
     .await?;
-    let objectives = sqlx::query!(
-        "SELECT id, axis_id, code, label FROM objective WHERE plan_id = $1 ORDER BY position",
-        p.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let actions = sqlx::query!(
-        "SELECT id, objective_id, code, label FROM action WHERE plan_id = $1 ORDER BY position",
-        p.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let indicators = sqlx::query!(
-        r#"SELECT id, action_id, label, kind, unit, direction, baseline_value, baseline_year,
-                  partial_threshold, targets_source
-             FROM indicator WHERE plan_id = $1 ORDER BY position"#,
-        p.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+
+    // Targets, actuals and narratives of every year, in one query.
     let values = sqlx::query!(
-        r#"SELECT true AS "is_target!", t.indicator_id AS "indicator_id!", t.year AS "year!", t.value, t.text
+        r#"SELECT 'target' AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
              FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = $1
            UNION ALL
-           SELECT false, v.indicator_id, v.year, v.value, v.text
+           SELECT 'actual', v.indicator_id, v.year, v.value, v.text
              FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id WHERE i.plan_id = $1
-           ORDER BY 3"#,
-        p.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let narratives = sqlx::query!(
-        r#"SELECT n.action_id, n.year, n.text
-             FROM action_narrative n JOIN action a ON a.id = n.action_id
-            WHERE a.plan_id = $1 ORDER BY n.year"#,
-        p.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let pilots = sqlx::query!(
-        r#"SELECT 'indicator' AS "owner!", ip.indicator_id AS "owner_id!", s.name AS "name!"
-             FROM indicator_pilot ip JOIN service s ON s.id = ip.service_id
-             JOIN indicator i ON i.id = ip.indicator_id WHERE i.plan_id = $1
            UNION ALL
-           SELECT 'action', ap.action_id, s.name
-             FROM action_pilot ap JOIN service s ON s.id = ap.service_id
-             JOIN action a ON a.id = ap.action_id WHERE a.plan_id = $1
+           SELECT 'narrative', n.action_id, n.year, NULL, n.text
+             FROM action_narrative n JOIN action a ON a.id = n.action_id WHERE a.plan_id = $1
            ORDER BY 3"#,
         p.id
     )
     .fetch_all(&mut *conn)
     .await?;
 
-    let mut indicator_pilots: HashMap<i64, Vec<String>> = HashMap::new();
-    let mut action_pilots: HashMap<i64, Vec<String>> = HashMap::new();
-    for row in pilots {
-        let map = if row.owner == "indicator" {
-            &mut indicator_pilots
-        } else {
-            &mut action_pilots
-        };
-        map.entry(row.owner_id).or_default().push(row.name);
-    }
-    let mut targets_by: HashMap<i64, Vec<YearEntry>> = HashMap::new();
-    let mut actuals_by: HashMap<i64, Vec<YearEntry>> = HashMap::new();
+    let mut targets: HashMap<i64, Vec<YearEntry>> = HashMap::new();
+    let mut actuals: HashMap<i64, Vec<YearEntry>> = HashMap::new();
+    let mut narratives: HashMap<i64, Vec<(i32, String)>> = HashMap::new();
     for v in values {
-        let map = if v.is_target {
-            &mut targets_by
-        } else {
-            &mut actuals_by
+        match v.kind.as_str() {
+            "target" => targets.entry(v.item_id).or_default().push(YearEntry {
+                year: v.year,
+                value: v.value,
+                text: v.text,
+            }),
+            "actual" => actuals.entry(v.item_id).or_default().push(YearEntry {
+                year: v.year,
+                value: v.value,
+                text: v.text,
+            }),
+            _ => narratives
+                .entry(v.item_id)
+                .or_default()
+                .push((v.year, v.text.unwrap_or_default())),
+        }
+    }
+
+    let mut groups: Vec<AxisGroup> = Vec::new();
+    for r in rows {
+        let axis_id = r.axis_id;
+        let group = match groups
+            .iter()
+            .position(|g| g.axis.as_ref().map(|a| a.id) == axis_id)
+        {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(AxisGroup {
+                    axis: axis_id.map(|id| AxisNode {
+                        id,
+                        number: r.axis_number.unwrap_or_default(),
+                        label: r.axis_label.clone().unwrap_or_default(),
+                    }),
+                    objectives: Vec::new(),
+                });
+                groups.last_mut().expect("just pushed")
+            }
         };
-        map.entry(v.indicator_id).or_default().push(YearEntry {
-            year: v.year,
-            value: v.value,
-            text: v.text,
+        if group.objectives.last().map(|o| o.id) != Some(r.objective_id) {
+            group.objectives.push(ObjectiveNode {
+                id: r.objective_id,
+                code: r.objective_code.clone(),
+                label: r.objective_label.clone(),
+                actions: Vec::new(),
+            });
+        }
+        let objective = group.objectives.last_mut().expect("just pushed");
+        let Some(action_id) = r.action_id else {
+            continue;
+        };
+        if objective.actions.last().map(|a| a.id) != Some(action_id) {
+            objective.actions.push(ActionNode {
+                id: action_id,
+                code: r.action_code.clone(),
+                label: r.action_label.clone().unwrap_or_default(),
+                pilots: r.action_pilots.clone(),
+                indicators: Vec::new(),
+                narratives: narratives.remove(&action_id).unwrap_or_default(),
+            });
+        }
+        let action = objective.actions.last_mut().expect("just pushed");
+        let Some(indicator_id) = r.indicator_id else {
+            continue;
+        };
+        action.indicators.push(IndicatorNode {
+            id: indicator_id,
+            label: r.indicator_label.unwrap_or_default(),
+            kind: r.kind.as_deref().and_then(IndicatorKind::from_db),
+            unit: r.unit,
+            direction: Direction::from_db(r.direction.as_deref().unwrap_or("up")),
+            baseline: r.baseline_value.zip(r.baseline_year),
+            partial_threshold: r.partial_threshold.unwrap_or(Decimal::new(8, 1)),
+            targets_source: r.targets_source,
+            pilots: r.indicator_pilots,
+            targets: targets.remove(&indicator_id).unwrap_or_default(),
+            actuals: actuals.remove(&indicator_id).unwrap_or_default(),
         });
     }
-    let mut narratives_by: HashMap<i64, Vec<(i32, String)>> = HashMap::new();
-    for n in narratives {
-        narratives_by
-            .entry(n.action_id)
-            .or_default()
-            .push((n.year, n.text));
-    }
-    let mut indicators_by: HashMap<i64, Vec<IndicatorNode>> = HashMap::new();
-    for i in indicators {
-        indicators_by
-            .entry(i.action_id)
-            .or_default()
-            .push(IndicatorNode {
-                id: i.id,
-                label: i.label,
-                kind: i.kind.as_deref().and_then(IndicatorKind::from_db),
-                unit: i.unit,
-                direction: Direction::from_db(&i.direction),
-                baseline: i.baseline_value.zip(i.baseline_year),
-                partial_threshold: i.partial_threshold,
-                targets_source: i.targets_source,
-                pilots: indicator_pilots.remove(&i.id).unwrap_or_default(),
-                targets: targets_by.remove(&i.id).unwrap_or_default(),
-                actuals: actuals_by.remove(&i.id).unwrap_or_default(),
-            });
-    }
-    let mut actions_by: HashMap<i64, Vec<ActionNode>> = HashMap::new();
-    for a in actions {
-        let indicators = indicators_by.remove(&a.id).unwrap_or_default();
-        // An action's pilots are its own, else those of its indicators.
-        let mut pilots = action_pilots.remove(&a.id).unwrap_or_default();
-        if pilots.is_empty() {
-            for name in indicators.iter().flat_map(|i| i.pilots.iter()) {
+    // An action's pilots are its own, else those of its indicators.
+    for action in groups
+        .iter_mut()
+        .flat_map(|g| g.objectives.iter_mut())
+        .flat_map(|o| o.actions.iter_mut())
+    {
+        if action.pilots.is_empty() {
+            let mut pilots: Vec<String> = Vec::new();
+            for name in action.indicators.iter().flat_map(|i| i.pilots.iter()) {
                 if !pilots.contains(name) {
                     pilots.push(name.clone());
                 }
             }
-        }
-        actions_by
-            .entry(a.objective_id)
-            .or_default()
-            .push(ActionNode {
-                id: a.id,
-                code: a.code,
-                label: a.label,
-                pilots,
-                indicators,
-                narratives: narratives_by.remove(&a.id).unwrap_or_default(),
-            });
-    }
-    let mut groups: Vec<AxisGroup> = axes
-        .into_iter()
-        .map(|axis| AxisGroup {
-            axis: Some(axis),
-            objectives: Vec::new(),
-        })
-        .collect();
-    for o in objectives {
-        let node = ObjectiveNode {
-            id: o.id,
-            code: o.code,
-            label: o.label,
-            actions: actions_by.remove(&o.id).unwrap_or_default(),
-        };
-        let group = match o.axis_id {
-            Some(axis_id) => groups
-                .iter_mut()
-                .find(|g| g.axis.as_ref().is_some_and(|a| a.id == axis_id)),
-            None => groups.iter_mut().find(|g| g.axis.is_none()),
-        };
-        match group {
-            Some(g) => g.objectives.push(node),
-            None => groups.push(AxisGroup {
-                axis: None,
-                objectives: vec![node],
-            }),
+            action.pilots = pilots;
         }
     }
 
@@ -367,6 +344,7 @@ pub async fn plan_tree(
         last_year: p.last_year,
         adopted_on: p.adopted_on,
         objective_term: ObjectiveTerm::from_db(&p.objective_term),
+        published_at: p.published_at,
         groups,
     }))
 }
