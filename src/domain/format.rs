@@ -75,6 +75,33 @@ pub fn date_fr(date: chrono::NaiveDate) -> String {
     format!("{day} {} {}", MONTHS[date.month0() as usize], date.year())
 }
 
+/// How a bilan says a value, the way its authors write it: `75 % (58 % en 2023)`,
+/// `97 972 heures pour un objectif de 25 000 heures (58 526 en 2023)`.
+pub fn year_on_year(
+    actual: Decimal,
+    unit: Option<&str>,
+    target: Option<Decimal>,
+    previous: Option<(Decimal, i32)>,
+) -> String {
+    // In a sentence, hours are written out.
+    let long = unit.map(|u| if u == "h" { "heures" } else { u });
+    let mut sentence = quantity_fr(actual, long);
+    if let Some(t) = target {
+        sentence.push_str(" pour un objectif de ");
+        sentence.push_str(&quantity_fr(t, long));
+    }
+    if let Some((p, year)) = previous {
+        // The year before keeps the percent sign, but not a counted unit.
+        let p = if unit == Some("%") {
+            quantity_fr(p, unit)
+        } else {
+            number_fr(p)
+        };
+        sentence.push_str(&format!(" ({p} en {year})"));
+    }
+    sentence
+}
+
 fn is_word_unit(unit: &str) -> bool {
     unit.chars().all(|c| c.is_alphabetic() || c == ' ') && unit.chars().count() > 2
 }
@@ -104,6 +131,36 @@ mod tests {
         assert_eq!(number_fr(d("100")), "100");
         assert_eq!(plain(number_fr(d("-2500"))), "-2 500");
         assert_eq!(number_fr(d("0")), "0");
+    }
+
+    #[test]
+    fn year_on_year_sentences_as_the_authors_write_them() {
+        assert_eq!(
+            plain(year_on_year(
+                d("75"),
+                Some("%"),
+                None,
+                Some((d("58"), 2023))
+            )),
+            "75 % (58 % en 2023)"
+        );
+        assert_eq!(
+            plain(year_on_year(
+                d("97972"),
+                Some("h"),
+                Some(d("25000")),
+                Some((d("58526"), 2023))
+            )),
+            "97 972 heures pour un objectif de 25 000 heures (58 526 en 2023)"
+        );
+        assert_eq!(
+            plain(year_on_year(d("33"), Some("participants"), None, None)),
+            "33 participants"
+        );
+        assert_eq!(
+            plain(year_on_year(d("4"), None, Some(d("5")), None)),
+            "4 pour un objectif de 5"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! targets, the reading of a plan spreadsheet, accounts and roles, and French number formatting.
 
 pub mod account;
+pub mod chart;
 pub mod entry;
 pub mod format;
 pub mod model;

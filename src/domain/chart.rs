@@ -1,0 +1,335 @@
+//! Chart geometry, computed here and drawn by askama SVG templates: where each bar, point and
+//! label goes. Numbers are converted to `f64` for drawing only.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::format::{number_fr, quantity_fr};
+
+/// Drawing area of an indicator chart, in SVG user units.
+pub const WIDTH: f64 = 360.0;
+pub const HEIGHT: f64 = 160.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 24.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tick {
+    pub y: f64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct XLabel {
+    pub x: f64,
+    pub label: String,
+}
+
+/// Target and actual of an indicator over the years: bars for the actuals, points joined by
+/// lines for the targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorChart {
+    pub width: f64,
+    pub height: f64,
+    pub baseline_y: f64,
+    pub left: f64,
+    pub right: f64,
+    pub bars: Vec<Bar>,
+    pub targets: Vec<Point>,
+    pub target_lines: Vec<Segment>,
+    pub ticks: Vec<Tick>,
+    pub years: Vec<XLabel>,
+    /// The text equivalent: every value, in words.
+    pub description: String,
+}
+
+/// A round step for about four ticks: 1, 2 or 5 times a power of ten.
+pub fn nice_step(max: f64) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let rough = max / 4.0;
+    let power = 10f64.powf(rough.log10().floor());
+    let fraction = rough / power;
+    let nice = if fraction <= 1.0 {
+        1.0
+    } else if fraction <= 2.0 {
+        2.0
+    } else if fraction <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+/// The chart of one indicator, or `None` when it has no number to draw (or a negative one:
+/// bars from zero cannot show it honestly).
+pub fn indicator_chart(
+    years: &[i32],
+    targets: &[Option<Decimal>],
+    actuals: &[Option<Decimal>],
+    unit: Option<&str>,
+) -> Option<IndicatorChart> {
+    let all: Vec<Decimal> = targets.iter().chain(actuals).flatten().copied().collect();
+    if all.is_empty() || all.iter().any(|v| v.is_sign_negative()) || years.is_empty() {
+        return None;
+    }
+    let max = all
+        .iter()
+        .max()
+        .copied()
+        .unwrap_or_default()
+        .to_f64()
+        .unwrap_or(0.0);
+    let step = nice_step(if unit == Some("%") {
+        max.max(100.0)
+    } else {
+        max
+    });
+    let top = (max / step).ceil().max(1.0) * step;
+    let plot_height = HEIGHT - TOP - BOTTOM;
+    let y_of = |v: f64| round(TOP + plot_height * (1.0 - v / top));
+    let slot = (WIDTH - LEFT - RIGHT) / years.len() as f64;
+    let centre = |i: usize| round(LEFT + slot * (i as f64 + 0.5));
+    let bar_width = round(slot * 0.5);
+
+    let mut bars = Vec::new();
+    let mut points = Vec::new();
+    let mut words = Vec::new();
+    for (i, year) in years.iter().enumerate() {
+        let actual = actuals.get(i).copied().flatten();
+        let target = targets.get(i).copied().flatten();
+        if let Some(a) = actual {
+            let y = y_of(a.to_f64().unwrap_or(0.0));
+            bars.push(Bar {
+                x: round(centre(i) - bar_width / 2.0),
+                y,
+                width: bar_width,
+                height: round(y_of(0.0) - y),
+                label: quantity_fr(a, unit),
+            });
+        }
+        if let Some(t) = target {
+            points.push(Point {
+                x: centre(i),
+                y: y_of(t.to_f64().unwrap_or(0.0)),
+                label: quantity_fr(t, unit),
+            });
+        }
+        let said = match (actual, target) {
+            (Some(a), Some(t)) => format!(
+                "{year} : réalisé {}, cible {}",
+                quantity_fr(a, unit),
+                quantity_fr(t, unit)
+            ),
+            (Some(a), None) => format!("{year} : réalisé {}", quantity_fr(a, unit)),
+            (None, Some(t)) => format!("{year} : cible {}, pas de réalisé", quantity_fr(t, unit)),
+            (None, None) => format!("{year} : ni cible ni réalisé"),
+        };
+        words.push(said);
+    }
+    let target_lines = points
+        .windows(2)
+        .map(|w| Segment {
+            x1: w[0].x,
+            y1: w[0].y,
+            x2: w[1].x,
+            y2: w[1].y,
+        })
+        .collect();
+    let ticks = (0..=((top / step).round() as usize))
+        .map(|k| {
+            let v = step * k as f64;
+            Tick {
+                y: y_of(v),
+                label: number_fr(Decimal::from_f64_retain(v).unwrap_or_default().round_dp(2)),
+            }
+        })
+        .collect();
+    Some(IndicatorChart {
+        width: WIDTH,
+        height: HEIGHT,
+        baseline_y: y_of(0.0),
+        left: LEFT,
+        right: WIDTH - RIGHT,
+        bars,
+        targets: points,
+        target_lines,
+        ticks,
+        years: years
+            .iter()
+            .enumerate()
+            .map(|(i, y)| XLabel {
+                x: centre(i),
+                label: y.to_string(),
+            })
+            .collect(),
+        description: words.join(" ; "),
+    })
+}
+
+/// One part of a status distribution bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub x: f64,
+    pub width: f64,
+    pub count: usize,
+    pub class: &'static str,
+    pub label: &'static str,
+}
+
+/// A bar of `width` split in proportion to the counts, in the order given; empty parts are
+/// left out. With no count at all, no part.
+pub fn distribution(counts: &[(usize, &'static str, &'static str)], width: f64) -> Vec<Part> {
+    let total: usize = counts.iter().map(|c| c.0).sum();
+    if total == 0 {
+        return Vec::new();
+    }
+    let mut x = 0.0;
+    let mut parts = Vec::new();
+    for &(count, class, label) in counts {
+        if count == 0 {
+            continue;
+        }
+        let w = round(width * count as f64 / total as f64);
+        parts.push(Part {
+            x: round(x),
+            width: w,
+            count,
+            class,
+            label,
+        });
+        x += w;
+    }
+    // Rounding must not leave a gap or overflow at the end.
+    if let Some(last) = parts.last_mut() {
+        last.width = round(width - last.x);
+    }
+    parts
+}
+
+fn round(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Option<Decimal> {
+        Some(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn steps_are_round() {
+        assert_eq!(nice_step(100.0), 50.0);
+        assert_eq!(nice_step(97_972.0), 50_000.0);
+        assert_eq!(nice_step(14_000.0), 5_000.0);
+        assert_eq!(nice_step(7.0), 2.0);
+        assert_eq!(nice_step(0.0), 1.0);
+    }
+
+    #[test]
+    fn bars_and_target_points_sit_on_one_scale() {
+        let chart = indicator_chart(
+            &[2023, 2024],
+            &[d("20000"), d("25000")],
+            &[d("58526"), d("97972")],
+            Some("h"),
+        )
+        .unwrap();
+        // Scale 0–100 000 (step 50 000) over a plot from y = 12 to y = 136.
+        assert_eq!(chart.baseline_y, 136.0);
+        assert_eq!(
+            chart.ticks.iter().map(|t| t.y).collect::<Vec<_>>(),
+            [136.0, 74.0, 12.0]
+        );
+        assert_eq!(chart.ticks[1].label.replace('\u{202F}', " "), "50 000");
+        assert_eq!(chart.bars.len(), 2);
+        let b = &chart.bars[1];
+        // 97 972 of 100 000: 97,972 % of 124 units above the baseline.
+        assert!((b.y - (136.0 - 0.97972 * 124.0)).abs() < 0.1, "{b:?}");
+        assert!(
+            (b.y + b.height - 136.0).abs() < 0.11,
+            "bars stand on the baseline"
+        );
+        assert_eq!(chart.targets.len(), 2);
+        assert!((chart.targets[1].y - (136.0 - 0.25 * 124.0)).abs() < 0.1);
+        assert_eq!(chart.target_lines.len(), 1);
+        // Bars are centred in their year's slot.
+        assert_eq!(chart.years[0].x, round(LEFT + (WIDTH - LEFT - RIGHT) / 4.0));
+        assert!((b.x + b.width / 2.0 - chart.years[1].x).abs() < 0.11);
+        assert_eq!(
+            chart.description.replace(['\u{202F}', '\u{A0}'], " "),
+            "2023 : réalisé 58 526 h, cible 20 000 h ; 2024 : réalisé 97 972 h, cible 25 000 h"
+        );
+    }
+
+    #[test]
+    fn percentages_are_drawn_on_0_to_100() {
+        let chart = indicator_chart(
+            &[2025, 2026, 2027],
+            &[d("90"), d("95"), d("100")],
+            &[d("45"), None, None],
+            Some("%"),
+        )
+        .unwrap();
+        assert_eq!(chart.ticks.last().unwrap().label, "100");
+        assert_eq!(chart.bars.len(), 1);
+        assert!((chart.bars[0].height - 0.45 * 124.0).abs() < 0.11);
+        assert!(chart.description.contains("2026 : cible 95"));
+    }
+
+    #[test]
+    fn nothing_to_draw_gives_no_chart() {
+        assert_eq!(indicator_chart(&[2025], &[None], &[None], None), None);
+        assert_eq!(indicator_chart(&[2025], &[d("-3")], &[d("2")], None), None);
+        assert_eq!(indicator_chart(&[], &[], &[], None), None);
+    }
+
+    #[test]
+    fn distributions_fill_the_bar_in_proportion() {
+        let parts = distribution(
+            &[(2, "a", "A"), (0, "b", "B"), (1, "c", "C"), (1, "d", "D")],
+            200.0,
+        );
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| (p.x, p.width, p.count))
+                .collect::<Vec<_>>(),
+            [(0.0, 100.0, 2), (100.0, 50.0, 1), (150.0, 50.0, 1)]
+        );
+        let thirds = distribution(&[(1, "a", "A"), (1, "b", "B"), (1, "c", "C")], 100.0);
+        let end = thirds.last().map(|p| p.x + p.width).unwrap();
+        assert!((end - 100.0).abs() < 1e-9, "no gap at the end: {thirds:?}");
+        assert!(distribution(&[(0, "a", "A")], 100.0).is_empty());
+    }
+}
