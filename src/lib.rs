@@ -1,6 +1,7 @@
 //! spaser: steering a public buyer's SPASER — its plan, yearly targets and values, and bilan.
 
 pub mod auth;
+pub mod bilan;
 pub mod cli;
 pub mod db;
 pub mod demo;

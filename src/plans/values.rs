@@ -209,28 +209,7 @@ pub async fn year_values(
     .into_iter()
     .map(|r| (r.action_id, Review { state: ReviewState::from_db(&r.state), comment: r.comment }))
     .collect();
-    let overrides = sqlx::query!(
-        r#"SELECT o.level, o.item_id, o.status, o.justification, u.display_name, o.set_at
-             FROM status_override o JOIN app_user u ON u.id = o.set_by
-            WHERE o.plan_id = $1 AND o.year = $2"#,
-        plan_id,
-        year
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .filter_map(|r| {
-        Some((
-            (Level::from_db(&r.level)?, r.item_id),
-            Override {
-                status: Status::from_db(&r.status)?,
-                justification: r.justification,
-                set_by: r.display_name,
-                set_at: r.set_at,
-            },
-        ))
-    })
-    .collect();
+    let overrides = overrides(conn, plan_id, year).await?;
     let lock = sqlx::query!(
         r#"SELECT u.display_name, l.locked_at FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
             WHERE l.plan_id = $1 AND l.year = $2"#,
@@ -247,6 +226,36 @@ pub async fn year_values(
         overrides,
         lock,
     })
+}
+
+/// The statuses set by hand for a year of a plan, in one query.
+pub async fn overrides(
+    conn: &mut PgConnection,
+    plan_id: i64,
+    year: i32,
+) -> Result<HashMap<(Level, i64), Override>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT o.level, o.item_id, o.status, o.justification, u.display_name, o.set_at
+             FROM status_override o JOIN app_user u ON u.id = o.set_by
+            WHERE o.plan_id = $1 AND o.year = $2"#,
+        plan_id,
+        year
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .filter_map(|r| {
+        Some((
+            (Level::from_db(&r.level)?, r.item_id),
+            Override {
+                status: Status::from_db(&r.status)?,
+                justification: r.justification,
+                set_by: r.display_name,
+                set_at: r.set_at,
+            },
+        ))
+    })
+    .collect())
 }
 
 /// A status as shown: the effective one, and whether a person set it.

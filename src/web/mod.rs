@@ -2,6 +2,7 @@
 
 mod access;
 mod account;
+mod bilan;
 mod entry;
 pub mod error;
 pub mod layout;
@@ -107,6 +108,35 @@ pub fn routes() -> Vec<RouteDef> {
             entry::history,
         ),
         get_route("/regles", entry::rules),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/bilan/{year}",
+            bilan::member_bilan,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/bilan/{year}/{file}",
+            bilan::member_export,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/comparaison",
+            bilan::member_compare,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/publication",
+            bilan::publication,
+        ),
+        get_route("/public/{organisation}/{plan}", pages::public_plan),
+        get_route(
+            "/public/{organisation}/{plan}/bilan/{year}",
+            bilan::public_bilan,
+        ),
+        get_route(
+            "/public/{organisation}/{plan}/bilan/{year}/{file}",
+            bilan::public_export,
+        ),
+        get_route(
+            "/public/{organisation}/{plan}/comparaison",
+            bilan::public_compare,
+        ),
         get_route("/organisations/{organisation}/utilisateurs", users::list),
         post_route("/organisations/{organisation}/utilisateurs", users::create),
         post_route(

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 
 use super::AppState;
 use super::access::member_of;
+use super::bilan::{Audience, plan_base};
 use super::entry::Badge;
 use super::error::AppError;
 use super::layout::Layout;
@@ -329,6 +330,14 @@ pub struct PlanPage {
     pub status_years: Vec<(i32, String)>,
     pub entry_href: Option<String>,
     pub mine_href: String,
+    pub bilan_href: String,
+    pub compare_href: String,
+    /// Read by anyone, through the publication.
+    pub public: bool,
+    pub published: bool,
+    pub can_publish: bool,
+    pub publication_action: String,
+    pub public_href: String,
     /// For a pilot: the services they steer.
     pub my_services: Vec<String>,
     pub organisation_name: String,
@@ -348,13 +357,21 @@ impl PlanPage {
         my_services: Vec<String>,
         status_year: i32,
         statuses: Statuses,
-        role: Role,
+        role: Option<Role>,
     ) -> Self {
         let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
-        let base = format!(
-            "/organisations/{}/plans/{}",
+        let audience = if role.is_some() {
+            Audience::Member
+        } else {
+            Audience::Public
+        };
+        let base = plan_base(&plan.organisation.slug, &plan.slug, audience);
+        let published = plan.published_at.is_some();
+        let publication_action = format!(
+            "/organisations/{}/plans/{}/publication",
             plan.organisation.slug, plan.slug
         );
+        let public_href = plan_base(&plan.organisation.slug, &plan.slug, Audience::Public);
         let term = plan.objective_term;
         let mut counts = (0, 0, 0);
         let groups: Vec<GroupView> = plan
@@ -415,8 +432,15 @@ impl PlanPage {
                 .iter()
                 .map(|y| (*y, format!("{base}?annee={y}")))
                 .collect(),
-            entry_href: matches!(role, Role::Procurement | Role::Pilot)
+            entry_href: matches!(role, Some(Role::Procurement | Role::Pilot))
                 .then(|| format!("{base}/saisie/{status_year}")),
+            bilan_href: format!("{base}/bilan/{status_year}"),
+            compare_href: format!("{base}/comparaison"),
+            public: role.is_none(),
+            published,
+            can_publish: role.is_some_and(Role::administers),
+            publication_action,
+            public_href,
             mine_href: format!("{base}/mes-actions/{status_year}"),
             my_services,
             organisation_name: plan.organisation.short_name.clone(),
@@ -482,6 +506,31 @@ pub async fn plan(
         my_services,
         year,
         statuses,
-        access.membership.role,
+        Some(access.membership.role),
+    ))
+}
+
+/// A published plan, for anyone.
+pub async fn public_plan(
+    State(state): State<AppState>,
+    session: Session,
+    Path((organisation, plan)): Path<(String, String)>,
+    Query(query): Query<YearQuery>,
+) -> Result<PlanPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let tree = read::plan_tree(&mut conn, &organisation, &plan)
+        .await?
+        .filter(|t| t.published_at.is_some())
+        .ok_or(AppError::NotFound)?;
+    let year = status_year(&tree, query.annee);
+    let overrides = values::overrides(&mut conn, tree.id, year).await?;
+    let statuses = values::statuses(&tree, year, &overrides);
+    Ok(PlanPage::new(
+        tree,
+        Layout::new(&session),
+        Vec::new(),
+        year,
+        statuses,
+        None,
     ))
 }

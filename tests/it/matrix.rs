@@ -91,6 +91,8 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     let dsi_action = id("SELECT id FROM action WHERE code = '10'").await;
     let plan = "/organisations/office-habitat/plans/spaser-2025-2027";
     let users = "/organisations/office-habitat/utilisateurs";
+    let public = "/public/office-habitat/spaser-2025-2027";
+    const PUBLISH: &str = "UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'";
     let form = |pairs: &[(&str, &str)]| {
         pairs
             .iter()
@@ -181,6 +183,31 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             format!("{plan}/indicateurs/{dsi_indicator}/historique"),
             [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
         ),
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/bilan/{year}", format!("{plan}/bilan/2025"), [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        row(
+            Method::GET,
+            "/organisations/{organisation}/plans/{plan}/bilan/{year}/{file}",
+            format!("{plan}/bilan/2025/bilan.csv"),
+            [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
+        ),
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/comparaison", format!("{plan}/comparaison"), [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        Row {
+            form: form(&[("publication", "retirer")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/plans/{plan}/publication",
+                format!("{plan}/publication"),
+                [SIGN_IN, DONE, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        // The public addresses, the plan published (unpublished, they answer 404: tests/it/bilan.rs).
+        Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}", public, [OK; 6]) },
+        Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}", format!("{public}/bilan/2025"), [OK; 6]) },
+        Row {
+            setup: Some(PUBLISH),
+            ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}/{file}", format!("{public}/bilan/2025/bilan.json"), [OK; 6])
+        },
+        Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/comparaison", format!("{public}/comparaison"), [OK; 6]) },
     ];
 
     // Every route of the application has its row, and every row is a route.

@@ -1,0 +1,233 @@
+//! The bilan as files: CSV for Excel in France (UTF-8 with BOM, `;`, decimal comma), XLSX (real
+//! numbers with number formats, frozen header), JSON for open data (documented in
+//! `static/schema/bilan-v1.json`).
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use serde_json::{Value, json};
+
+use super::{Bilan, Row};
+use crate::plans::values::StatusView;
+
+/// The columns, in order, for a given year.
+fn headers(bilan: &Bilan) -> Vec<String> {
+    let y = bilan.year;
+    let previous = bilan.previous_year.map_or_else(
+        || "Réalisé année précédente".to_string(),
+        |p| format!("Réalisé {p}"),
+    );
+    vec![
+        "Axe".into(),
+        format!("N° {}", bilan.objective_term.label().to_lowercase()),
+        bilan.objective_term.label().into(),
+        format!("Statut {}", bilan.objective_term.label().to_lowercase()),
+        "N° action".into(),
+        "Action".into(),
+        "Pilotes".into(),
+        "Statut action".into(),
+        "Indicateur".into(),
+        "Unité".into(),
+        format!("Cible {y}"),
+        format!("Cible {y} (texte)"),
+        format!("Réalisé {y}"),
+        format!("Réalisé {y} (texte)"),
+        previous,
+        "Statut indicateur".into(),
+        "Statut fixé à la main".into(),
+        "Justification".into(),
+        format!("Mis en œuvre {y}"),
+    ]
+}
+
+/// A cell: text, or a number.
+enum Cell {
+    Text(String),
+    Number(Option<Decimal>),
+}
+
+fn status_label(status: &StatusView) -> String {
+    status.status.label().to_string()
+}
+
+/// The justification of the status set by hand nearest the indicator: its own, else its
+/// action's, else its objective's.
+fn by_hand(row: &Row<'_>) -> Option<String> {
+    [
+        row.indicator.map(|i| &i.status),
+        Some(&row.action.status),
+        Some(&row.objective.status),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|s| s.overridden.as_ref())
+    .map(|o| o.justification.clone())
+}
+
+fn cells(row: &Row<'_>) -> Vec<Cell> {
+    let text = |s: Option<&str>| Cell::Text(s.unwrap_or_default().to_string());
+    let i = row.indicator;
+    let hand = by_hand(row);
+    vec![
+        text(row.axis),
+        Cell::Text(row.objective.code.clone()),
+        Cell::Text(row.objective.label.clone()),
+        Cell::Text(status_label(&row.objective.status)),
+        text(row.action.code.as_deref()),
+        Cell::Text(row.action.label.clone()),
+        Cell::Text(row.action.pilots.join(" / ")),
+        Cell::Text(status_label(&row.action.status)),
+        text(i.map(|i| i.label.as_str())),
+        text(i.and_then(|i| i.unit.as_deref())),
+        Cell::Number(i.and_then(|i| i.target)),
+        text(i.and_then(|i| i.target_text.as_deref())),
+        Cell::Number(i.and_then(|i| i.actual)),
+        text(i.and_then(|i| i.actual_text.as_deref())),
+        Cell::Number(i.and_then(|i| i.previous)),
+        text(i.map(|i| i.status.status.label())),
+        Cell::Text(if hand.is_some() {
+            "oui".into()
+        } else {
+            "non".into()
+        }),
+        Cell::Text(hand.unwrap_or_default()),
+        text(row.action.narrative.as_deref()),
+    ]
+}
+
+/// A number as Excel in France reads it: decimal comma, no thousands separator.
+fn csv_number(value: Decimal) -> String {
+    value.normalize().to_string().replace('.', ",")
+}
+
+pub fn to_csv(bilan: &Bilan) -> Vec<u8> {
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        let _ = writer.write_record(headers(bilan));
+        for row in bilan.rows() {
+            let record: Vec<String> = cells(&row)
+                .into_iter()
+                .map(|c| match c {
+                    Cell::Text(t) => t,
+                    Cell::Number(n) => n.map(csv_number).unwrap_or_default(),
+                })
+                .collect();
+            let _ = writer.write_record(record);
+        }
+        let _ = writer.flush();
+    }
+    out
+}
+
+pub fn to_xlsx(bilan: &Bilan) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(format!("Bilan {}", bilan.year))?;
+    let bold = Format::new().set_bold().set_text_wrap();
+    let integer = Format::new().set_num_format("#,##0");
+    let decimal = Format::new().set_num_format("#,##0.00");
+    for (col, header) in headers(bilan).iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, header, &bold)?;
+    }
+    for (r, row) in bilan.rows().iter().enumerate() {
+        let r = r as u32 + 1;
+        for (col, cell) in cells(row).into_iter().enumerate() {
+            let col = col as u16;
+            match cell {
+                Cell::Text(t) if !t.is_empty() => {
+                    sheet.write_string(r, col, &t)?;
+                }
+                Cell::Number(Some(n)) => {
+                    let format = if n.fract().is_zero() {
+                        &integer
+                    } else {
+                        &decimal
+                    };
+                    sheet.write_number_with_format(
+                        r,
+                        col,
+                        n.to_f64().unwrap_or_default(),
+                        format,
+                    )?;
+                }
+                _ => {}
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_column_width(2, 40)?;
+    sheet.set_column_width(5, 40)?;
+    sheet.set_column_width(8, 40)?;
+    workbook.save_to_buffer()
+}
+
+fn number(value: Option<Decimal>) -> Value {
+    value
+        .and_then(|v| v.normalize().to_string().parse::<serde_json::Number>().ok())
+        .map_or(Value::Null, Value::Number)
+}
+
+fn code(status: &StatusView) -> &'static str {
+    status.status.as_db()
+}
+
+/// The bilan for open data, field names documented in `static/schema/bilan-v1.json`.
+pub fn to_json(bilan: &Bilan) -> Value {
+    let summary: Vec<Value> = bilan
+        .summary
+        .iter()
+        .map(|s| {
+            json!({
+                "scope": s.label,
+                "achieved": s.counts.achieved,
+                "partial": s.counts.partial,
+                "not_achieved": s.counts.not_achieved,
+                "unknown": s.counts.unknown,
+            })
+        })
+        .collect();
+    let rows: Vec<Value> = bilan
+        .rows()
+        .iter()
+        .map(|row| {
+            let i = row.indicator;
+            json!({
+                "axis": row.axis,
+                "objective_code": row.objective.code,
+                "objective": row.objective.label,
+                "objective_status": code(&row.objective.status),
+                "action_code": row.action.code,
+                "action": row.action.label,
+                "action_status": code(&row.action.status),
+                "pilots": row.action.pilots,
+                "indicator": i.map(|i| i.label.clone()),
+                "unit": i.and_then(|i| i.unit.clone()),
+                "target": number(i.and_then(|i| i.target)),
+                "target_text": i.and_then(|i| i.target_text.clone()),
+                "actual": number(i.and_then(|i| i.actual)),
+                "actual_text": i.and_then(|i| i.actual_text.clone()),
+                "previous_actual": number(i.and_then(|i| i.previous)),
+                "status": i.map(|i| code(&i.status)),
+                "status_set_by_hand": by_hand(row).is_some(),
+                "justification": by_hand(row),
+                "narrative": row.action.narrative,
+            })
+        })
+        .collect();
+    json!({
+        "schema": "spaser-bilan/1",
+        "organisation": bilan.organisation,
+        "plan": {
+            "title": bilan.plan_title,
+            "first_year": bilan.first_year,
+            "last_year": bilan.last_year,
+        },
+        "year": bilan.year,
+        "previous_year": bilan.previous_year,
+        "summary": summary,
+        "rows": rows,
+    })
+}

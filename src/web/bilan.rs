@@ -1,0 +1,536 @@
+//! The annual bilan: the committee's page, its exports, the comparison of two years, and the
+//! publication by which anyone may read a plan and its bilans.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sqlx::PgConnection;
+
+use super::AppState;
+use super::access::{admin_of, member_of};
+use super::entry::Badge;
+use super::error::AppError;
+use super::layout::Layout;
+use super::session::{CurrentUser, Session};
+use crate::bilan::{self, Bilan, Counts};
+use crate::domain::chart::{self, IndicatorChart, Part};
+use crate::domain::format::quantity_fr;
+use crate::plans::read::{self, PlanTree};
+use crate::plans::values;
+
+/// Who reads: a member of the organisation, or anyone (published plans only).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Member,
+    Public,
+}
+
+/// The plan and its bilan for a year, in four queries.
+async fn load(
+    conn: &mut PgConnection,
+    organisation: &str,
+    plan: &str,
+    year: i32,
+    audience: Audience,
+) -> Result<(PlanTree, Bilan), AppError> {
+    let tree = read::plan_tree(conn, organisation, plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if audience == Audience::Public && tree.published_at.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if !(tree.first_year..=tree.last_year).contains(&year) {
+        return Err(AppError::NotFound);
+    }
+    let overrides = values::overrides(conn, tree.id, year).await?;
+    let statuses = values::statuses(&tree, year, &overrides);
+    let bilan = bilan::build(&tree, year, &statuses);
+    Ok((tree, bilan))
+}
+
+/// The addresses of a plan for an audience.
+pub fn plan_base(organisation: &str, plan: &str, audience: Audience) -> String {
+    match audience {
+        Audience::Member => format!("/organisations/{organisation}/plans/{plan}"),
+        Audience::Public => format!("/public/{organisation}/{plan}"),
+    }
+}
+
+pub struct SummaryView {
+    pub label: String,
+    pub counts: Counts,
+    pub parts: Vec<Part>,
+}
+
+pub struct ValueCell {
+    pub number: Option<String>,
+    pub text: Option<String>,
+}
+
+impl ValueCell {
+    fn new(
+        value: Option<rust_decimal::Decimal>,
+        text: Option<&String>,
+        unit: Option<&str>,
+    ) -> Self {
+        Self {
+            number: value.map(|v| quantity_fr(v, unit)),
+            text: text.cloned(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.number.is_none() && self.text.is_none()
+    }
+}
+
+pub struct IndicatorLine {
+    pub label: String,
+    pub target: ValueCell,
+    pub actual: ValueCell,
+    pub previous: ValueCell,
+    pub badge: Badge,
+    pub sentence: Option<String>,
+    pub chart: Option<IndicatorChart>,
+    pub chart_id: String,
+}
+
+pub struct ActionBlock {
+    pub heading: String,
+    pub pilots: Vec<String>,
+    pub badge: Badge,
+    pub narrative: Vec<String>,
+    pub indicators: Vec<IndicatorLine>,
+}
+
+pub struct ObjectiveBlock {
+    pub heading: String,
+    pub badge: Badge,
+    pub actions: Vec<ActionBlock>,
+}
+
+pub struct GroupBlock {
+    pub heading: Option<String>,
+    pub objectives: Vec<ObjectiveBlock>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bilan/bilan.html")]
+pub struct BilanPage {
+    pub layout: Layout,
+    pub public: bool,
+    pub organisation: String,
+    pub organisation_href: Option<String>,
+    pub plan_title: String,
+    pub plan_href: String,
+    pub year: i32,
+    pub previous_year: Option<i32>,
+    pub years: Vec<(i32, String)>,
+    pub exports: String,
+    pub compare_action: String,
+    pub summary: Vec<SummaryView>,
+    pub objectives_label: &'static str,
+    pub groups: Vec<GroupBlock>,
+    pub published: bool,
+    pub can_publish: bool,
+    pub publication_action: String,
+    pub public_href: String,
+}
+
+/// Width of the summary's distribution bars.
+const BAR: f64 = 240.0;
+
+fn page(
+    tree: &PlanTree,
+    bilan: &Bilan,
+    layout: Layout,
+    audience: Audience,
+    can_publish: bool,
+) -> BilanPage {
+    let base = plan_base(&tree.organisation.slug, &tree.slug, audience);
+    let mut chart_count = 0;
+    let groups = bilan
+        .groups
+        .iter()
+        .map(|g| GroupBlock {
+            heading: g.axis.clone(),
+            objectives: g
+                .objectives
+                .iter()
+                .map(|o| ObjectiveBlock {
+                    heading: match tree.objective_term {
+                        crate::domain::model::ObjectiveTerm::Objectif => {
+                            format!("Objectif {} — {}", o.code, o.label)
+                        }
+                        crate::domain::model::ObjectiveTerm::FicheAction => {
+                            format!("{} — {}", o.code, o.label)
+                        }
+                    },
+                    badge: Badge::new(Some(&o.status)),
+                    actions: o
+                        .actions
+                        .iter()
+                        .map(|a| ActionBlock {
+                            heading: match &a.code {
+                                Some(code) => format!("Action {code} — {}", a.label),
+                                None => a.label.clone(),
+                            },
+                            pilots: a.pilots.clone(),
+                            badge: Badge::new(Some(&a.status)),
+                            narrative: a
+                                .narrative
+                                .as_deref()
+                                .map(|n| n.split("\n\n").map(str::to_string).collect())
+                                .unwrap_or_default(),
+                            indicators: a
+                                .indicators
+                                .iter()
+                                .map(|i| {
+                                    chart_count += 1;
+                                    let unit = i.unit.as_deref();
+                                    IndicatorLine {
+                                        label: i.label.clone(),
+                                        target: ValueCell::new(
+                                            i.target,
+                                            i.target_text.as_ref(),
+                                            unit,
+                                        ),
+                                        actual: ValueCell::new(
+                                            i.actual,
+                                            i.actual_text.as_ref(),
+                                            unit,
+                                        ),
+                                        previous: ValueCell::new(
+                                            i.previous,
+                                            i.previous_text.as_ref(),
+                                            unit,
+                                        ),
+                                        badge: Badge::new(Some(&i.status)),
+                                        sentence: i.sentence.clone(),
+                                        chart: i.chart.clone(),
+                                        chart_id: format!("graphique-{chart_count}"),
+                                    }
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    BilanPage {
+        layout,
+        public: audience == Audience::Public,
+        organisation: tree.organisation.name.clone(),
+        organisation_href: (audience == Audience::Member)
+            .then(|| format!("/organisations/{}", tree.organisation.slug)),
+        plan_title: tree.title.clone(),
+        plan_href: base.clone(),
+        year: bilan.year,
+        previous_year: bilan.previous_year,
+        years: (tree.first_year..=tree.last_year)
+            .map(|y| (y, format!("{base}/bilan/{y}")))
+            .collect(),
+        exports: format!("{base}/bilan/{}", bilan.year),
+        compare_action: format!("{base}/comparaison"),
+        summary: bilan
+            .summary
+            .iter()
+            .map(|s| SummaryView {
+                label: s.label.clone(),
+                counts: s.counts.clone(),
+                parts: chart::distribution(&s.counts.parts(), BAR),
+            })
+            .collect(),
+        objectives_label: tree.objective_term.label_plural(),
+        groups,
+        published: tree.published_at.is_some(),
+        can_publish,
+        publication_action: format!(
+            "/organisations/{}/plans/{}/publication",
+            tree.organisation.slug, tree.slug
+        ),
+        public_href: plan_base(&tree.organisation.slug, &tree.slug, Audience::Public),
+    }
+}
+
+pub async fn member_bilan(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+) -> Result<BilanPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Member).await?;
+    Ok(page(
+        &tree,
+        &bilan,
+        Layout::new(&session),
+        Audience::Member,
+        access.membership.role.administers(),
+    ))
+}
+
+pub async fn public_bilan(
+    State(state): State<AppState>,
+    session: Session,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+) -> Result<BilanPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Public).await?;
+    Ok(page(
+        &tree,
+        &bilan,
+        Layout::new(&session),
+        Audience::Public,
+        false,
+    ))
+}
+
+fn export(bilan: &Bilan, file: &str, slug: &str) -> Result<Response, AppError> {
+    let name = format!("bilan-{slug}-{}", bilan.year);
+    let (content_type, extension, body) = match file {
+        "bilan.csv" => ("text/csv; charset=utf-8", "csv", bilan::to_csv(bilan)),
+        "bilan.xlsx" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+            bilan::to_xlsx(bilan).map_err(|e| AppError::Internal(Box::new(e)))?,
+        ),
+        "bilan.json" => (
+            "application/json; charset=utf-8",
+            "json",
+            serde_json::to_vec_pretty(&bilan::to_json(bilan))
+                .map_err(|e| AppError::Internal(Box::new(e)))?,
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{extension}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub async fn member_export(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((organisation, plan, year, file)): Path<(String, String, i32, String)>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    member_of(&mut conn, &user, &organisation).await?;
+    let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Member).await?;
+    export(&bilan, &file, &tree.slug)
+}
+
+pub async fn public_export(
+    State(state): State<AppState>,
+    Path((organisation, plan, year, file)): Path<(String, String, i32, String)>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Public).await?;
+    export(&bilan, &file, &tree.slug)
+}
+
+/// One indicator, two years.
+pub struct CompareLine {
+    pub heading: Option<String>,
+    pub label: String,
+    pub first: (ValueCell, ValueCell, Badge),
+    pub second: (ValueCell, ValueCell, Badge),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bilan/compare.html")]
+pub struct ComparePage {
+    pub layout: Layout,
+    pub organisation: String,
+    pub plan_title: String,
+    pub plan_href: String,
+    pub years: Vec<i32>,
+    pub first: i32,
+    pub second: i32,
+    pub action: String,
+    pub objectives: Vec<(String, Badge, Badge)>,
+    pub lines: Vec<CompareLine>,
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    de: Option<i32>,
+    a: Option<i32>,
+}
+
+async fn compare(
+    conn: &mut PgConnection,
+    organisation: &str,
+    plan: &str,
+    query: CompareQuery,
+    layout: Layout,
+    audience: Audience,
+) -> Result<ComparePage, AppError> {
+    let tree = read::plan_tree(conn, organisation, plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if audience == Audience::Public && tree.published_at.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let period = tree.first_year..=tree.last_year;
+    let second = query
+        .a
+        .filter(|y| period.contains(y))
+        .unwrap_or(tree.last_year);
+    let first = query
+        .de
+        .filter(|y| period.contains(y))
+        .unwrap_or((second - 1).max(tree.first_year));
+    let bilans: Vec<Bilan> = {
+        let mut out = Vec::new();
+        for year in [first, second] {
+            let overrides = values::overrides(conn, tree.id, year).await?;
+            out.push(bilan::build(
+                &tree,
+                year,
+                &values::statuses(&tree, year, &overrides),
+            ));
+        }
+        out
+    };
+    let (a, b) = (&bilans[0], &bilans[1]);
+    let objectives = a
+        .groups
+        .iter()
+        .flat_map(|g| g.objectives.iter())
+        .zip(b.groups.iter().flat_map(|g| g.objectives.iter()))
+        .map(|(x, y)| {
+            (
+                format!("{} — {}", x.code, x.label),
+                Badge::new(Some(&x.status)),
+                Badge::new(Some(&y.status)),
+            )
+        })
+        .collect();
+    let rows_a = a.rows();
+    let rows_b = b.rows();
+    let mut lines = Vec::new();
+    let mut last_action = String::new();
+    for (ra, rb) in rows_a.iter().zip(rows_b.iter()) {
+        let (Some(ia), Some(ib)) = (ra.indicator, rb.indicator) else {
+            continue;
+        };
+        let unit = ia.unit.as_deref();
+        let action = match &ra.action.code {
+            Some(code) => format!("Action {code} — {}", ra.action.label),
+            None => ra.action.label.clone(),
+        };
+        lines.push(CompareLine {
+            heading: (action != last_action).then(|| action.clone()),
+            label: ia.label.clone(),
+            first: (
+                ValueCell::new(ia.target, ia.target_text.as_ref(), unit),
+                ValueCell::new(ia.actual, ia.actual_text.as_ref(), unit),
+                Badge::new(Some(&ia.status)),
+            ),
+            second: (
+                ValueCell::new(ib.target, ib.target_text.as_ref(), unit),
+                ValueCell::new(ib.actual, ib.actual_text.as_ref(), unit),
+                Badge::new(Some(&ib.status)),
+            ),
+        });
+        last_action = action;
+    }
+    let base = plan_base(&tree.organisation.slug, &tree.slug, audience);
+    Ok(ComparePage {
+        layout,
+        organisation: tree.organisation.name.clone(),
+        plan_title: tree.title.clone(),
+        plan_href: base.clone(),
+        years: period.collect(),
+        first,
+        second,
+        action: format!("{base}/comparaison"),
+        objectives,
+        lines,
+    })
+}
+
+pub async fn member_compare(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan)): Path<(String, String)>,
+    Query(query): Query<CompareQuery>,
+) -> Result<ComparePage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    member_of(&mut conn, &user, &organisation).await?;
+    compare(
+        &mut conn,
+        &organisation,
+        &plan,
+        query,
+        Layout::new(&session),
+        Audience::Member,
+    )
+    .await
+}
+
+pub async fn public_compare(
+    State(state): State<AppState>,
+    session: Session,
+    Path((organisation, plan)): Path<(String, String)>,
+    Query(query): Query<CompareQuery>,
+) -> Result<ComparePage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    compare(
+        &mut conn,
+        &organisation,
+        &plan,
+        query,
+        Layout::new(&session),
+        Audience::Public,
+    )
+    .await
+}
+
+/// Publish or withdraw a plan (administrators).
+pub async fn publication(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((organisation, plan)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = admin_of(&mut conn, &user, &organisation).await?;
+    let publish = match form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "publication")
+        .map(|(_, v)| v.into_owned())
+        .as_deref()
+    {
+        Some("publier") => true,
+        Some("retirer") => false,
+        _ => return Err(AppError::NotFound),
+    };
+    let updated = sqlx::query!(
+        r#"UPDATE plan SET published_at = CASE WHEN $3 THEN coalesce(published_at, now()) ELSE NULL END
+            WHERE organisation_id = $1 AND slug = $2"#,
+        access.organisation.id,
+        plan,
+        publish
+    )
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(user = user.id, plan = %plan, publish, "publication");
+    Ok(Redirect::to(&format!("/organisations/{organisation}/plans/{plan}")).into_response())
+}
