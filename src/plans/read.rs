@@ -30,6 +30,7 @@ pub struct PlanSummary {
     pub objectives: i64,
     pub actions: i64,
     pub indicators: i64,
+    pub published: bool,
 }
 
 pub async fn organisations(conn: &mut PgConnection) -> Result<Vec<OrganisationRow>, sqlx::Error> {
@@ -76,7 +77,8 @@ pub async fn plan_summaries(
         r#"SELECT p.organisation_id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
                   (SELECT count(*) FROM objective o WHERE o.plan_id = p.id) AS "objectives!",
                   (SELECT count(*) FROM action a WHERE a.plan_id = p.id) AS "actions!",
-                  (SELECT count(*) FROM indicator i WHERE i.plan_id = p.id) AS "indicators!"
+                  (SELECT count(*) FROM indicator i WHERE i.plan_id = p.id) AS "indicators!",
+                  p.published_at IS NOT NULL AS "published!"
              FROM plan p
             WHERE $1::bigint IS NULL OR p.organisation_id = $1
             ORDER BY p.first_year DESC, p.title"#,
@@ -97,6 +99,7 @@ pub async fn plan_summaries(
             objectives: r.objectives,
             actions: r.actions,
             indicators: r.indicators,
+            published: r.published,
         })
         .collect())
 }

@@ -28,7 +28,7 @@ pub struct PlanCard {
 }
 
 impl PlanCard {
-    fn new(plan: &PlanSummary, organisation: &OrganisationRow) -> Self {
+    fn new(plan: &PlanSummary, organisation: &OrganisationRow, public: bool) -> Self {
         let term = plan.objective_term;
         let objectives = if plan.objectives > 1 {
             term.label_plural()
@@ -36,7 +36,11 @@ impl PlanCard {
             term.label()
         };
         Self {
-            href: format!("/organisations/{}/plans/{}", organisation.slug, plan.slug),
+            href: if public {
+                format!("/public/{}/{}", organisation.slug, plan.slug)
+            } else {
+                format!("/organisations/{}/plans/{}", organisation.slug, plan.slug)
+            },
             title: plan.title.clone(),
             period: period(plan.first_year, plan.last_year),
             adopted: plan.adopted_on.map(date_fr),
@@ -80,37 +84,39 @@ pub struct HomePage {
     pub organisations: Vec<OrganisationCard>,
 }
 
-/// Anonymous visitors are invited to sign in; members see their organisations' plans.
+/// Visitors are invited to sign in and see the published plans; members see their
+/// organisations' plans.
 pub async fn home(State(state): State<AppState>, session: Session) -> Result<HomePage, AppError> {
     let layout = Layout::new(&session);
-    let Some(user) = session.user() else {
-        return Ok(HomePage {
-            layout,
-            signed_in: false,
-            organisations: Vec::new(),
-        });
-    };
+    let user = session.user();
     let mut conn = state.pool.acquire().await?;
     let organisations = read::organisations(&mut conn).await?;
     let plans = read::plan_summaries(&mut conn, None).await?;
-    let organisations = organisations
-        .iter()
-        .filter(|o| user.membership(o.id).is_some())
-        .map(|o| OrganisationCard {
-            href: format!("/organisations/{}", o.slug),
-            name: o.name.clone(),
-            kind: o.kind.clone(),
-            plans: plans
-                .iter()
-                .filter(|p| p.organisation_id == o.id)
-                .map(|p| PlanCard::new(p, o))
-                .collect(),
-        })
-        .collect();
+    let mut cards = Vec::new();
+    for o in &organisations {
+        let member = user.as_ref().is_some_and(|u| u.membership(o.id).is_some());
+        let own: Vec<PlanCard> = plans
+            .iter()
+            .filter(|p| p.organisation_id == o.id && (member || (user.is_none() && p.published)))
+            .map(|p| PlanCard::new(p, o, !member))
+            .collect();
+        if member || !own.is_empty() {
+            cards.push(OrganisationCard {
+                href: if member {
+                    format!("/organisations/{}", o.slug)
+                } else {
+                    own[0].href.clone()
+                },
+                name: o.name.clone(),
+                kind: o.kind.clone(),
+                plans: own,
+            });
+        }
+    }
     Ok(HomePage {
         layout,
-        signed_in: true,
-        organisations,
+        signed_in: user.is_some(),
+        organisations: cards,
     })
 }
 
@@ -142,7 +148,7 @@ pub async fn organisation(
         users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
         plans: plans
             .iter()
-            .map(|p| PlanCard::new(p, &organisation))
+            .map(|p| PlanCard::new(p, &organisation, false))
             .collect(),
         name: organisation.name,
         short_name: organisation.short_name,

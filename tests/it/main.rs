@@ -2,6 +2,7 @@
 //! suite builds and links once.
 
 mod accounts;
+mod bilan;
 mod demo_data;
 mod embedded;
 mod entry;

@@ -241,6 +241,21 @@ impl Client {
         self.send(request).await
     }
 
+    /// GETs a file: (status, bytes, content type).
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>, String) {
+        let request = self.request("GET", path).body(Body::empty()).unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, bytes.to_vec(), content_type)
+    }
+
     /// Posts a form with the current CSRF token.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let token = self.csrf.clone().unwrap_or_default();

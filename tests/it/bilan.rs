@@ -1,0 +1,447 @@
+//! The annual bilan: the page the committee reads, its exports, the comparison of two years,
+//! and the publication.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::support::{Client, Page, app, demo_pool, normalise};
+
+const OFFICE: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
+const GOSB: &str = "/organisations/grand-orly-seine-bievre/plans/spaser-2023-2024";
+const GOSB_PUBLIC: &str = "/public/grand-orly-seine-bievre/spaser-2023-2024";
+
+async fn indicator(pool: &PgPool, action: &str) -> String {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = $1 ORDER BY i.position LIMIT 1",
+    )
+    .bind(action)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .to_string()
+}
+
+async fn enter(client: &mut Client, year: i32, indicator: &str, value: &str) {
+    let entry = format!("{OFFICE}/saisie/{year}");
+    let page = client.get(&entry).await;
+    let document = scraper::Html::parse_document(&page.body);
+    let selector = scraper::Selector::parse(&format!("[name='ver-{indicator}']")).unwrap();
+    let version = document
+        .select(&selector)
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let saved = client
+        .post(
+            &entry,
+            &[
+                (&format!("ver-{indicator}"), version.as_str()),
+                (&format!("v-{indicator}"), value),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+}
+
+fn sentences(page: &Page) -> Vec<String> {
+    page.texts(".spaser-sentence")
+}
+
+#[tokio::test]
+async fn the_gosb_2024_bilan_reads_like_its_authors_wrote_it() {
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let page = committee.get(&format!("{GOSB}/bilan/2024")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("h1"), ["Bilan 2024"]);
+    let fiches = page.texts("h2.spaser-objective__title");
+    assert_eq!(fiches.len(), 11);
+    assert!(
+        fiches[3]
+            .starts_with("FA4 — Augmenter la part des marchés intégrant des heures d'insertion")
+    );
+    // The year-on-year comparisons of the original.
+    let said = sentences(&page);
+    for expected in [
+        "75 % (58 % en 2023)",
+        "75 % (74 % en 2023)",
+        "32 % (38 % en 2023)",
+        "97 972 heures pour un objectif de 25 000 heures (58 526 en 2023)",
+        "90 % (75 % en 2023)",
+        "48 % (36 % en 2023)",
+        "120 bénéficiaires",
+    ] {
+        assert!(
+            said.contains(&expected.to_string()),
+            "{expected} in {said:?}"
+        );
+    }
+    // Target, actual, the year before, status: in the table.
+    let rows = page.texts("tr.spaser-bilan-row");
+    assert!(
+        rows.contains(
+            &"Nombre d'heures réalisé par an 25 000 h 97 972 h 58 526 h Atteint".to_string()
+        ),
+        "{rows:?}"
+    );
+    // The summary counts every fiche once.
+    let summary = page.texts("tr.spaser-summary-row");
+    // (the last words are the distribution bar's titles)
+    assert_eq!(
+        summary,
+        ["Ensemble du plan 1 0 0 10 Atteint : 1 Non renseigné : 10"]
+    );
+    // Charts with their text equivalent.
+    let descriptions = page.texts("svg desc");
+    assert!(
+        descriptions.contains(
+            &"2023 : réalisé 58 526 h, cible 20 000 h ; 2024 : réalisé 97 972 h, cible 25 000 h"
+                .to_string()
+        ),
+        "{descriptions:?}"
+    );
+    assert!(page.texts("svg.spaser-distribution").len() == 1);
+    // The narratives, the bilan's own words.
+    assert!(
+        page.body
+            .contains("Achat en 2024 de 96 smartphones reconditionnés (Ateliers du Bocage)")
+    );
+}
+
+#[tokio::test]
+async fn the_office_bilan_shows_entered_values_statuses_and_justifications() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    let reserved = indicator(&pool, "6").await;
+    enter(&mut staff, 2025, &hours, "10 500").await;
+    enter(&mut staff, 2026, &hours, "12 500,5").await;
+    enter(&mut staff, 2026, &reserved, "4").await;
+    staff.get(&format!("{OFFICE}/saisie/2026")).await;
+    let set = staff
+        .post(
+            &format!("{OFFICE}/statuts/2026"),
+            &[
+                ("level", "indicator"),
+                ("item", reserved.as_str()),
+                ("status", "achieved"),
+                (
+                    "justification",
+                    "Deux marchés réservés notifiés en janvier 2027",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    let page = committee.get(&format!("{OFFICE}/bilan/2026")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        sentences(&page).contains(
+            &"12 500,5 heures pour un objectif de 12 000 heures (10 500 en 2025)".to_string()
+        ),
+        "{:?}",
+        sentences(&page)
+    );
+    assert!(sentences(&page).contains(&"4 pour un objectif de 6".to_string()));
+    let summary = page.texts("tr.spaser-summary-row");
+    assert_eq!(summary.len(), 5, "four axes and the plan");
+    assert_eq!(
+        summary[1], "Axe 2 — SOCIAL 2 0 0 0 Atteint : 2",
+        "objectives 3 and 4 achieved, one by hand"
+    );
+    assert_eq!(
+        summary[4],
+        "Ensemble du plan 2 0 0 9 Atteint : 2 Non renseigné : 9"
+    );
+    let by_hand = page.texts(".spaser-by-hand").join(" ");
+    assert!(
+        by_hand
+            .contains("« Deux marchés réservés notifiés en janvier 2027 » (calculé : Non atteint)"),
+        "{by_hand}"
+    );
+    // No entry form on the bilan.
+    assert!(page.texts("form#saisie").is_empty());
+}
+
+/// A small JSON Schema check: types, required properties, enums, items.
+fn check(schema: &Value, value: &Value, path: &str) {
+    if let Some(kind) = schema.get("type") {
+        let kinds: Vec<&str> = match kind {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = kinds.iter().any(|k| match *k {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
+            _ => false,
+        });
+        assert!(ok, "{path}: {value} is not {kinds:?}");
+    }
+    if let Some(Value::Array(allowed)) = schema.get("enum") {
+        assert!(
+            allowed.contains(value),
+            "{path}: {value} not in {allowed:?}"
+        );
+    }
+    if let (Some(Value::Array(required)), Some(object)) =
+        (schema.get("required"), value.as_object())
+    {
+        for key in required.iter().filter_map(Value::as_str) {
+            assert!(object.contains_key(key), "{path}: {key} missing");
+        }
+        let properties = schema.get("properties").and_then(Value::as_object).unwrap();
+        for key in object.keys() {
+            assert!(
+                properties.contains_key(key),
+                "{path}: {key} is not documented"
+            );
+        }
+    }
+    if let (Some(Value::Object(properties)), Some(object)) =
+        (schema.get("properties"), value.as_object())
+    {
+        for (key, sub) in properties {
+            if let Some(v) = object.get(key) {
+                check(sub, v, &format!("{path}.{key}"));
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in array.iter().enumerate() {
+            check(items, v, &format!("{path}[{i}]"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn exports_read_back_equal_to_the_page() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    enter(&mut staff, 2025, &hours, "10 500,5").await;
+    let mut committee = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
+
+    // CSV: UTF-8 with BOM, « ; », decimal comma.
+    let csv_page = staff
+        .get_bytes(&format!("{OFFICE}/bilan/2025/bilan.csv"))
+        .await;
+    assert_eq!(csv_page.0, StatusCode::OK);
+    assert!(csv_page.2.starts_with("text/csv"));
+    let bytes = csv_page.1;
+    assert_eq!(&bytes[..3], [0xEF, 0xBB, 0xBF], "BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&bytes[3..]);
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "Axe");
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 16, "one line per indicator");
+    let row = records
+        .iter()
+        .find(|r| &r[column("N° action")] == "5")
+        .unwrap();
+    assert_eq!(&row[column("Réalisé 2025")], "10500,5");
+    assert_eq!(&row[column("Cible 2025")], "10000");
+    assert_eq!(&row[column("Statut indicateur")], "Atteint");
+    assert_eq!(&row[column("Axe")], "Axe 2 — SOCIAL");
+
+    // XLSX: real numbers.
+    let (status, xlsx, _) = staff
+        .get_bytes(&format!("{OFFICE}/bilan/2025/bilan.xlsx"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    assert_eq!(workbook.sheet_names(), ["Bilan 2025"]);
+    let range = workbook.worksheet_range("Bilan 2025").unwrap();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header, headers.iter().collect::<Vec<_>>());
+    let line = range
+        .rows()
+        .find(|r| r[column("N° action")] == calamine::Data::String("5".into()))
+        .unwrap();
+    assert_eq!(line[column("Réalisé 2025")], calamine::Data::Float(10500.5));
+    assert_eq!(line[column("Cible 2025")], calamine::Data::Float(10000.0));
+
+    // JSON: as its schema says, the same numbers.
+    let (status, json, content_type) = committee
+        .get_bytes(&format!("{GOSB}/bilan/2024/bilan.json"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/json"));
+    let value: Value = serde_json::from_slice(&json).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string("static/schema/bilan-v1.json").unwrap())
+            .unwrap();
+    check(&schema, &value, "$");
+    let hours_row = value["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "Nombre d'heures réalisé par an")
+        .unwrap();
+    assert_eq!(hours_row["actual"], 97972);
+    assert_eq!(hours_row["target"], 25000);
+    assert_eq!(hours_row["previous_actual"], 58526);
+    assert_eq!(hours_row["status"], "achieved");
+    assert_eq!(hours_row["objective_code"], "FA4");
+    assert_eq!(value["previous_year"], 2023);
+    let page = committee.get(&format!("{GOSB}/bilan/2024")).await;
+    assert!(
+        page.texts("tr.spaser-bilan-row")
+            .iter()
+            .any(|r| r.starts_with("Nombre d'heures réalisé par an 25 000 h 97 972 h 58 526 h"))
+    );
+    assert_eq!(
+        committee
+            .get(&format!("{GOSB}/bilan/2024/bilan.pdf"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn only_published_plans_are_public_and_never_with_a_form() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut visitor = Client::new(&app);
+    let addresses = [
+        GOSB_PUBLIC.to_string(),
+        format!("{GOSB_PUBLIC}/bilan/2024"),
+        format!("{GOSB_PUBLIC}/bilan/2024/bilan.csv"),
+        format!("{GOSB_PUBLIC}/bilan/2024/bilan.json"),
+        format!("{GOSB_PUBLIC}/comparaison"),
+    ];
+    for path in &addresses {
+        assert_eq!(
+            visitor.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "unpublished: {path}"
+        );
+    }
+    assert!(visitor.get("/").await.texts(".fr-card__title").is_empty());
+
+    // Only an administrator publishes.
+    let mut committee = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
+    let refused = committee
+        .post(
+            &format!("{GOSB}/publication"),
+            &[("publication", "publier")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mut admin = Client::signed_in(&app, "admin@grand-orly-seine-bievre.demo").await;
+    admin.get(GOSB).await;
+    let published = admin
+        .post(
+            &format!("{GOSB}/publication"),
+            &[("publication", "publier")],
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        admin.get(GOSB).await.texts(".spaser-published a"),
+        [GOSB_PUBLIC]
+    );
+
+    for path in &addresses {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "published: {path}");
+        let document = scraper::Html::parse_document(&page.body);
+        let forms =
+            scraper::Selector::parse("form[method='post'], input[name^='v-'], textarea").unwrap();
+        assert_eq!(document.select(&forms).count(), 0, "no form on {path}");
+    }
+    let bilan = visitor.get(&format!("{GOSB_PUBLIC}/bilan/2024")).await;
+    assert!(
+        sentences(&bilan).contains(
+            &"97 972 heures pour un objectif de 25 000 heures (58 526 en 2023)".to_string()
+        )
+    );
+    let home = visitor.get("/").await;
+    assert_eq!(
+        home.texts(".fr-card__title a"),
+        ["Schéma de promotion des achats publics socialement et écologiquement responsables"]
+    );
+    // The office's plan, not published, stays private.
+    assert_eq!(
+        visitor
+            .get("/public/office-habitat/spaser-2025-2027")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Withdrawn: private again.
+    admin.get(GOSB).await;
+    assert_eq!(
+        admin
+            .post(
+                &format!("{GOSB}/publication"),
+                &[("publication", "retirer")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    for path in &addresses {
+        assert_eq!(
+            visitor.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "withdrawn: {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_years_side_by_side() {
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let page = committee
+        .get(&format!("{GOSB}/comparaison?de=2023&a=2024"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("h1"), ["Comparaison 2023 / 2024"]);
+    let lines = page.texts("tr.spaser-compare-line");
+    assert!(
+        lines.contains(
+            &"Nombre d'heures réalisé par an 20 000 h 58 526 h Atteint 25 000 h 97 972 h Atteint"
+                .to_string()
+        ),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l == "Pourcentage de marchés attribués à des PME et structures de l'ESS — 58 % Non renseigné — 75 % Non renseigné"), "{lines:?}");
+    assert_eq!(page.texts("tr.spaser-compare-objective").len(), 11);
+    // Years outside the plan fall back to its last two.
+    let page = committee
+        .get(&format!("{GOSB}/comparaison?de=1990&a=2099"))
+        .await;
+    assert_eq!(page.texts("h1"), ["Comparaison 2023 / 2024"]);
+    assert_eq!(
+        normalise(&page.texts("select#a option[selected]")[0]),
+        "2024"
+    );
+}
