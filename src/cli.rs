@@ -281,8 +281,8 @@ async fn serve(
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     println!("spaser écoute sur http://{addr}/");
     let app = router(AppState {
-        pool: db.pool.clone(),
         secure_cookies,
+        ..AppState::new(db.pool.clone())
     });
     axum::serve(
         listener,

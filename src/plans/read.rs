@@ -174,6 +174,59 @@ pub struct YearEntry {
     pub text: Option<String>,
 }
 
+/// A plan's own fields, without its content.
+#[derive(Debug, Clone)]
+pub struct PlanHead {
+    pub organisation: OrganisationRow,
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub adopted_on: Option<NaiveDate>,
+    pub objective_term: ObjectiveTerm,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Counts the changes to anything the plan's pages show (kept by the database).
+    pub revision: i64,
+}
+
+/// A plan's own fields, by its organisation's slug and its own, in one query.
+pub async fn plan_head(
+    conn: &mut PgConnection,
+    organisation_slug: &str,
+    plan_slug: &str,
+) -> Result<Option<PlanHead>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT p.id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
+                  p.published_at, p.revision, o.id AS org_id, o.slug AS org_slug, o.name AS org_name,
+                  o.short_name, o.kind
+             FROM plan p JOIN organisation o ON o.id = p.organisation_id
+            WHERE o.slug = $1 AND p.slug = $2"#,
+        organisation_slug,
+        plan_slug
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|p| PlanHead {
+        organisation: OrganisationRow {
+            id: p.org_id,
+            slug: p.org_slug,
+            name: p.org_name,
+            short_name: p.short_name,
+            kind: p.kind,
+        },
+        id: p.id,
+        slug: p.slug,
+        title: p.title,
+        first_year: p.first_year,
+        last_year: p.last_year,
+        adopted_on: p.adopted_on,
+        objective_term: ObjectiveTerm::from_db(&p.objective_term),
+        published_at: p.published_at,
+        revision: p.revision,
+    }))
+}
+
 /// Reads a plan by its organisation's slug and its own, in three queries whatever its size:
 /// the plan, its structure (one row per indicator, pilots aggregated), its yearly values.
 pub async fn plan_tree(
@@ -181,20 +234,14 @@ pub async fn plan_tree(
     organisation_slug: &str,
     plan_slug: &str,
 ) -> Result<Option<PlanTree>, sqlx::Error> {
-    let Some(p) = sqlx::query!(
-        r#"SELECT p.id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
-                  p.published_at, o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.short_name, o.kind
-             FROM plan p JOIN organisation o ON o.id = p.organisation_id
-            WHERE o.slug = $1 AND p.slug = $2"#,
-        organisation_slug,
-        plan_slug
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
+    match plan_head(conn, organisation_slug, plan_slug).await? {
+        Some(head) => Ok(Some(plan_content(conn, head).await?)),
+        None => Ok(None),
+    }
+}
 
+/// The content of a plan whose head was read: two queries.
+pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT o.id AS objective_id, o.code AS objective_code, o.label AS objective_label,
                   x.id AS "axis_id?", x.number AS "axis_number?", x.label AS "axis_label?",
@@ -332,22 +379,16 @@ pub async fn plan_tree(
         }
     }
 
-    Ok(Some(PlanTree {
-        organisation: OrganisationRow {
-            id: p.org_id,
-            slug: p.org_slug,
-            name: p.org_name,
-            short_name: p.short_name,
-            kind: p.kind,
-        },
+    Ok(PlanTree {
+        organisation: p.organisation,
         id: p.id,
         slug: p.slug,
         title: p.title,
         first_year: p.first_year,
         last_year: p.last_year,
         adopted_on: p.adopted_on,
-        objective_term: ObjectiveTerm::from_db(&p.objective_term),
+        objective_term: p.objective_term,
         published_at: p.published_at,
         groups,
-    }))
+    })
 }

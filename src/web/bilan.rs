@@ -275,20 +275,38 @@ pub async fn member_bilan(
     ))
 }
 
+/// The public bilan. The page is the same for every visitor (the anonymous frame), so it is
+/// rendered once per plan revision: one query when nothing changed, four when it did.
 pub async fn public_bilan(
     State(state): State<AppState>,
-    session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
-) -> Result<BilanPage, AppError> {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Public).await?;
-    Ok(page(
-        &tree,
-        &bilan,
-        Layout::new(&session),
-        Audience::Public,
-        false,
-    ))
+    let head = read::plan_head(&mut conn, &organisation, &plan)
+        .await?
+        .filter(|h| h.published_at.is_some() && (h.first_year..=h.last_year).contains(&year))
+        .ok_or(AppError::NotFound)?;
+    let key = (head.id, year, head.revision);
+    let fresh = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-cache"));
+    if !fresh && let Some(html) = state.pages.get(key) {
+        return Ok(html_response(html));
+    }
+    let tree = read::plan_content(&mut conn, head).await?;
+    let overrides = values::overrides(&mut conn, tree.id, year).await?;
+    let bilan = bilan::build(&tree, year, &values::statuses(&tree, year, &overrides));
+    let html = axum::body::Bytes::from(
+        page(&tree, &bilan, Layout::default(), Audience::Public, false).render()?,
+    );
+    state.pages.put(key, html.clone());
+    Ok(html_response(html))
+}
+
+fn html_response(html: axum::body::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
 fn export(bilan: &Bilan, file: &str, slug: &str) -> Result<Response, AppError> {

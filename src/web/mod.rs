@@ -32,6 +32,8 @@ pub struct AppState {
     /// Mark the session cookie `Secure` on every response (behind a TLS proxy that does not say
     /// so with `X-Forwarded-Proto: https`).
     pub secure_cookies: bool,
+    /// Public pages already rendered, by plan revision.
+    pub pages: std::sync::Arc<PageCache>,
 }
 
 impl AppState {
@@ -39,7 +41,38 @@ impl AppState {
         Self {
             pool,
             secure_cookies: false,
+            pages: Default::default(),
         }
+    }
+}
+
+/// Rendered public pages, keyed by what they show: (plan, year, plan revision). The revision is
+/// kept by the database, so a change made through any application server is seen by all.
+#[derive(Default)]
+pub struct PageCache {
+    pages: std::sync::Mutex<std::collections::HashMap<(i64, i32, i64), axum::body::Bytes>>,
+}
+
+impl PageCache {
+    /// Pages kept at most; past that the cache starts again empty.
+    const CAPACITY: usize = 256;
+
+    pub fn get(&self, key: (i64, i32, i64)) -> Option<axum::body::Bytes> {
+        self.pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned()
+    }
+
+    pub fn put(&self, key: (i64, i32, i64), page: axum::body::Bytes) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= Self::CAPACITY {
+            pages.clear();
+        }
+        // Older revisions of the same page will not be asked again.
+        pages.retain(|k, _| (k.0, k.1) != (key.0, key.1));
+        pages.insert(key, page);
     }
 }
 

@@ -445,3 +445,64 @@ async fn two_years_side_by_side() {
         "2024"
     );
 }
+
+#[tokio::test]
+async fn the_public_bilan_shows_a_change_at_once() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2023-2024'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut visitor = Client::new(&app);
+    let path = format!("{GOSB_PUBLIC}/bilan/2024");
+    let first = visitor.get(&path).await;
+    assert!(
+        first
+            .texts("tr.spaser-bilan-row")
+            .iter()
+            .any(|r| r.starts_with("Nombre d'heures réalisé par an 25 000 h 97 972 h"))
+    );
+    // The same page again (rendered once, kept), then a change made by procurement staff.
+    assert_eq!(visitor.get(&path).await.body, first.body);
+    let hours: i64 = sqlx::query_scalar(
+        "SELECT id FROM indicator WHERE label = 'Nombre d''heures réalisé par an'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let hours = hours.to_string();
+    let mut staff = Client::signed_in(&app, "commande-publique@grand-orly-seine-bievre.demo").await;
+    let entry = format!("{GOSB}/saisie/2024");
+    let page = staff.get(&entry).await;
+    let document = scraper::Html::parse_document(&page.body);
+    let version = document
+        .select(&scraper::Selector::parse(&format!("[name='ver-{hours}']")).unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let saved = staff
+        .post(
+            &entry,
+            &[
+                (&format!("ver-{hours}"), version.as_str()),
+                (&format!("v-{hours}"), "98 000"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let after = visitor.get(&path).await;
+    assert!(
+        sentences(&after).contains(
+            &"98 000 heures pour un objectif de 25 000 heures (58 526 en 2023)".to_string()
+        ),
+        "{:?}",
+        sentences(&after)
+    );
+    // A signed-in visitor of the public address gets the same public page.
+    let mut member = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
+    assert_eq!(member.get(&path).await.body, after.body);
+}
