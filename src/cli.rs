@@ -56,6 +56,31 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import a plan from a spreadsheet (XLSX, ODS, CSV, TSV): prints the preview, then saves it
+    /// unless --dry-run.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The organisation's slug, e.g. office-habitat.
+        #[arg(long)]
+        organisation: String,
+        /// Update this existing plan (its slug) instead of creating one.
+        #[arg(long)]
+        plan: Option<String>,
+        /// The new plan's title.
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        first_year: Option<i32>,
+        #[arg(long)]
+        last_year: Option<i32>,
+        /// Print the preview and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Remove from the plan what the file no longer has (and the values entered for it).
+        #[arg(long)]
+        confirm_removals: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +158,28 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo => load_demo(&db).await,
+        Command::Import {
+            file,
+            organisation,
+            plan,
+            title,
+            first_year,
+            last_year,
+            dry_run,
+            confirm_removals,
+        } => {
+            import_file(
+                &db,
+                &file,
+                &organisation,
+                plan.as_deref(),
+                title.as_deref(),
+                first_year.zip(last_year),
+                dry_run,
+                confirm_removals,
+            )
+            .await
+        }
         Command::User(UserCommand::Add {
             email,
             role,
@@ -242,6 +289,112 @@ async fn add_user(
         ))),
         Err(auth::CreateUserError::Db(e)) => Err(e.into()),
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_file(
+    db: &Database,
+    file: &std::path::Path,
+    organisation: &str,
+    plan: Option<&str>,
+    title: Option<&str>,
+    period: Option<(i32, i32)>,
+    dry_run: bool,
+    confirm_removals: bool,
+) -> Result<(), CliError> {
+    use crate::domain::model::{ObjectiveTerm, PlanHeader};
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::Invalid(format!("lecture de {} : {e}", file.display())))?;
+    let mut conn = db.pool.acquire().await?;
+    let org = read::organisation(&mut conn, organisation)
+        .await?
+        .ok_or_else(|| CliError::Invalid(format!("organisation « {organisation} » introuvable")))?;
+    let (existing, header) = match plan {
+        Some(slug) => {
+            let head = read::plan_head(&mut conn, organisation, slug)
+                .await?
+                .ok_or_else(|| CliError::Invalid(format!("plan « {slug} » introuvable")))?;
+            let header = PlanHeader {
+                slug: head.slug.clone(),
+                title: head.title.clone(),
+                first_year: head.first_year,
+                last_year: head.last_year,
+                adopted_on: head.adopted_on,
+                objective_term: head.objective_term,
+            };
+            (Some(head), header)
+        }
+        None => {
+            let title = title.ok_or_else(|| {
+                CliError::Invalid(
+                    "donnez --title pour un nouveau plan (ou --plan pour en mettre un à jour)"
+                        .into(),
+                )
+            })?;
+            let (first_year, last_year) = period
+                .ok_or_else(|| CliError::Invalid("donnez --first-year et --last-year".into()))?;
+            (
+                None,
+                PlanHeader {
+                    slug: crate::import::slugify(title),
+                    title: title.to_string(),
+                    first_year,
+                    last_year,
+                    adopted_on: None,
+                    objective_term: ObjectiveTerm::Objectif,
+                },
+            )
+        }
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let payload = crate::import::read_file(&bytes, &name, header).map_err(CliError::Invalid)?;
+    let changes = match &existing {
+        Some(head) => Some(crate::import::changes(
+            &read::plan_content(&mut conn, head.clone()).await?,
+            &payload.draft,
+        )),
+        None => None,
+    };
+    print!(
+        "{}",
+        crate::import::preview_text(&payload, changes.as_ref())
+    );
+    if dry_run {
+        println!("Essai à blanc : rien n'a été enregistré.");
+        return Ok(());
+    }
+    if changes.as_ref().is_some_and(|c| !c.removed.is_empty()) && !confirm_removals {
+        return Err(CliError::Invalid(
+            "des éléments seraient retirés : relancez avec --confirm-removals pour l'accepter"
+                .into(),
+        ));
+    }
+    let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+    match &existing {
+        Some(head) => {
+            crate::plans::store::sync_plan(
+                &mut tx,
+                org.id,
+                head.id,
+                &payload.draft,
+                confirm_removals,
+            )
+            .await?
+        }
+        None => {
+            crate::plans::store::insert_plan(&mut tx, org.id, &payload.header, &payload.draft)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    println!(
+        "Plan enregistré : /organisations/{}/plans/{}",
+        org.slug, payload.header.slug
+    );
+    Ok(())
 }
 
 /// The password: prompted without echo on a terminal, else the first line of stdin.

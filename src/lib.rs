@@ -6,5 +6,6 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod plans;
 pub mod web;

@@ -3,10 +3,10 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// What a plan calls the level under its axes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectiveTerm {
     /// « Objectif » (the office's plan).
@@ -49,7 +49,7 @@ impl ObjectiveTerm {
 }
 
 /// « Type d'indicateur »: `Quanti (chiffre)`, `Quali (texte)`, `Les 2`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndicatorKind {
     Quantitative,
@@ -99,7 +99,7 @@ impl IndicatorKind {
 }
 
 /// The direction in which an indicator improves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     #[default]
@@ -132,7 +132,7 @@ impl Direction {
 }
 
 /// A number and/or a text for one year: a target or an actual value.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct YearValue {
     pub year: i32,
     #[serde(default)]
@@ -141,13 +141,13 @@ pub struct YearValue {
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Baseline {
     pub value: Decimal,
     pub year: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct PlanHeader {
     pub slug: String,
     pub title: String,
@@ -157,19 +157,19 @@ pub struct PlanHeader {
     pub objective_term: ObjectiveTerm,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 pub struct PlanDraft {
     pub axes: Vec<AxisDraft>,
     pub objectives: Vec<ObjectiveDraft>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct AxisDraft {
     pub number: i32,
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ObjectiveDraft {
     /// The number of the axis it sits under, if the plan has axes.
     pub axis: Option<i32>,
@@ -178,7 +178,7 @@ pub struct ObjectiveDraft {
     pub actions: Vec<ActionDraft>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 pub struct ActionDraft {
     pub code: Option<String>,
     pub label: String,
@@ -188,7 +188,7 @@ pub struct ActionDraft {
     pub narratives: Vec<(i32, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 pub struct IndicatorDraft {
     pub label: String,
     pub kind: Option<IndicatorKind>,

@@ -7,7 +7,7 @@
 use super::model::{
     ActionDraft, AxisDraft, IndicatorDraft, IndicatorKind, ObjectiveDraft, PlanDraft, YearValue,
 };
-use super::targets::{find_baseline, parse_targets};
+use super::targets::{self, find_baseline, parse_targets};
 
 /// The columns a plan sheet has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +106,7 @@ impl Column {
 }
 
 /// Something the reader skipped or could not read, for the user to see.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct SheetNote {
     /// 1-based line of the sheet.
     pub line: usize,
@@ -195,6 +195,10 @@ pub fn read_plan(
     }
 
     let mut draft = PlanDraft::default();
+    // Action number → (first line, (objective, text)).
+    let mut seen_actions: std::collections::HashMap<String, (usize, (String, String))> =
+        std::collections::HashMap::new();
+    let objective_code_of = |cell: &dyn Fn(Column) -> String| cell(Column::ObjectiveNumber);
     for (offset, row) in body.iter().enumerate() {
         let line = offset + 2;
         let cell = |c: Column| -> String {
@@ -218,7 +222,7 @@ pub fn read_plan(
             s if s.is_empty() => None,
             s => Some(s.parse::<i32>().map_err(|_| SheetError::Row {
                 line,
-                message: format!("numéro d'axe « {s} » illisible"),
+                message: format!("colonne N° AXE : numéro d'axe « {s} » illisible"),
             })?),
         };
         if let Some(number) = axis
@@ -233,39 +237,99 @@ pub fn read_plan(
         if objective_code.is_empty() {
             return Err(SheetError::Row {
                 line,
-                message: "numéro d'objectif manquant".into(),
+                message: "colonne N° Objectif : numéro d'objectif manquant".into(),
             });
         }
-        let objective = match draft
-            .objectives
-            .iter()
-            .position(|o| o.code == objective_code)
-        {
-            Some(i) => &mut draft.objectives[i],
-            None => {
-                draft.objectives.push(ObjectiveDraft {
-                    axis,
-                    code: objective_code,
-                    label: cell(Column::Objective),
-                    actions: Vec::new(),
-                });
-                draft.objectives.last_mut().expect("just pushed")
-            }
-        };
+        if !draft.objectives.iter().any(|o| o.code == objective_code) {
+            draft.objectives.push(ObjectiveDraft {
+                axis,
+                code: objective_code,
+                label: cell(Column::Objective),
+                actions: Vec::new(),
+            });
+        }
         let action_code = Some(cell(Column::ActionNumber)).filter(|s| !s.is_empty());
+        let action_label = cell(Column::Action);
+        if action_label.is_empty() {
+            return Err(SheetError::Row {
+                line,
+                message: "colonne ACTIONS : intitulé de l'action manquant".into(),
+            });
+        }
+        let targets_text = cell(Column::Targets);
+        let outside = targets::marked_years_outside(&targets_text, first_year, last_year);
+        if let Some(year) = outside.first() {
+            return Err(SheetError::Row {
+                line,
+                message: format!(
+                    "colonne Valeurs cibles : l'année {year} est hors de la période du plan ({first_year}–{last_year})"
+                ),
+            });
+        }
         let pilots = split_pilots(&cell(Column::Pilots));
         let kind = IndicatorKind::parse_fr(&cell(Column::IndicatorKind));
         let indicators = read_indicators(
             &cell(Column::Indicators),
-            &cell(Column::Targets),
+            &targets_text,
             kind,
             &pilots,
             first_year,
             last_year,
         );
+        for indicator in &indicators {
+            if kind == Some(IndicatorKind::Quantitative) {
+                let texts: Vec<String> = indicator
+                    .targets
+                    .iter()
+                    .filter(|t| t.value.is_none())
+                    .map(|t| t.year.to_string())
+                    .collect();
+                if !texts.is_empty() {
+                    notes.push(SheetNote {
+                        line,
+                        message: format!(
+                            "colonne Valeurs cibles : pas de nombre pour {} (« {} ») ; la cible reste un texte",
+                            texts.join(", "),
+                            short(&indicator.label)
+                        ),
+                    });
+                }
+            }
+        }
+        // A row repeating an action (same number, same text) adds indicators to it; another
+        // action under the same number is an error.
+        if let Some(code) = &action_code {
+            if let Some((first_line, same)) = seen_actions.get(code) {
+                let previous = draft
+                    .objectives
+                    .iter_mut()
+                    .flat_map(|o| o.actions.iter_mut())
+                    .find(|a| a.code.as_deref() == Some(code.as_str()))
+                    .expect("seen action");
+                if *same == (objective_code_of(&cell), action_label.clone()) {
+                    previous.indicators.extend(indicators);
+                    continue;
+                }
+                return Err(SheetError::Row {
+                    line,
+                    message: format!(
+                        "colonne N° ACTION : le numéro d'action {code} est déjà celui d'une autre action (ligne {first_line})"
+                    ),
+                });
+            }
+            seen_actions.insert(
+                code.clone(),
+                (line, (objective_code_of(&cell), action_label.clone())),
+            );
+        }
+        let objective = draft
+            .objectives
+            .iter_mut()
+            .find(|o| o.code == objective_code_of(&cell))
+            .expect("just found or created");
         objective.actions.push(ActionDraft {
             code: action_code,
-            label: cell(Column::Action),
+            label: action_label,
             pilots: Vec::new(),
             indicators,
             narratives: Vec::new(),
@@ -322,6 +386,15 @@ fn read_indicators(
             }
         })
         .collect()
+}
+
+/// The start of a long label, for messages.
+fn short(label: &str) -> String {
+    let mut out: String = label.chars().take(60).collect();
+    if label.chars().count() > 60 {
+        out.push('…');
+    }
+    out
 }
 
 fn split_wide(text: &str) -> Vec<String> {

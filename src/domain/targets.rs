@@ -66,6 +66,17 @@ static BASELINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("baseline regex")
 });
 
+/// Years written as target markers (`2030:`, `Valeur cible 2030`) that fall outside the period:
+/// a sheet that says them is not this plan's.
+pub fn marked_years_outside(text: &str, first_year: i32, last_year: i32) -> Vec<i32> {
+    MARKER
+        .captures_iter(text)
+        .filter(|c| c.get(1).is_some() || c.get(3).is_some())
+        .filter_map(|c| c[2].parse::<i32>().ok())
+        .filter(|y| (1990..=2100).contains(y) && !(first_year..=last_year).contains(y))
+        .collect()
+}
+
 /// Reads yearly targets from free text, for the years `first_year..=last_year`.
 /// Years without any target are left out.
 pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
@@ -141,6 +152,29 @@ pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedT
     }
     targets.sort_by_key(|t| t.year);
     targets
+}
+
+/// Reads one year's target as a person corrects it: `10 000 h`, `95 %`, `à définir`.
+pub fn parse_target_cell(year: i32, text: &str) -> ParsedTarget {
+    target_from_segment(year, &clean(text))
+}
+
+/// Writes yearly targets back as a « Valeurs cibles » cell that [`parse_targets`] reads again.
+pub fn targets_text(targets: &[super::model::YearValue], unit: Option<&str>) -> String {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let said = match (&t.text, t.value) {
+                (Some(text), _) => text.clone(),
+                (None, Some(v)) => {
+                    super::format::quantity_fr(v, unit).replace(['\u{202F}', '\u{A0}'], " ")
+                }
+                (None, None) => return None,
+            };
+            Some(format!("Valeur cible {}: {said}", t.year))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn target_from_segment(year: i32, segment: &str) -> ParsedTarget {
@@ -580,6 +614,66 @@ mod tests {
                 (2026, None, None, Some("2030: 50 %")),
                 (2027, None, None, Some("2030: 50 %")),
             ],
+        );
+    }
+
+    #[test]
+    fn targets_written_back_read_the_same() {
+        use super::super::model::YearValue;
+        for (text, first, last) in [
+            (
+                "Valeur cible 2025: 10 000 heures Valeur cible 2026: 12 000 heures Valeur cible 2027: 14 000 heures",
+                2025,
+                2027,
+            ),
+            (
+                "Indicateurs: 2025: 90% des procédures > 90K€HT 2026: 95 % des procédures> 90K€HT 2027: 100 % des procédures > 90K€HT",
+                2025,
+                2027,
+            ),
+            (
+                "indicateurs: 2025 création de la page et mise à jour 2026 :Nombre de vues et voir si une évolution est constatée jusqu'à 2027",
+                2025,
+                2027,
+            ),
+            (
+                "Une fois par an minimum (au premier trimestre ) Première session: janvier 2026 avec DEX et REHA et DT",
+                2025,
+                2027,
+            ),
+            (
+                "2025: 1 formation minimum avec 20 personnes 2026: 1 formation minimum avec 20 personnes",
+                2025,
+                2027,
+            ),
+            ("Valeur cible 2025: 5 Valeur cible 2026: 6", 2025, 2027),
+        ] {
+            let parsed = parse_targets(text, first, last);
+            let unit = parsed.iter().find_map(|t| t.unit.clone());
+            let values: Vec<YearValue> = parsed
+                .iter()
+                .map(|t| YearValue {
+                    year: t.year,
+                    value: t.value,
+                    text: t.text.clone(),
+                })
+                .collect();
+            let again = parse_targets(&targets_text(&values, unit.as_deref()), first, last);
+            let strip = |v: &[ParsedTarget]| {
+                v.iter()
+                    .map(|t| (t.year, t.value, t.text.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(strip(&again), strip(&parsed), "{text}");
+        }
+        let cell = parse_target_cell(2025, " 10 000 h ");
+        assert_eq!(
+            (cell.value, cell.unit.as_deref(), cell.text),
+            (Some(Decimal::from(10000)), Some("h"), None)
+        );
+        assert_eq!(
+            parse_target_cell(2025, "à définir").text.as_deref(),
+            Some("à définir")
         );
     }
 

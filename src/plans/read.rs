@@ -246,12 +246,12 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
         r#"SELECT o.id AS objective_id, o.code AS objective_code, o.label AS objective_label,
                   x.id AS "axis_id?", x.number AS "axis_number?", x.label AS "axis_label?",
                   a.id AS "action_id?", a.code AS action_code, a.label AS "action_label?",
-                  (SELECT coalesce(array_agg(s.name ORDER BY s.name), '{}') FROM action_pilot ap
+                  (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM action_pilot ap
                      JOIN service s ON s.id = ap.service_id WHERE ap.action_id = a.id) AS "action_pilots!",
                   i.id AS "indicator_id?", i.label AS "indicator_label?", i.kind, i.unit,
                   i.direction AS "direction?", i.baseline_value, i.baseline_year,
                   i.partial_threshold AS "partial_threshold?", i.targets_source,
-                  (SELECT coalesce(array_agg(s.name ORDER BY s.name), '{}') FROM indicator_pilot ip
+                  (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM indicator_pilot ip
                      JOIN service s ON s.id = ip.service_id WHERE ip.indicator_id = i.id) AS "indicator_pilots!"
              FROM objective o
              LEFT JOIN axis x ON x.id = o.axis_id

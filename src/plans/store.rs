@@ -171,3 +171,279 @@ fn columns(values: &[YearValue]) -> (Vec<i32>, Vec<Option<Decimal>>, Vec<Option<
 fn position(index: usize) -> i32 {
     i32::try_from(index + 1).unwrap_or(i32::MAX)
 }
+
+/// Brings an existing plan in line with a draft (a re-import): items are matched (objectives by
+/// number, actions by number or else by text, indicators by their rank in the action), updated in
+/// place so that the values entered for them stay, created when new, and, when `remove` is true,
+/// deleted when the draft no longer has them. The caller checks beforehand that nothing is to be
+/// removed unless the user confirmed it.
+pub async fn sync_plan(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    plan_id: i64,
+    draft: &PlanDraft,
+    remove: bool,
+) -> Result<(), sqlx::Error> {
+    let mut services: HashMap<String, i64> = HashMap::new();
+    for name in draft.pilot_names() {
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO service (organisation_id, name) VALUES ($1, $2)
+               ON CONFLICT (organisation_id, lower(name)) DO UPDATE SET name = service.name
+               RETURNING id"#,
+            organisation_id,
+            name,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        services.insert(name.to_lowercase(), id);
+    }
+    let service_ids = |names: &[String]| -> Vec<i64> {
+        names
+            .iter()
+            .filter_map(|n| services.get(&n.to_lowercase()).copied())
+            .collect()
+    };
+
+    let mut axes: HashMap<i32, i64> = HashMap::new();
+    for axis in &draft.axes {
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO axis (plan_id, number, label) VALUES ($1, $2, $3)
+               ON CONFLICT (plan_id, number) DO UPDATE SET label = EXCLUDED.label RETURNING id"#,
+            plan_id,
+            axis.number,
+            axis.label,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        axes.insert(axis.number, id);
+    }
+
+    // Positions are unique: move the old ones out of the way first.
+    sqlx::query!(
+        "UPDATE objective SET position = -position - 1000000 WHERE plan_id = $1",
+        plan_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE action SET position = -position - 1000000 WHERE plan_id = $1",
+        plan_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE indicator SET position = -position - 1000000 WHERE plan_id = $1",
+        plan_id
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    let old_objectives: HashMap<String, i64> =
+        sqlx::query!("SELECT id, code FROM objective WHERE plan_id = $1", plan_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.id))
+            .collect();
+    let old_actions: HashMap<String, i64> = sqlx::query!(
+        "SELECT id, code, label FROM action WHERE plan_id = $1",
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (crate::import::action_key(r.code.as_deref(), &r.label), r.id))
+    .collect();
+    let mut kept_objectives = Vec::new();
+    let mut kept_actions = Vec::new();
+    let mut kept_indicators = Vec::new();
+
+    for (o_pos, objective) in draft.objectives.iter().enumerate() {
+        let axis_id = objective.axis.and_then(|n| axes.get(&n).copied());
+        let objective_id = match old_objectives.get(&objective.code) {
+            Some(id) => {
+                sqlx::query!(
+                    "UPDATE objective SET label = $2, axis_id = $3, position = $4 WHERE id = $1",
+                    id,
+                    objective.label,
+                    axis_id,
+                    position(o_pos),
+                )
+                .execute(&mut *conn)
+                .await?;
+                *id
+            }
+            None => {
+                sqlx::query_scalar!(
+                    r#"INSERT INTO objective (plan_id, axis_id, code, label, position)
+                       VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+                    plan_id,
+                    axis_id,
+                    objective.code,
+                    objective.label,
+                    position(o_pos),
+                )
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
+        kept_objectives.push(objective_id);
+
+        for (a_pos, action) in objective.actions.iter().enumerate() {
+            let key = crate::import::action_key(action.code.as_deref(), &action.label);
+            let action_id = match old_actions.get(&key) {
+                Some(id) => {
+                    sqlx::query!(
+                        "UPDATE action SET objective_id = $2, code = $3, label = $4, position = $5 WHERE id = $1",
+                        id,
+                        objective_id,
+                        action.code,
+                        action.label,
+                        position(a_pos),
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    *id
+                }
+                None => {
+                    sqlx::query_scalar!(
+                        r#"INSERT INTO action (plan_id, objective_id, code, label, position)
+                           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+                        plan_id,
+                        objective_id,
+                        action.code,
+                        action.label,
+                        position(a_pos),
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?
+                }
+            };
+            kept_actions.push(action_id);
+            sqlx::query!("DELETE FROM action_pilot WHERE action_id = $1", action_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query!(
+                "INSERT INTO action_pilot (action_id, service_id) SELECT $1, unnest($2::bigint[])",
+                action_id,
+                &service_ids(&action.pilots),
+            )
+            .execute(&mut *conn)
+            .await?;
+
+            let old_indicators: Vec<i64> = sqlx::query_scalar!(
+                "SELECT id FROM indicator WHERE action_id = $1 ORDER BY position DESC",
+                action_id
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            // Positions were negated: the first indicator has the highest negative position.
+            for (i_pos, indicator) in action.indicators.iter().enumerate() {
+                let indicator_id = match old_indicators.get(i_pos) {
+                    Some(id) => {
+                        sqlx::query!(
+                            r#"UPDATE indicator SET label = $2, kind = $3, unit = $4, direction = $5,
+                                      baseline_value = $6, baseline_year = $7, targets_source = $8, position = $9
+                                WHERE id = $1"#,
+                            id,
+                            indicator.label,
+                            indicator.kind.map(|k| k.as_db()),
+                            indicator.unit,
+                            indicator.direction.as_db(),
+                            indicator.baseline.as_ref().map(|b| b.value),
+                            indicator.baseline.as_ref().map(|b| b.year),
+                            indicator.targets_source,
+                            position(i_pos),
+                        )
+                        .execute(&mut *conn)
+                        .await?;
+                        *id
+                    }
+                    None => {
+                        sqlx::query_scalar!(
+                            r#"INSERT INTO indicator (plan_id, action_id, position, label, kind, unit, direction,
+                                                      baseline_value, baseline_year, targets_source)
+                               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
+                            plan_id,
+                            action_id,
+                            position(i_pos),
+                            indicator.label,
+                            indicator.kind.map(|k| k.as_db()),
+                            indicator.unit,
+                            indicator.direction.as_db(),
+                            indicator.baseline.as_ref().map(|b| b.value),
+                            indicator.baseline.as_ref().map(|b| b.year),
+                            indicator.targets_source,
+                        )
+                        .fetch_one(&mut *conn)
+                        .await?
+                    }
+                };
+                kept_indicators.push(indicator_id);
+                sqlx::query!(
+                    "DELETE FROM indicator_pilot WHERE indicator_id = $1",
+                    indicator_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "INSERT INTO indicator_pilot (indicator_id, service_id) SELECT $1, unnest($2::bigint[])",
+                    indicator_id,
+                    &service_ids(&indicator.pilots),
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "DELETE FROM indicator_target WHERE indicator_id = $1",
+                    indicator_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                let (years, values, texts) = columns(&indicator.targets);
+                sqlx::query!(
+                    r#"INSERT INTO indicator_target (indicator_id, year, value, text)
+                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
+                    indicator_id,
+                    &years,
+                    &values as &[Option<Decimal>],
+                    &texts as &[Option<String>],
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    if remove {
+        sqlx::query!(
+            "DELETE FROM indicator WHERE plan_id = $1 AND NOT id = ANY($2)",
+            plan_id,
+            &kept_indicators
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            "DELETE FROM action WHERE plan_id = $1 AND NOT id = ANY($2)",
+            plan_id,
+            &kept_actions
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            "DELETE FROM objective WHERE plan_id = $1 AND NOT id = ANY($2)",
+            plan_id,
+            &kept_objectives
+        )
+        .execute(&mut *conn)
+        .await?;
+        let numbers: Vec<i32> = draft.axes.iter().map(|a| a.number).collect();
+        sqlx::query!(
+            r#"DELETE FROM axis WHERE plan_id = $1 AND NOT number = ANY($2)
+                AND NOT EXISTS (SELECT 1 FROM objective o WHERE o.axis_id = axis.id)"#,
+            plan_id,
+            &numbers
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

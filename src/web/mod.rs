@@ -5,6 +5,7 @@ mod account;
 mod bilan;
 mod entry;
 pub mod error;
+mod import;
 pub mod layout;
 mod pages;
 pub mod session;
@@ -157,6 +158,20 @@ pub fn routes() -> Vec<RouteDef> {
             "/organisations/{organisation}/plans/{plan}/publication",
             bilan::publication,
         ),
+        get_route("/organisations/{organisation}/import", import::upload_form),
+        post_route("/organisations/{organisation}/import", import::upload),
+        get_route(
+            "/organisations/{organisation}/import/{draft}",
+            import::preview,
+        ),
+        post_route(
+            "/organisations/{organisation}/import/{draft}",
+            import::commit,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/export/{file}",
+            import::export_plan,
+        ),
         get_route("/public/{organisation}/{plan}", pages::public_plan),
         get_route(
             "/public/{organisation}/{plan}/bilan/{year}",
@@ -198,6 +213,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(|| async { ErrorPage::response(StatusCode::NOT_FOUND) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::layer))
+        .layer(axum::extract::DefaultBodyLimit::max(session::MAX_BODY))
         .nest_service("/static", ServeDir::new(static_dir()))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| -> Response {

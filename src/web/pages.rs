@@ -126,6 +126,7 @@ pub struct OrganisationPage {
     pub layout: Layout,
     pub role: Role,
     pub users_href: String,
+    pub import_href: String,
     pub name: String,
     pub short_name: String,
     pub kind: Option<String>,
@@ -146,6 +147,7 @@ pub async fn organisation(
         layout: Layout::new(&session),
         role: access.membership.role,
         users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
+        import_href: format!("/organisations/{}/import", organisation.slug),
         plans: plans
             .iter()
             .map(|p| PlanCard::new(p, &organisation, false))
@@ -338,6 +340,7 @@ pub struct PlanPage {
     pub mine_href: String,
     pub bilan_href: String,
     pub compare_href: String,
+    pub export_href: String,
     /// Read by anyone, through the publication.
     pub public: bool,
     pub published: bool,
@@ -442,6 +445,7 @@ impl PlanPage {
                 .then(|| format!("{base}/saisie/{status_year}")),
             bilan_href: format!("{base}/bilan/{status_year}"),
             compare_href: format!("{base}/comparaison"),
+            export_href: format!("{base}/export"),
             public: role.is_none(),
             published,
             can_publish: role.is_some_and(Role::administers),

@@ -6,6 +6,8 @@ mod bilan;
 mod demo_data;
 mod embedded;
 mod entry;
+mod fuzz;
+mod import;
 mod matrix;
 mod model;
 mod pages;

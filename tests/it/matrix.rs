@@ -200,6 +200,26 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                 [SIGN_IN, DONE, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
             )
         },
+        row(Method::GET, "/organisations/{organisation}/import", "/organisations/office-habitat/import", [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(Method::POST, "/organisations/{organisation}/import", "/organisations/office-habitat/import", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(
+            Method::GET,
+            "/organisations/{organisation}/import/{draft}",
+            "/organisations/office-habitat/import/0",
+            [SIGN_IN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(
+            Method::POST,
+            "/organisations/{organisation}/import/{draft}",
+            "/organisations/office-habitat/import/0",
+            [SIGN_IN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(
+            Method::GET,
+            "/organisations/{organisation}/plans/{plan}/export/{file}",
+            format!("{plan}/export/plan.csv"),
+            [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
+        ),
         // The public addresses, the plan published (unpublished, they answer 404: tests/it/bilan.rs).
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}", public, [OK; 6]) },
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}", format!("{public}/bilan/2025"), [OK; 6]) },

@@ -264,6 +264,16 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
+    /// Posts a raw body with its content type.
+    pub async fn post_bytes(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let request = self
+            .request("POST", path)
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// Posts exactly these fields (no CSRF token added).
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = form_urlencoded::Serializer::new(String::new())

@@ -1,0 +1,558 @@
+//! Importing a buyer's spreadsheet: every format gives the same plan, bad files are refused with
+//! a message naming the row and the column, re-imports update without duplicates, and the
+//! export reads back as the same plan.
+
+use axum::http::StatusCode;
+use spaser::domain::model::PlanDraft;
+use spaser::domain::sheet;
+use spaser::import::{self, read_table};
+use sqlx::PgPool;
+
+use crate::support::{Client, app, demo_pool, fresh_database};
+
+const SEED: &str = "../shared/seeds/office-spaser-action-plan-2025-2027.tsv";
+
+fn seed_rows() -> Vec<Vec<String>> {
+    read_table(&std::fs::read(SEED).unwrap(), "plan.tsv").unwrap()
+}
+
+fn draft(rows: &[Vec<String>]) -> PlanDraft {
+    sheet::read_plan(rows, 2025, 2027).unwrap().draft
+}
+
+fn xlsx(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            // Numbers as a spreadsheet holds them.
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 => sheet.write_number(r as u32, c as u16, n).unwrap(),
+                _ => sheet.write_string(r as u32, c as u16, cell).unwrap(),
+            };
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+fn csv_bytes(rows: &[Vec<String>], delimiter: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_writer(&mut out);
+        for row in rows {
+            writer.write_record(row).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn every_format_and_spelling_gives_the_same_plan() {
+    let rows = seed_rows();
+    let expected = draft(&rows);
+    assert_eq!(expected.actions().count(), 15);
+
+    let from_xlsx = read_table(&xlsx(&rows), "plan.xlsx").unwrap();
+    assert_eq!(draft(&from_xlsx), expected, "XLSX");
+    let from_csv = read_table(&csv_bytes(&rows, b';'), "plan.csv").unwrap();
+    assert_eq!(draft(&from_csv), expected, "; CSV");
+    let from_comma = read_table(&csv_bytes(&rows, b','), "plan.csv").unwrap();
+    assert_eq!(draft(&from_comma), expected, ", CSV");
+
+    // Columns in another order, headers spelt otherwise, an extra column.
+    let order = [9, 5, 4, 3, 2, 1, 0, 8, 7, 6];
+    let spellings = [
+        "Numéro d'axe",
+        "Axe stratégique",
+        "No objectif",
+        "Objectif",
+        "n° action",
+        "Intitulé de l'action",
+        "  indicateur(s) ",
+        "TYPE",
+        "Cibles annuelles",
+        "Pilotes",
+    ];
+    let variant: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let mut out: Vec<String> = order
+                .iter()
+                .map(|&i| {
+                    if r == 0 {
+                        spellings[i].to_string()
+                    } else {
+                        row.get(i).cloned().unwrap_or_default()
+                    }
+                })
+                .collect();
+            out.push(if r == 0 {
+                "Commentaires".into()
+            } else {
+                String::new()
+            });
+            out
+        })
+        .collect();
+    let reading = sheet::read_plan(&variant, 2025, 2027).unwrap();
+    assert_eq!(reading.draft, expected, "reordered and respelt");
+    assert!(
+        reading
+            .notes
+            .iter()
+            .any(|n| n.message == "colonne « Commentaires » ignorée")
+    );
+}
+
+#[test]
+fn bad_files_are_refused_in_french() {
+    assert_eq!(
+        read_table(b"", "plan.xlsx").unwrap_err().to_string(),
+        "Le fichier est vide."
+    );
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01";
+    assert!(
+        read_table(png, "plan.xlsx")
+            .unwrap_err()
+            .to_string()
+            .starts_with("Ce fichier n'est pas un tableur lisible")
+    );
+    let corrupt = b"PK\x03\x04 this is not a workbook at all";
+    assert!(
+        read_table(corrupt, "plan.xlsx")
+            .unwrap_err()
+            .to_string()
+            .starts_with("Le classeur est illisible")
+    );
+    let big = vec![b'a'; import::MAX_BYTES + 1];
+    assert_eq!(
+        read_table(&big, "plan.csv").unwrap_err().to_string(),
+        "Le fichier dépasse la taille admise (10 Mo)."
+    );
+    assert_eq!(
+        read_table(&[0xC3, 0x28, b';', b'a'], "plan.csv")
+            .unwrap_err()
+            .to_string(),
+        "Le fichier texte n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »."
+    );
+
+    let header = || spaser::domain::model::PlanHeader {
+        slug: "p".into(),
+        title: "P".into(),
+        first_year: 2025,
+        last_year: 2027,
+        adopted_on: None,
+        objective_term: spaser::domain::model::ObjectiveTerm::Objectif,
+    };
+    let refused =
+        |text: &str| import::read_file(text.as_bytes(), "plan.csv", header()).unwrap_err();
+    assert!(
+        refused("Nom;Prénom\nA;B\n")
+            .starts_with("Colonnes introuvables : N° Objectif, OBJECTIFS, ACTIONS, Indicateurs.")
+    );
+    let head = "N° AXE;AXE;N° Objectif;OBJECTIFS;N° ACTION;ACTIONS;Indicateurs;Type d'indicateur;Valeurs cibles;Qui pilote cet indicateur ?\n";
+    let duplicate = format!("{head}1;A;1;O;1;Première;I;;;\n1;A;1;O;1;Autre action;J;;;\n");
+    assert_eq!(
+        refused(&duplicate),
+        "Ligne 3, colonne N° ACTION : le numéro d'action 1 est déjà celui d'une autre action (ligne 2)."
+    );
+    let outside = format!("{head}1;A;1;O;1;Action;I;Quanti (chiffre);Valeur cible 2030: 5;\n");
+    assert_eq!(
+        refused(&outside),
+        "Ligne 2, colonne Valeurs cibles : l'année 2030 est hors de la période du plan (2025–2027)."
+    );
+    let no_objective = format!("{head}1;A;;O;1;Action;I;;;\n");
+    assert_eq!(
+        refused(&no_objective),
+        "Ligne 2, colonne N° Objectif : numéro d'objectif manquant."
+    );
+    let bad_axis = format!("{head}un;A;1;O;1;Action;I;;;\n");
+    assert_eq!(
+        refused(&bad_axis),
+        "Ligne 2, colonne N° AXE : numéro d'axe « un » illisible."
+    );
+}
+
+async fn upload(
+    client: &mut Client,
+    organisation: &str,
+    file: &[u8],
+    name: &str,
+    fields: &[(&str, &str)],
+    csrf: bool,
+) -> crate::support::Page {
+    let boundary = "----spaser-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"fichier\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let token = if csrf {
+        client.csrf.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    client
+        .post_bytes(
+            &format!("/organisations/{organisation}/import?_csrf={token}"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_administrator_imports_previews_corrects_and_commits() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let form = admin.get("/organisations/office-habitat/import").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let seed = std::fs::read(SEED).unwrap();
+    // The CSRF token is required, in the address of a multipart form.
+    let forged = upload(
+        &mut admin,
+        "office-habitat",
+        &seed,
+        "plan.tsv",
+        &[
+            ("titre", "Plan importé"),
+            ("premiere_annee", "2025"),
+            ("derniere_annee", "2027"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Bad files: the message, the form kept, nothing written.
+    let empty = upload(
+        &mut admin,
+        "office-habitat",
+        b"",
+        "plan.xlsx",
+        &[
+            ("titre", "Plan importé"),
+            ("premiere_annee", "2025"),
+            ("derniere_annee", "2027"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let png = upload(
+        &mut admin,
+        "office-habitat",
+        b"\x89PNG\r\n\x1a\n....",
+        "plan.xlsx",
+        &[
+            ("titre", "Plan importé"),
+            ("premiere_annee", "2025"),
+            ("derniere_annee", "2027"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(png.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(png.texts(".fr-alert p")[0].starts_with("Ce fichier n'est pas un tableur lisible"));
+    assert_eq!(png.texts("#titre").len(), 1);
+    assert!(png.body.contains("value=\"Plan importé\""));
+    assert_eq!(count(&pool, "SELECT count(*) FROM import_draft").await, 0);
+
+    // The seed, as a new plan.
+    let sent = upload(
+        &mut admin,
+        "office-habitat",
+        &seed,
+        "plan.tsv",
+        &[
+            ("plan", ""),
+            ("titre", "Plan importé"),
+            ("premiere_annee", "2025"),
+            ("derniere_annee", "2027"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let preview_path = sent.location().unwrap().to_string();
+    let preview = admin.get(&preview_path).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert_eq!(
+        preview.texts(".spaser-import-counts strong"),
+        ["4 axe(s), 11 objectif(s), 15 action(s), 16 indicateur(s)"]
+    );
+    assert!(preview.texts(".spaser-import-notes li").iter().any(|n| n.starts_with("Ligne 11 : ligne « 16/09/2025 Mission SPASER - PNAD » ignorée")));
+    assert!(preview.body.contains("Valeur cible 2025: 10 000 heures Valeur cible 2026: 12 000 heures Valeur cible 2027: 14 000 heures"));
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM plan").await,
+        2,
+        "nothing written before the commit"
+    );
+    // Action 6 is the third objective's… the inputs are named by position: find action 6's 2025.
+    let document = scraper::Html::parse_document(&preview.body);
+    let inputs: Vec<(String, String)> = document
+        .select(&scraper::Selector::parse("input[name^='c-']").unwrap())
+        .map(|e| {
+            (
+                e.value().attr("name").unwrap().to_string(),
+                e.value().attr("value").unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(inputs.len(), 16 * 3);
+    let five = inputs.iter().find(|(_, v)| v == "5").unwrap().0.clone();
+    let committed = admin.post(&preview_path, &[(five.as_str(), "8")]).await;
+    assert_eq!(
+        committed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        committed.body
+    );
+    assert_eq!(
+        committed.location(),
+        Some("/organisations/office-habitat/plans/plan-importe")
+    );
+    let corrected: Vec<(i32, rust_decimal::Decimal)> = sqlx::query_as(
+        "SELECT t.year, t.value FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id JOIN action a ON a.id = i.action_id
+           JOIN plan p ON p.id = a.plan_id WHERE p.slug = 'plan-importe' AND a.code = '6' ORDER BY t.year",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        corrected,
+        [(2025, 8.into()), (2026, 6.into()), (2027, 7.into())]
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM action a JOIN plan p ON p.id = a.plan_id WHERE p.slug = 'plan-importe'").await, 15);
+    assert_eq!(count(&pool, "SELECT count(*) FROM import_draft").await, 0);
+    // Only administrators import.
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    assert_eq!(
+        staff
+            .get("/organisations/office-habitat/import")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn re_importing_updates_without_duplicates_and_keeps_values() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = '5'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let entry = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
+    staff.get(entry).await;
+    let saved = staff
+        .post(
+            entry,
+            &[
+                (&format!("ver-{hours}"), "0"),
+                (&format!("v-{hours}"), "10 500"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+
+    admin.get("/organisations/office-habitat/import").await;
+    let seed = std::fs::read(SEED).unwrap();
+    let sent = upload(
+        &mut admin,
+        "office-habitat",
+        &seed,
+        "plan.tsv",
+        &[("plan", "spaser-2025-2027")],
+        true,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let preview = admin.get(sent.location().unwrap()).await;
+    assert!(
+        preview.texts(".fr-callout__text")[0]
+            .starts_with("0 création(s), 0 modification(s), 0 retrait(s)")
+    );
+    let path = sent.location().unwrap().to_string();
+    assert_eq!(admin.post(&path, &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(count(&pool, "SELECT count(*) FROM action WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')").await, 15);
+    assert_eq!(count(&pool, "SELECT count(*) FROM indicator WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')").await, 16);
+    assert_eq!(count(&pool, "SELECT count(*) FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')").await, 48);
+    let kept: rust_decimal::Decimal = sqlx::query_scalar(
+        "SELECT value FROM indicator_actual WHERE indicator_id = $1 AND year = 2025",
+    )
+    .bind(hours)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, 10500.into(), "the value entered stays");
+
+    // A corrected file: action 15 gone, action 6's targets changed.
+    let text = String::from_utf8(seed).unwrap();
+    let corrected: String = text
+        .lines()
+        .filter(|l| !l.contains("\t15\t"))
+        .map(|l| {
+            l.replace(
+                "Valeur cible 2025: 5 Valeur cible 2026: 6",
+                "Valeur cible 2025: 6 Valeur cible 2026: 7",
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    admin.get("/organisations/office-habitat/import").await;
+    let sent = upload(
+        &mut admin,
+        "office-habitat",
+        corrected.as_bytes(),
+        "plan-v2.tsv",
+        &[("plan", "spaser-2025-2027")],
+        true,
+    )
+    .await;
+    let path = sent.location().unwrap().to_string();
+    let preview = admin.get(&path).await;
+    let removed = preview.texts(".spaser-import-removed li");
+    assert_eq!(removed.len(), 1);
+    assert!(
+        removed[0]
+            .starts_with("Action 15 — Analyse de l'efficacité des critères de choix des offres")
+    );
+    assert!(
+        preview.texts(".fr-callout__text")[0]
+            .starts_with("0 création(s), 1 modification(s), 1 retrait(s)")
+    );
+    let refused = admin.post(&path, &[]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "removal needs confirmation"
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM action WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')").await, 15);
+    assert_eq!(
+        admin
+            .post(&path, &[("confirmer_retraits", "oui")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM action WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')").await, 14);
+    let six: Vec<rust_decimal::Decimal> = sqlx::query_scalar(
+        "SELECT t.value FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id JOIN action a ON a.id = i.action_id WHERE a.code = '6' ORDER BY t.year",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(six, [6.into(), 7.into(), 7.into()]);
+}
+
+#[tokio::test]
+async fn the_exported_plan_reads_back_as_the_same_plan() {
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@office-habitat.demo").await;
+    let expected = draft(&seed_rows());
+    for file in ["plan.xlsx", "plan.csv"] {
+        let (status, bytes, _) = committee
+            .get_bytes(&format!(
+                "/organisations/office-habitat/plans/spaser-2025-2027/export/{file}"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{file}");
+        let rows = read_table(&bytes, file).unwrap();
+        assert_eq!(rows.len(), 17, "{file}: a header and one row per indicator");
+        assert_eq!(draft(&rows), expected, "{file} reads back as the same plan");
+    }
+}
+
+#[tokio::test]
+async fn the_command_line_prints_the_same_preview() {
+    let (pool, url) = fresh_database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    spaser::demo::load(&mut conn).await.unwrap();
+    drop(conn);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_spaser"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let dry = run(&[
+        "import",
+        SEED,
+        "--organisation",
+        "office-habitat",
+        "--title",
+        "Essai",
+        "--first-year",
+        "2025",
+        "--last-year",
+        "2027",
+        "--dry-run",
+    ]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(out.contains("« Essai » (2025–2027) : 4 axe(s), 11 objectif(s), 15 action(s), 16 indicateur(s), 7 pilote(s)"), "{out}");
+    assert!(out.contains("      2025 : 10 000 h"), "{out}");
+    assert!(out.contains("Essai à blanc : rien n'a été enregistré."));
+    assert_eq!(count(&pool, "SELECT count(*) FROM plan").await, 2);
+    let real = run(&[
+        "import",
+        SEED,
+        "--organisation",
+        "office-habitat",
+        "--title",
+        "Essai",
+        "--first-year",
+        "2025",
+        "--last-year",
+        "2027",
+    ]);
+    assert!(
+        real.status.success(),
+        "{}",
+        String::from_utf8_lossy(&real.stderr)
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM plan WHERE slug = 'essai'").await,
+        1
+    );
+    let bad = run(&[
+        "import",
+        "Cargo.toml",
+        "--organisation",
+        "office-habitat",
+        "--title",
+        "X",
+        "--first-year",
+        "2025",
+        "--last-year",
+        "2027",
+    ]);
+    assert!(!bad.status.success());
+}
