@@ -108,6 +108,10 @@ pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedT
     }
 
     if markers.is_empty() {
+        let suffixed = suffix_targets(text, first_year, last_year);
+        if !suffixed.is_empty() {
+            return suffixed;
+        }
         let quantity = parse_quantity(text).filter(|q| is_bare(text, q));
         return (first_year..=last_year)
             .map(|year| ParsedTarget {
@@ -152,6 +156,33 @@ pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedT
     }
     targets.sort_by_key(|t| t.year);
     targets
+}
+
+static SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:en|pour)\s+(\d{4})\b").expect("suffix regex"));
+
+/// Targets written with the year after them: `10 000 heures en 2025, 12 000 heures pour 2026`.
+/// Only when every such year is in the period and each has a number before it.
+fn suffix_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for caps in SUFFIX.captures_iter(text) {
+        let whole = caps.get(0).expect("match");
+        let Ok(year) = caps[1].parse::<i32>() else {
+            return Vec::new();
+        };
+        if !(first_year..=last_year).contains(&year) {
+            return Vec::new();
+        }
+        let segment = clean(&text[start..whole.start()]);
+        if parse_quantity(&segment).is_none() || out.iter().any(|t: &ParsedTarget| t.year == year) {
+            return Vec::new();
+        }
+        out.push(target_from_segment(year, &segment));
+        start = whole.end();
+    }
+    out.sort_by_key(|t| t.year);
+    out
 }
 
 /// Reads one year's target as a person corrects it: `10 000 h`, `95 %`, `à définir`.
@@ -586,6 +617,28 @@ mod tests {
                 ],
             );
         }
+    }
+
+    #[test]
+    fn years_written_after_the_value() {
+        check(
+            "10 000 heures en 2025, 12 000 heures en 2026 et 14 000 heures pour 2027",
+            &[
+                (2025, Some("10000"), Some("h"), None),
+                (2026, Some("12000"), Some("h"), None),
+                (2027, Some("14000"), Some("h"), Some("et 14 000 heures")),
+            ],
+        );
+        // A year outside the period, or no number before it: not read this way.
+        let t = "Mise à jour en 2030";
+        check(
+            t,
+            &[
+                (2025, None, None, Some(t)),
+                (2026, None, None, Some(t)),
+                (2027, None, None, Some(t)),
+            ],
+        );
     }
 
     #[test]

@@ -109,6 +109,39 @@ fn every_format_and_spelling_gives_the_same_plan() {
 }
 
 #[test]
+fn a_plan_without_axes_imports_too() {
+    // GOSB's way: « fiches action » and their actions, no axis columns.
+    let text = "N° Objectif;OBJECTIFS;ACTIONS;Indicateurs;Valeurs cibles\n\
+                FA1;Faciliter l'accès des petites structures;Accompagner les petites structures;Nombre de participants;2024: 30 personnes\n\
+                FA1;Faciliter l'accès des petites structures;Allonger les délais de publicité;Délai moyen de publicité;\n\
+                FA4;Augmenter la part des marchés intégrant des heures d'insertion;Identifier en amont les marchés;Nombre d'heures réalisé par an;Valeur cible 2024: 25 000 heures\n";
+    let rows = read_table(text.as_bytes(), "fiches.csv").unwrap();
+    let reading = sheet::read_plan(&rows, 2023, 2024).unwrap();
+    let d = reading.draft;
+    assert!(d.axes.is_empty());
+    assert_eq!(
+        d.objectives
+            .iter()
+            .map(|o| (o.code.as_str(), o.axis, o.actions.len()))
+            .collect::<Vec<_>>(),
+        [("FA1", None, 2), ("FA4", None, 1)]
+    );
+    let hours = &d.objectives[1].actions[0].indicators[0];
+    assert_eq!(
+        (
+            hours.targets[0].year,
+            hours.targets[0].value,
+            hours.unit.as_deref()
+        ),
+        (2024, Some(25000.into()), Some("h"))
+    );
+    assert_eq!(
+        d.objectives[0].actions[0].code, None,
+        "actions without numbers"
+    );
+}
+
+#[test]
 fn bad_files_are_refused_in_french() {
     assert_eq!(
         read_table(b"", "plan.xlsx").unwrap_err().to_string(),
