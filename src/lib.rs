@@ -3,7 +3,9 @@
 pub mod auth;
 pub mod bilan;
 pub mod cli;
+pub mod contracts;
 pub mod db;
+pub mod decp;
 pub mod demo;
 pub mod domain;
 pub mod import;

@@ -21,6 +21,8 @@ pub struct Actual {
     pub denominator: Option<Decimal>,
     /// 0 when nothing was entered yet.
     pub version: i32,
+    /// Computed from the contracts (DECP) rather than typed.
+    pub computed: bool,
 }
 
 impl Actual {
@@ -155,6 +157,8 @@ pub struct YearValues {
     pub reviews: HashMap<i64, Review>,
     pub overrides: HashMap<(Level, i64), Override>,
     pub lock: Option<Lock>,
+    /// Indicators computed from the contracts: the measure, by amount, the threshold.
+    pub links: HashMap<i64, (String, bool, Decimal)>,
 }
 
 /// Reads a year's values of a plan in five queries.
@@ -164,7 +168,7 @@ pub async fn year_values(
     year: i32,
 ) -> Result<YearValues, sqlx::Error> {
     let actuals = sqlx::query!(
-        r#"SELECT v.indicator_id, v.value, v.text, v.comment, v.numerator, v.denominator, v.version
+        r#"SELECT v.indicator_id, v.value, v.text, v.comment, v.numerator, v.denominator, v.version, v.computed
              FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id
             WHERE i.plan_id = $1 AND v.year = $2"#,
         plan_id,
@@ -183,6 +187,7 @@ pub async fn year_values(
                 numerator: r.numerator,
                 denominator: r.denominator,
                 version: r.version,
+                computed: r.computed,
             },
         )
     })
@@ -219,12 +224,23 @@ pub async fn year_values(
     .fetch_optional(&mut *conn)
     .await?
     .map(|r| Lock { by: r.display_name, at: r.locked_at });
+    let links = sqlx::query!(
+        r#"SELECT l.indicator_id, l.measure, l.by_amount, l.min_amount
+             FROM indicator_link l JOIN indicator i ON i.id = l.indicator_id WHERE i.plan_id = $1"#,
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.indicator_id, (r.measure, r.by_amount, r.min_amount)))
+    .collect();
     Ok(YearValues {
         actuals,
         narratives,
         reviews,
         overrides,
         lock,
+        links,
     })
 }
 
@@ -391,6 +407,7 @@ pub async fn actual_for_update(
         numerator: r.numerator,
         denominator: r.denominator,
         version: r.version,
+        computed: false,
     })
     .unwrap_or_default())
 }
@@ -419,7 +436,7 @@ pub async fn write_actual(
            ON CONFLICT (indicator_id, year) DO UPDATE
               SET value = EXCLUDED.value, text = EXCLUDED.text, comment = EXCLUDED.comment,
                   numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator,
-                  updated_by = EXCLUDED.updated_by, updated_at = now(),
+                  updated_by = EXCLUDED.updated_by, updated_at = now(), computed = false,
                   version = indicator_actual.version + 1"#,
         indicator_id,
         year,

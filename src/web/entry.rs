@@ -128,7 +128,14 @@ impl FieldErrors {
     }
 }
 
+/// An actual computed from the contracts.
+pub struct ComputedNote {
+    pub said: String,
+    pub href: String,
+}
+
 pub struct EntryIndicator {
+    pub computed: Option<ComputedNote>,
     pub id: i64,
     pub label: String,
     pub unit: Option<String>,
@@ -348,7 +355,7 @@ fn build_page(
                         if errors.any() {
                             error_count += 1;
                         }
-                        entry_indicator(
+                        let mut line = entry_indicator(
                             indicator,
                             ctx.year,
                             typed,
@@ -356,7 +363,27 @@ fn build_page(
                             &statuses,
                             &base,
                             ctx.values.actuals.contains_key(&indicator.id),
-                        )
+                        );
+                        // Computed from the contracts: say so, with the counts and the contracts.
+                        if let Some((measure, by_amount, min)) = ctx.values.links.get(&indicator.id) {
+                            let actual = ctx.values.actuals.get(&indicator.id).filter(|a| a.computed);
+                            line.computed = Some(ComputedNote {
+                                said: match actual.and_then(|a| a.numerator.zip(a.denominator)) {
+                                    Some((n, d)) => format!(
+                                        "Valeur calculée depuis les contrats (DECP) : {} sur {}{}.",
+                                        quantity_fr(n, None),
+                                        quantity_fr(d, None),
+                                        if *by_amount { " € HT" } else { " contrats" }
+                                    ),
+                                    None => "Valeur calculée depuis les contrats (DECP) : aucun contrat pour cette année.".into(),
+                                },
+                                href: format!(
+                                    "/organisations/{}/contrats?annee={}&mesure={measure}&seuil={min}",
+                                    ctx.access.organisation.slug, ctx.year
+                                ),
+                            });
+                        }
+                        line
                     })
                     .collect();
                 let (narrative, narrative_version, narrative_original) = narratives_typed
@@ -470,6 +497,7 @@ fn entry_indicator(
 ) -> EntryIndicator {
     let target = indicator.targets.iter().find(|t| t.year == year);
     EntryIndicator {
+        computed: None,
         id: indicator.id,
         label: indicator.label.clone(),
         unit: indicator.unit.clone(),
@@ -675,6 +703,7 @@ fn parse_submission(
         numerator: numerator_value,
         denominator: denominator_value,
         version: typed.version,
+        computed: false,
     });
     (typed, errors, actual)
 }

@@ -3,6 +3,7 @@
 mod access;
 mod account;
 mod bilan;
+mod contracts;
 mod entry;
 pub mod error;
 mod import;
@@ -171,6 +172,20 @@ pub fn routes() -> Vec<RouteDef> {
         get_route(
             "/organisations/{organisation}/plans/{plan}/export/{file}",
             import::export_plan,
+        ),
+        get_route(
+            "/organisations/{organisation}/contrats",
+            contracts::register,
+        ),
+        post_route("/organisations/{organisation}/contrats", contracts::upload),
+        post_route("/organisations/{organisation}/sirets", contracts::sirets),
+        get_route(
+            "/organisations/{organisation}/indicateurs-legaux",
+            contracts::indicators,
+        ),
+        post_route(
+            "/organisations/{organisation}/indicateurs-legaux/liens",
+            contracts::link,
         ),
         get_route("/public/{organisation}/{plan}", pages::public_plan),
         get_route(

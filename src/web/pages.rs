@@ -127,6 +127,8 @@ pub struct OrganisationPage {
     pub role: Role,
     pub users_href: String,
     pub import_href: String,
+    pub contracts_href: String,
+    pub legal_href: String,
     pub name: String,
     pub short_name: String,
     pub kind: Option<String>,
@@ -148,6 +150,8 @@ pub async fn organisation(
         role: access.membership.role,
         users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
         import_href: format!("/organisations/{}/import", organisation.slug),
+        contracts_href: format!("/organisations/{}/contrats", organisation.slug),
+        legal_href: format!("/organisations/{}/indicateurs-legaux", organisation.slug),
         plans: plans
             .iter()
             .map(|p| PlanCard::new(p, &organisation, false))

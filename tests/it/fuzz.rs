@@ -171,3 +171,42 @@ fn fuzz_spreadsheet_files() {
     }
     println!("fuzz: {tried} generated files read (then their plans), no panic");
 }
+
+#[test]
+fn fuzz_decp_files() {
+    let seeds = [
+        std::fs::read("../shared/decp/example-marches.json").unwrap(),
+        std::fs::read("../shared/decp/example-marches-concessions.json").unwrap(),
+        b"id;acheteur.id;montant;dateNotification;considerationsSociales\nA;21750001630066;95000;2025-02-01;Clause sociale, Sans objet\n".to_vec(),
+    ];
+    let mut rng = Rng(0xDEC9_2024);
+    let mut tried = 0;
+    for round in 0..6_000 {
+        let mut bytes = seeds[round % seeds.len()].clone();
+        for _ in 0..1 + rng.below(6) {
+            if bytes.is_empty() {
+                break;
+            }
+            let at = rng.below(bytes.len());
+            match rng.below(4) {
+                0 => bytes[at] = rng.next() as u8,
+                1 => {
+                    bytes.remove(at);
+                }
+                2 => bytes.insert(at, b"-e9\",{[]}:0.,"[rng.below(13)]),
+                _ => {
+                    let piece = PIECES[rng.below(PIECES.len())].as_bytes();
+                    for (k, b) in piece.iter().enumerate() {
+                        bytes.insert((at + k).min(bytes.len()), *b);
+                    }
+                }
+            }
+        }
+        tried += 1;
+        survives("decp::read_json", &round, || {
+            spaser::decp::read_json(&bytes)
+        });
+        survives("decp::read_csv", &round, || spaser::decp::read_csv(&bytes));
+    }
+    println!("fuzz: {tried} generated DECP files, JSON and CSV readers each, no panic");
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bilan;
+mod decp;
 mod demo_data;
 mod embedded;
 mod entry;

@@ -220,6 +220,27 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             format!("{plan}/export/plan.csv"),
             [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
         ),
+        row(Method::GET, "/organisations/{organisation}/contrats", "/organisations/office-habitat/contrats", [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        row(Method::POST, "/organisations/{organisation}/contrats", "/organisations/office-habitat/contrats", [SIGN_IN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("siret", "123")]),
+            ..row(Method::POST, "/organisations/{organisation}/sirets", "/organisations/office-habitat/sirets", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        row(
+            Method::GET,
+            "/organisations/{organisation}/indicateurs-legaux",
+            "/organisations/office-habitat/indicateurs-legaux",
+            [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
+        ),
+        Row {
+            form: form(&[("indicateur", "0")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/indicateurs-legaux/liens",
+                "/organisations/office-habitat/indicateurs-legaux/liens",
+                [SIGN_IN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
         // The public addresses, the plan published (unpublished, they answer 404: tests/it/bilan.rs).
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}", public, [OK; 6]) },
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}", format!("{public}/bilan/2025"), [OK; 6]) },

@@ -1,0 +1,339 @@
+//! Contracts in the database: saving a DECP reading, the register, the legal indicators, and the
+//! plan indicators whose actual is computed from them.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+use crate::decp::{Contract, Measure};
+use crate::plans::values::{self, LogLine};
+
+/// What saving a reading did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Saved {
+    pub saved: usize,
+    /// Records of a buyer that is not this organisation (SIRET not registered).
+    pub other_buyer: usize,
+}
+
+pub async fn sirets(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT siret FROM organisation_siret WHERE organisation_id = $1 ORDER BY siret",
+        organisation_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Saves the organisation's contracts (by their id: a new file updates, never duplicates);
+/// records of other buyers are set aside and counted.
+pub async fn save(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    contracts: &[Contract],
+) -> Result<Saved, sqlx::Error> {
+    let ours = sirets(conn, organisation_id).await?;
+    let (mine, other): (Vec<&Contract>, Vec<&Contract>) =
+        contracts.iter().partition(|c| ours.contains(&c.buyer));
+    for chunk in mine.chunks(5_000) {
+        macro_rules! col {
+            ($f:expr) => {
+                chunk.iter().map($f).collect::<Vec<_>>()
+            };
+        }
+        sqlx::query!(
+            r#"INSERT INTO contract (organisation_id, decp_id, buyer_siret, concession, object, amount, notified_on,
+                                     procedure, nature, cpv, holders, social_clause, social_criterion, reserved,
+                                     env_clause, env_criterion, modifications)
+               SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bool[], $5::text[], $6::numeric[], $7::date[],
+                                        $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[], $13::bool[],
+                                        $14::bool[], $15::bool[], $16::bool[], $17::int[])
+               ON CONFLICT (organisation_id, buyer_siret, decp_id) DO UPDATE SET
+                   concession = EXCLUDED.concession, object = EXCLUDED.object, amount = EXCLUDED.amount,
+                   notified_on = EXCLUDED.notified_on, procedure = EXCLUDED.procedure, nature = EXCLUDED.nature,
+                   cpv = EXCLUDED.cpv, holders = EXCLUDED.holders, social_clause = EXCLUDED.social_clause,
+                   social_criterion = EXCLUDED.social_criterion, reserved = EXCLUDED.reserved,
+                   env_clause = EXCLUDED.env_clause, env_criterion = EXCLUDED.env_criterion,
+                   modifications = EXCLUDED.modifications, updated_at = now()"#,
+            organisation_id,
+            &col!(|c| c.id.clone()),
+            &col!(|c| c.buyer.clone()),
+            &col!(|c| c.concession),
+            &col!(|c| c.object.clone()),
+            &col!(|c| c.amount),
+            &col!(|c| c.notified_on),
+            &col!(|c| c.procedure.clone()),
+            &col!(|c| c.nature.clone()),
+            &col!(|c| c.cpv.clone()) as &[Option<String>],
+            &col!(|c| c.holders.join(", ")),
+            &col!(|c| c.social_clause),
+            &col!(|c| c.social_criterion),
+            &col!(|c| c.reserved),
+            &col!(|c| c.env_clause),
+            &col!(|c| c.env_criterion),
+            &col!(|c| i32::try_from(c.modifications).unwrap_or(i32::MAX)),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Saved {
+        saved: mine.len(),
+        other_buyer: other.len(),
+    })
+}
+
+/// A share: so many contracts (or euros) out of so many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    pub measure: Measure,
+    pub count: i64,
+    pub total_count: i64,
+    pub amount: Decimal,
+    pub total_amount: Decimal,
+}
+
+impl Share {
+    /// The percentage, one decimal, when there is anything to count.
+    pub fn count_percent(&self) -> Option<Decimal> {
+        percent(Decimal::from(self.count), Decimal::from(self.total_count))
+    }
+
+    pub fn amount_percent(&self) -> Option<Decimal> {
+        percent(self.amount, self.total_amount)
+    }
+}
+
+pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    (whole > Decimal::ZERO).then(|| (part * Decimal::ONE_HUNDRED / whole).round_dp(1))
+}
+
+/// The legal indicators of a year, contracts of at least `min_amount` € HT: one query.
+pub async fn shares(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    year: i32,
+    min_amount: Decimal,
+) -> Result<Vec<Share>, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT count(*) AS "total!", coalesce(sum(amount), 0) AS "total_amount!",
+                  count(*) FILTER (WHERE social_clause OR social_criterion OR reserved) AS "social_any!",
+                  coalesce(sum(amount) FILTER (WHERE social_clause OR social_criterion OR reserved), 0) AS "social_any_amount!",
+                  count(*) FILTER (WHERE social_clause) AS "social_clause!",
+                  coalesce(sum(amount) FILTER (WHERE social_clause), 0) AS "social_clause_amount!",
+                  count(*) FILTER (WHERE social_criterion) AS "social_criterion!",
+                  coalesce(sum(amount) FILTER (WHERE social_criterion), 0) AS "social_criterion_amount!",
+                  count(*) FILTER (WHERE reserved) AS "reserved!",
+                  coalesce(sum(amount) FILTER (WHERE reserved), 0) AS "reserved_amount!",
+                  count(*) FILTER (WHERE env_clause OR env_criterion) AS "env_any!",
+                  coalesce(sum(amount) FILTER (WHERE env_clause OR env_criterion), 0) AS "env_any_amount!",
+                  count(*) FILTER (WHERE env_clause) AS "env_clause!",
+                  coalesce(sum(amount) FILTER (WHERE env_clause), 0) AS "env_clause_amount!",
+                  count(*) FILTER (WHERE env_criterion) AS "env_criterion!",
+                  coalesce(sum(amount) FILTER (WHERE env_criterion), 0) AS "env_criterion_amount!"
+             FROM contract
+            WHERE organisation_id = $1 AND notified_on >= make_date($2, 1, 1) AND notified_on < make_date($2 + 1, 1, 1)
+              AND amount >= $3"#,
+        organisation_id,
+        year,
+        min_amount
+    )
+    .fetch_one(conn)
+    .await?;
+    let share = |measure, count, amount| Share {
+        measure,
+        count,
+        total_count: r.total,
+        amount,
+        total_amount: r.total_amount,
+    };
+    Ok(vec![
+        share(Measure::SocialAny, r.social_any, r.social_any_amount),
+        share(
+            Measure::SocialClause,
+            r.social_clause,
+            r.social_clause_amount,
+        ),
+        share(
+            Measure::SocialCriterion,
+            r.social_criterion,
+            r.social_criterion_amount,
+        ),
+        share(Measure::Reserved, r.reserved, r.reserved_amount),
+        share(Measure::EnvironmentalAny, r.env_any, r.env_any_amount),
+        share(
+            Measure::EnvironmentalClause,
+            r.env_clause,
+            r.env_clause_amount,
+        ),
+        share(
+            Measure::EnvironmentalCriterion,
+            r.env_criterion,
+            r.env_criterion_amount,
+        ),
+    ])
+}
+
+#[derive(Debug, Clone)]
+pub struct RegisterRow {
+    pub decp_id: String,
+    pub object: String,
+    pub amount: Decimal,
+    pub notified_on: NaiveDate,
+    pub procedure: String,
+    pub nature: String,
+    pub holders: String,
+    pub social_clause: bool,
+    pub social_criterion: bool,
+    pub reserved: bool,
+    pub env_clause: bool,
+    pub env_criterion: bool,
+    pub concession: bool,
+}
+
+/// The register of a year, filtered; at most `limit` rows, with the totals of all that match.
+pub async fn register(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    year: i32,
+    measure: Option<Measure>,
+    min_amount: Decimal,
+    limit: i64,
+) -> Result<(Vec<RegisterRow>, i64, Decimal), sqlx::Error> {
+    let measure = measure.map(Measure::as_db);
+    let rows = sqlx::query_as!(
+        RegisterRow,
+        r#"SELECT decp_id, object, amount, notified_on, procedure, nature, holders, social_clause, social_criterion,
+                  reserved, env_clause, env_criterion, concession
+             FROM contract
+            WHERE organisation_id = $1 AND notified_on >= make_date($2, 1, 1) AND notified_on < make_date($2 + 1, 1, 1)
+              AND amount >= $3
+              AND CASE $4::text
+                    WHEN 'social_any' THEN social_clause OR social_criterion OR reserved
+                    WHEN 'social_clause' THEN social_clause WHEN 'social_criterion' THEN social_criterion
+                    WHEN 'reserved' THEN reserved WHEN 'env_any' THEN env_clause OR env_criterion
+                    WHEN 'env_clause' THEN env_clause WHEN 'env_criterion' THEN env_criterion
+                    ELSE true END
+            ORDER BY notified_on DESC, decp_id
+            LIMIT $5"#,
+        organisation_id,
+        year,
+        min_amount,
+        measure,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let totals = sqlx::query!(
+        r#"SELECT count(*) AS "count!", coalesce(sum(amount), 0) AS "amount!"
+             FROM contract
+            WHERE organisation_id = $1 AND notified_on >= make_date($2, 1, 1) AND notified_on < make_date($2 + 1, 1, 1)
+              AND amount >= $3
+              AND CASE $4::text
+                    WHEN 'social_any' THEN social_clause OR social_criterion OR reserved
+                    WHEN 'social_clause' THEN social_clause WHEN 'social_criterion' THEN social_criterion
+                    WHEN 'reserved' THEN reserved WHEN 'env_any' THEN env_clause OR env_criterion
+                    WHEN 'env_clause' THEN env_clause WHEN 'env_criterion' THEN env_criterion
+                    ELSE true END"#,
+        organisation_id,
+        year,
+        min_amount,
+        measure
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((rows, totals.count, totals.amount))
+}
+
+/// Writes the computed actual of every linked indicator of the organisation, for every year of
+/// its plan that is not locked; each change goes to the history under `user_id`.
+pub async fn refresh_linked(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    user_id: i64,
+) -> Result<usize, sqlx::Error> {
+    let links = sqlx::query!(
+        r#"SELECT l.indicator_id, l.measure, l.by_amount, l.min_amount, i.action_id, p.id AS plan_id,
+                  p.first_year, p.last_year
+             FROM indicator_link l JOIN indicator i ON i.id = l.indicator_id JOIN plan p ON p.id = i.plan_id
+            WHERE p.organisation_id = $1"#,
+        organisation_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut written = 0;
+    for link in links {
+        let Some(measure) = Measure::from_db(&link.measure) else {
+            continue;
+        };
+        for year in link.first_year..=link.last_year {
+            if values::is_locked(conn, link.plan_id, year).await? {
+                continue;
+            }
+            let share = shares(conn, organisation_id, year, link.min_amount)
+                .await?
+                .into_iter()
+                .find(|s| s.measure == measure)
+                .expect("every measure");
+            let (part, whole) = if link.by_amount {
+                (share.amount, share.total_amount)
+            } else {
+                (Decimal::from(share.count), Decimal::from(share.total_count))
+            };
+            let current = values::actual_for_update(conn, link.indicator_id, year).await?;
+            let Some(value) = percent(part, whole) else {
+                continue;
+            };
+            let unit = if link.by_amount { "€ HT" } else { "contrats" };
+            let comment = format!(
+                "Calculé depuis les données DECP : {} {unit} sur {}",
+                crate::domain::format::number_fr(part).replace('\u{202F}', " "),
+                crate::domain::format::number_fr(whole).replace('\u{202F}', " ")
+            );
+            if current.value == Some(value)
+                && current.numerator == Some(part)
+                && current.denominator == Some(whole)
+            {
+                continue;
+            }
+            sqlx::query!(
+                r#"INSERT INTO indicator_actual (indicator_id, year, value, comment, numerator, denominator, updated_by, computed)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, true)
+                   ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, comment = EXCLUDED.comment,
+                       numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, text = NULL,
+                       updated_by = EXCLUDED.updated_by, updated_at = now(), computed = true,
+                       version = indicator_actual.version + 1"#,
+                link.indicator_id,
+                year,
+                value,
+                comment,
+                part,
+                whole,
+                user_id
+            )
+            .execute(&mut *conn)
+            .await?;
+            values::log(
+                conn,
+                &LogLine {
+                    plan_id: link.plan_id,
+                    year,
+                    indicator_id: Some(link.indicator_id),
+                    action_id: Some(link.action_id),
+                    objective_id: None,
+                    field: "Valeur réalisée (calculée)",
+                    before: current
+                        .value
+                        .map(|v| format!("{} %", crate::domain::format::number_fr(v))),
+                    after: Some(format!("{} %", crate::domain::format::number_fr(value))),
+                    user_id,
+                },
+            )
+            .await?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,520 @@
+//! The buyer's contracts (DECP): the register, the upload, the SIRETs, the legal indicators and
+//! the plan indicators computed from them.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sqlx::Acquire;
+
+use super::AppState;
+use super::access::{OrgAccess, member_of};
+use super::error::AppError;
+use super::layout::Layout;
+use super::session::{CurrentUser, Session};
+use crate::contracts::{self, RegisterRow, Share};
+use crate::decp::{self, Measure};
+use crate::domain::account::Role;
+use crate::domain::format::{number_fr, quantity_fr};
+
+#[derive(Deserialize, Default)]
+pub struct Filters {
+    annee: Option<i32>,
+    mesure: Option<String>,
+    seuil: Option<String>,
+}
+
+fn threshold(text: Option<&str>) -> Decimal {
+    text.and_then(|s| crate::domain::entry::parse_number(s).ok().flatten())
+        .map(|(v, _)| v)
+        .filter(|v| !v.is_sign_negative())
+        .unwrap_or_default()
+}
+
+fn can_manage(access: &OrgAccess) -> bool {
+    matches!(access.membership.role, Role::Admin | Role::Procurement)
+}
+
+pub struct ContractLine {
+    pub id: String,
+    pub object: String,
+    pub amount: String,
+    pub date: String,
+    pub procedure: String,
+    pub holders: String,
+    pub social: Vec<&'static str>,
+    pub environmental: Vec<&'static str>,
+}
+
+impl From<RegisterRow> for ContractLine {
+    fn from(r: RegisterRow) -> Self {
+        let mut social = Vec::new();
+        if r.social_clause {
+            social.push("Clause sociale");
+        }
+        if r.social_criterion {
+            social.push("Critère social");
+        }
+        if r.reserved {
+            social.push("Marché réservé");
+        }
+        let mut environmental = Vec::new();
+        if r.env_clause {
+            environmental.push("Clause environnementale");
+        }
+        if r.env_criterion {
+            environmental.push("Critère environnemental");
+        }
+        Self {
+            id: r.decp_id,
+            object: if r.concession {
+                format!("{} (concession)", r.object)
+            } else {
+                r.object
+            },
+            amount: quantity_fr(r.amount, Some("€")),
+            date: r.notified_on.format("%d/%m/%Y").to_string(),
+            procedure: r.procedure,
+            holders: r.holders,
+            social,
+            environmental,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contracts/register.html")]
+pub struct RegisterPage {
+    pub layout: Layout,
+    pub organisation: String,
+    pub organisation_href: String,
+    pub base: String,
+    pub upload_action: String,
+    pub year: i32,
+    pub measure: String,
+    pub measures: Vec<(&'static str, &'static str)>,
+    pub threshold: String,
+    pub lines: Vec<ContractLine>,
+    pub count: i64,
+    pub total: String,
+    pub shown: usize,
+    pub sirets: Vec<String>,
+    pub can_manage: bool,
+    pub is_admin: bool,
+    pub report: Option<String>,
+    pub errors: Vec<String>,
+    pub problem: Option<String>,
+}
+
+const SHOWN: i64 = 500;
+
+async fn register_page(
+    conn: &mut sqlx::PgConnection,
+    session: &Session,
+    access: &OrgAccess,
+    filters: &Filters,
+) -> Result<RegisterPage, AppError> {
+    let year = filters
+        .annee
+        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
+    let measure = filters.mesure.as_deref().and_then(Measure::from_db);
+    let min = threshold(filters.seuil.as_deref());
+    let (rows, count, total) =
+        contracts::register(conn, access.organisation.id, year, measure, min, SHOWN).await?;
+    let base = format!("/organisations/{}", access.organisation.slug);
+    let csrf = session.csrf().unwrap_or_default();
+    Ok(RegisterPage {
+        layout: Layout::new(session),
+        organisation: access.organisation.short_name.clone(),
+        organisation_href: base.clone(),
+        upload_action: format!("{base}/contrats?_csrf={csrf}"),
+        base,
+        year,
+        measure: measure.map_or("", Measure::as_db).to_string(),
+        measures: Measure::ALL
+            .iter()
+            .map(|m| (m.as_db(), m.label()))
+            .collect(),
+        threshold: if min.is_zero() {
+            String::new()
+        } else {
+            number_fr(min).replace('\u{202F}', " ")
+        },
+        shown: rows.len(),
+        lines: rows.into_iter().map(ContractLine::from).collect(),
+        count,
+        total: quantity_fr(total, Some("€")),
+        sirets: contracts::sirets(conn, access.organisation.id).await?,
+        can_manage: can_manage(access),
+        is_admin: access.membership.role.administers(),
+        report: None,
+        errors: Vec::new(),
+        problem: None,
+    })
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(organisation): Path<String>,
+    Query(filters): Query<Filters>,
+) -> Result<RegisterPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    register_page(&mut conn, &session, &access, &filters).await
+}
+
+/// Upload a DECP file (JSON or CSV). Strict by default: one bad record and nothing is saved.
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(organisation): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    if !can_manage(&access) {
+        return Err(AppError::Forbidden);
+    }
+    let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
+    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
+        page.problem = Some(
+            "Le formulaire envoyé est illisible : choisissez le fichier et recommencez.".into(),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let (mut file, mut partial) = (None, false);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name().unwrap_or_default() {
+            "fichier" => {
+                let name = field.file_name().unwrap_or("fichier").to_lowercase();
+                file = field.bytes().await.ok().map(|b| (name, b));
+            }
+            "mode" => partial = field.text().await.unwrap_or_default() == "partiel",
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        page.problem =
+            Some("Choisissez un fichier DECP (JSON ou CSV) : le fichier envoyé est vide.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    if bytes.len() > 100 * 1024 * 1024 {
+        page.problem = Some("Le fichier dépasse la taille admise.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let reading = if name.ends_with(".csv") {
+        decp::read_csv(&bytes)
+    } else {
+        decp::read_json(&bytes)
+    };
+    let reading = match reading {
+        Ok(r) => r,
+        Err(message) => {
+            page.problem = Some(message);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    page.errors = reading.errors.iter().map(ToString::to_string).collect();
+    if !reading.errors.is_empty() && !partial {
+        page.problem = Some(format!(
+            "{} enregistrement(s) illisible(s) : rien n'a été importé. Corrigez le fichier, ou importez les {} enregistrements lisibles en choisissant « import partiel ».",
+            reading.errors.len(),
+            reading.contracts.len()
+        ));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = conn.begin().await?;
+    let saved = contracts::save(&mut tx, access.organisation.id, &reading.contracts).await?;
+    let computed = contracts::refresh_linked(&mut tx, access.organisation.id, user.id).await?;
+    tx.commit().await?;
+    let errors = std::mem::take(&mut page.errors);
+    let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
+    page.errors = errors;
+    page.report = Some(format!(
+        "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
+        saved.saved,
+        saved.other_buyer,
+        page.errors.len(),
+        computed
+    ));
+    Ok(page.into_response())
+}
+
+/// Add or remove one of the organisation's SIRETs (administrators).
+pub async fn sirets(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(organisation): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    if !access.membership.role.administers() {
+        return Err(AppError::Forbidden);
+    }
+    let fields: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let siret: String = fields
+        .get("siret")
+        .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect())
+        .unwrap_or_default();
+    if siret.len() != 14 || !siret.chars().all(|c| c.is_ascii_digit()) {
+        let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
+        page.problem = Some("Un SIRET compte 14 chiffres.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    if fields.contains_key("retirer") {
+        sqlx::query!(
+            "DELETE FROM organisation_siret WHERE organisation_id = $1 AND siret = $2",
+            access.organisation.id,
+            siret
+        )
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query!(
+            "INSERT INTO organisation_siret (organisation_id, siret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            access.organisation.id,
+            siret
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Redirect::to(&format!(
+        "/organisations/{}/contrats",
+        access.organisation.slug
+    ))
+    .into_response())
+}
+
+pub struct ShareLine {
+    pub measure: &'static str,
+    pub label: &'static str,
+    pub count: String,
+    pub count_percent: String,
+    pub amount: String,
+    pub amount_percent: String,
+    pub href: String,
+}
+
+pub struct LinkLine {
+    pub indicator: String,
+    pub plan: String,
+    pub measure: &'static str,
+    pub basis: &'static str,
+    pub threshold: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contracts/indicators.html")]
+pub struct IndicatorsPage {
+    pub layout: Layout,
+    pub organisation: String,
+    pub organisation_href: String,
+    pub action: String,
+    pub year: i32,
+    pub threshold: String,
+    pub total_count: i64,
+    pub total_amount: String,
+    pub shares: Vec<ShareLine>,
+    pub can_manage: bool,
+    pub candidates: Vec<(i64, String)>,
+    pub measures: Vec<(&'static str, &'static str)>,
+    pub links: Vec<LinkLine>,
+    pub problem: Option<String>,
+}
+
+fn share_line(s: &Share, base: &str, year: i32, min: Decimal) -> ShareLine {
+    let pct = |p: Option<Decimal>| p.map_or("—".to_string(), |p| quantity_fr(p, Some("%")));
+    ShareLine {
+        measure: s.measure.as_db(),
+        label: s.measure.label(),
+        count: format!(
+            "{} sur {}",
+            number_fr(Decimal::from(s.count)),
+            number_fr(Decimal::from(s.total_count))
+        ),
+        count_percent: pct(s.count_percent()),
+        amount: format!(
+            "{} sur {}",
+            quantity_fr(s.amount, Some("€")),
+            quantity_fr(s.total_amount, Some("€"))
+        ),
+        amount_percent: pct(s.amount_percent()),
+        href: format!(
+            "{base}/contrats?annee={year}&mesure={}&seuil={min}",
+            s.measure.as_db()
+        ),
+    }
+}
+
+async fn indicators_page(
+    conn: &mut sqlx::PgConnection,
+    session: &Session,
+    access: &OrgAccess,
+    filters: &Filters,
+) -> Result<IndicatorsPage, AppError> {
+    let year = filters
+        .annee
+        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
+    let min = threshold(filters.seuil.as_deref());
+    let shares = contracts::shares(conn, access.organisation.id, year, min).await?;
+    let base = format!("/organisations/{}", access.organisation.slug);
+    let candidates = sqlx::query!(
+        r#"SELECT i.id, p.title, a.code, i.label FROM indicator i JOIN action a ON a.id = i.action_id
+             JOIN plan p ON p.id = i.plan_id WHERE p.organisation_id = $1 AND i.unit = '%'
+            ORDER BY p.title, a.position, i.position"#,
+        access.organisation.id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        let label: String = r.label.chars().take(90).collect();
+        (r.id, format!("{} — action {} — {label}", r.title, r.code.unwrap_or_default()))
+    })
+    .collect();
+    let links = sqlx::query!(
+        r#"SELECT i.label, p.title, l.measure, l.by_amount, l.min_amount FROM indicator_link l
+             JOIN indicator i ON i.id = l.indicator_id JOIN plan p ON p.id = i.plan_id
+            WHERE p.organisation_id = $1 ORDER BY p.title, i.label"#,
+        access.organisation.id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| LinkLine {
+        indicator: r.label,
+        plan: r.title,
+        measure: Measure::from_db(&r.measure).map_or("", Measure::label),
+        basis: if r.by_amount {
+            "en valeur"
+        } else {
+            "en nombre"
+        },
+        threshold: quantity_fr(r.min_amount, Some("€ HT")),
+    })
+    .collect();
+    let first = shares.first();
+    Ok(IndicatorsPage {
+        layout: Layout::new(session),
+        organisation: access.organisation.short_name.clone(),
+        organisation_href: base.clone(),
+        action: format!("{base}/indicateurs-legaux/liens"),
+        year,
+        threshold: if min.is_zero() {
+            String::new()
+        } else {
+            number_fr(min).replace('\u{202F}', " ")
+        },
+        total_count: first.map_or(0, |s| s.total_count),
+        total_amount: quantity_fr(first.map_or(Decimal::ZERO, |s| s.total_amount), Some("€")),
+        shares: shares
+            .iter()
+            .map(|s| share_line(s, &base, year, min))
+            .collect(),
+        can_manage: can_manage(access),
+        candidates,
+        measures: Measure::ALL
+            .iter()
+            .map(|m| (m.as_db(), m.label()))
+            .collect(),
+        links,
+        problem: None,
+    })
+}
+
+pub async fn indicators(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(organisation): Path<String>,
+    Query(filters): Query<Filters>,
+) -> Result<IndicatorsPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    indicators_page(&mut conn, &session, &access, &filters).await
+}
+
+/// Link a plan indicator to a computed share (or remove the link).
+pub async fn link(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path(organisation): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    if !can_manage(&access) {
+        return Err(AppError::Forbidden);
+    }
+    let fields: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let indicator: i64 = fields
+        .get("indicateur")
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::NotFound)?;
+    // The indicator must be one of this organisation's.
+    let owned = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM indicator i JOIN plan p ON p.id = i.plan_id WHERE i.id = $1 AND p.organisation_id = $2) AS "owned!""#,
+        indicator,
+        access.organisation.id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !owned {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = conn.begin().await?;
+    match fields.get("mesure").map(String::as_str) {
+        Some("") | None => {
+            sqlx::query!(
+                "DELETE FROM indicator_link WHERE indicator_id = $1",
+                indicator
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        Some(m) => {
+            let Some(measure) = Measure::from_db(m) else {
+                drop(tx);
+                let mut page =
+                    indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
+                page.problem = Some("Choisissez un indicateur calculé dans la liste.".into());
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            };
+            let min = fields
+                .get("seuil")
+                .map(|s| threshold(Some(s)))
+                .unwrap_or_default();
+            let by_amount = fields.get("base").is_some_and(|b| b == "valeur");
+            sqlx::query!(
+                r#"INSERT INTO indicator_link (indicator_id, measure, by_amount, min_amount) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (indicator_id) DO UPDATE SET measure = EXCLUDED.measure, by_amount = EXCLUDED.by_amount,
+                       min_amount = EXCLUDED.min_amount"#,
+                indicator,
+                measure.as_db(),
+                by_amount,
+                min
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    contracts::refresh_linked(&mut tx, access.organisation.id, user.id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/organisations/{}/indicateurs-legaux",
+        access.organisation.slug
+    ))
+    .into_response())
+}
