@@ -318,6 +318,8 @@ async fn decp_bench(pool: &PgPool, address: &str, org: i64) {
     let saved = spaser::contracts::save(&mut conn, org, &reading.contracts)
         .await
         .unwrap();
+    // As the upload does after a large import.
+    spaser::contracts::tidy(&mut conn).await.unwrap();
     let save = saving.elapsed();
     println!(
         "  file of {} MB: read {} ({} contracts, {} errors), saved {} ({} saved) — import {} in all (target < 5 s)",

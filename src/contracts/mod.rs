@@ -85,6 +85,15 @@ pub async fn save(
     })
 }
 
+/// After a large import, outside any transaction: fresh statistics and visibility map, so that
+/// the legal indicators are read from the year index alone.
+pub async fn tidy(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("VACUUM (ANALYZE) contract")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// A share: so many contracts (or euros) out of so many.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Share {

@@ -236,6 +236,9 @@ pub async fn upload(
     let saved = contracts::save(&mut tx, access.organisation.id, &reading.contracts).await?;
     let computed = contracts::refresh_linked(&mut tx, access.organisation.id, user.id).await?;
     tx.commit().await?;
+    if saved.saved > 1_000 {
+        let _ = contracts::tidy(&mut conn).await;
+    }
     let errors = std::mem::take(&mut page.errors);
     let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
     page.errors = errors;
