@@ -94,6 +94,19 @@ pub async fn tidy(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The procedures the organisation's contracts were passed by, for the filters.
+pub async fn procedures(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT DISTINCT procedure FROM contract WHERE organisation_id = $1 AND procedure <> '' ORDER BY 1",
+        organisation_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// A share: so many contracts (or euros) out of so many.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Share {
@@ -125,6 +138,7 @@ pub async fn shares(
     organisation_id: i64,
     year: i32,
     min_amount: Decimal,
+    procedure: Option<&str>,
 ) -> Result<Vec<Share>, sqlx::Error> {
     let r = sqlx::query!(
         r#"SELECT count(*) AS "total!", coalesce(sum(amount), 0) AS "total_amount!",
@@ -144,10 +158,11 @@ pub async fn shares(
                   coalesce(sum(amount) FILTER (WHERE env_criterion), 0) AS "env_criterion_amount!"
              FROM contract
             WHERE organisation_id = $1 AND notified_on >= make_date($2, 1, 1) AND notified_on < make_date($2 + 1, 1, 1)
-              AND amount >= $3"#,
+              AND amount >= $3 AND ($4::text IS NULL OR procedure = $4)"#,
         organisation_id,
         year,
-        min_amount
+        min_amount,
+        procedure
     )
     .fetch_one(conn)
     .await?;
@@ -209,6 +224,7 @@ pub async fn register(
     year: i32,
     measure: Option<Measure>,
     min_amount: Decimal,
+    procedure: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<RegisterRow>, i64, Decimal), sqlx::Error> {
     let measure = measure.map(Measure::as_db);
@@ -225,13 +241,15 @@ pub async fn register(
                     WHEN 'reserved' THEN reserved WHEN 'env_any' THEN env_clause OR env_criterion
                     WHEN 'env_clause' THEN env_clause WHEN 'env_criterion' THEN env_criterion
                     ELSE true END
+              AND ($6::text IS NULL OR procedure = $6)
             ORDER BY notified_on DESC, decp_id
             LIMIT $5"#,
         organisation_id,
         year,
         min_amount,
         measure,
-        limit
+        limit,
+        procedure
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -245,11 +263,13 @@ pub async fn register(
                     WHEN 'social_clause' THEN social_clause WHEN 'social_criterion' THEN social_criterion
                     WHEN 'reserved' THEN reserved WHEN 'env_any' THEN env_clause OR env_criterion
                     WHEN 'env_clause' THEN env_clause WHEN 'env_criterion' THEN env_criterion
-                    ELSE true END"#,
+                    ELSE true END
+              AND ($5::text IS NULL OR procedure = $5)"#,
         organisation_id,
         year,
         min_amount,
-        measure
+        measure,
+        procedure
     )
     .fetch_one(conn)
     .await?;
@@ -281,7 +301,7 @@ pub async fn refresh_linked(
             if values::is_locked(conn, link.plan_id, year).await? {
                 continue;
             }
-            let share = shares(conn, organisation_id, year, link.min_amount)
+            let share = shares(conn, organisation_id, year, link.min_amount, None)
                 .await?
                 .into_iter()
                 .find(|s| s.measure == measure)

@@ -28,6 +28,7 @@ pub struct Filters {
     annee: Option<i32>,
     mesure: Option<String>,
     seuil: Option<String>,
+    procedure: Option<String>,
 }
 
 fn threshold(text: Option<&str>) -> Decimal {
@@ -100,6 +101,8 @@ pub struct RegisterPage {
     pub measure: String,
     pub measures: Vec<(&'static str, &'static str)>,
     pub threshold: String,
+    pub procedure: String,
+    pub procedures: Vec<String>,
     pub lines: Vec<ContractLine>,
     pub count: i64,
     pub total: String,
@@ -125,8 +128,17 @@ async fn register_page(
         .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
     let measure = filters.mesure.as_deref().and_then(Measure::from_db);
     let min = threshold(filters.seuil.as_deref());
-    let (rows, count, total) =
-        contracts::register(conn, access.organisation.id, year, measure, min, SHOWN).await?;
+    let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
+    let (rows, count, total) = contracts::register(
+        conn,
+        access.organisation.id,
+        year,
+        measure,
+        min,
+        procedure.as_deref(),
+        SHOWN,
+    )
+    .await?;
     let base = format!("/organisations/{}", access.organisation.slug);
     let csrf = session.csrf().unwrap_or_default();
     Ok(RegisterPage {
@@ -146,6 +158,8 @@ async fn register_page(
         } else {
             number_fr(min).replace('\u{202F}', " ")
         },
+        procedure: procedure.clone().unwrap_or_default(),
+        procedures: contracts::procedures(conn, access.organisation.id).await?,
         shown: rows.len(),
         lines: rows.into_iter().map(ContractLine::from).collect(),
         count,
@@ -326,6 +340,8 @@ pub struct IndicatorsPage {
     pub action: String,
     pub year: i32,
     pub threshold: String,
+    pub procedure: String,
+    pub procedures: Vec<String>,
     pub total_count: i64,
     pub total_amount: String,
     pub shares: Vec<ShareLine>,
@@ -336,7 +352,7 @@ pub struct IndicatorsPage {
     pub problem: Option<String>,
 }
 
-fn share_line(s: &Share, base: &str, year: i32, min: Decimal) -> ShareLine {
+fn share_line(s: &Share, base: &str, year: i32, min: Decimal, procedure: &str) -> ShareLine {
     let pct = |p: Option<Decimal>| p.map_or("—".to_string(), |p| quantity_fr(p, Some("%")));
     ShareLine {
         measure: s.measure.as_db(),
@@ -354,8 +370,9 @@ fn share_line(s: &Share, base: &str, year: i32, min: Decimal) -> ShareLine {
         ),
         amount_percent: pct(s.amount_percent()),
         href: format!(
-            "{base}/contrats?annee={year}&mesure={}&seuil={min}",
-            s.measure.as_db()
+            "{base}/contrats?annee={year}&mesure={}&seuil={min}&procedure={}",
+            s.measure.as_db(),
+            form_urlencoded::byte_serialize(procedure.as_bytes()).collect::<String>()
         ),
     }
 }
@@ -370,7 +387,15 @@ async fn indicators_page(
         .annee
         .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
     let min = threshold(filters.seuil.as_deref());
-    let shares = contracts::shares(conn, access.organisation.id, year, min).await?;
+    let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
+    let shares = contracts::shares(
+        conn,
+        access.organisation.id,
+        year,
+        min,
+        procedure.as_deref(),
+    )
+    .await?;
     let base = format!("/organisations/{}", access.organisation.slug);
     let candidates = sqlx::query!(
         r#"SELECT i.id, p.title, a.code, i.label FROM indicator i JOIN action a ON a.id = i.action_id
@@ -423,8 +448,18 @@ async fn indicators_page(
         total_amount: quantity_fr(first.map_or(Decimal::ZERO, |s| s.total_amount), Some("€")),
         shares: shares
             .iter()
-            .map(|s| share_line(s, &base, year, min))
+            .map(|s| {
+                share_line(
+                    s,
+                    &base,
+                    year,
+                    min,
+                    procedure.as_deref().unwrap_or_default(),
+                )
+            })
             .collect(),
+        procedure: procedure.clone().unwrap_or_default(),
+        procedures: contracts::procedures(conn, access.organisation.id).await?,
         can_manage: can_manage(access),
         candidates,
         measures: Measure::ALL
