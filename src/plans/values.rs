@@ -386,6 +386,15 @@ pub async fn log(conn: &mut PgConnection, line: &LogLine<'_>) -> Result<(), sqlx
     Ok(())
 }
 
+/// Serialises the saves of one plan: a row that does not exist yet cannot be locked, so two first
+/// saves of the same value would both see « no value » without this.
+pub async fn lock_plan(conn: &mut PgConnection, plan_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT id FROM plan WHERE id = $1 FOR UPDATE", plan_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(())
+}
+
 /// The current actual of an indicator, locked for the rest of the transaction.
 pub async fn actual_for_update(
     conn: &mut PgConnection,

@@ -841,8 +841,9 @@ pub async fn save(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
 
-    // One transaction: every change, or none.
+    // One transaction: every change, or none; one save of this plan at a time.
     let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, ctx.tree.id).await?;
     let mut conflicts = Vec::new();
     let mut touched_actions: Vec<&ActionNode> = Vec::new();
     let mut changes: Vec<(Submission, Actual, &IndicatorNode, &ActionNode)> = Vec::new();
@@ -1082,6 +1083,7 @@ pub async fn workflow(
         _ => return Err(AppError::NotFound),
     };
     let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, ctx.tree.id).await?;
     let before = values::review_for_update(&mut tx, action_id, year).await?;
     if before != current {
         tx.rollback().await?;
@@ -1137,6 +1139,7 @@ pub async fn lock(
         _ => return Err(AppError::NotFound),
     };
     let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, ctx.tree.id).await?;
     let locked = values::is_locked(&mut tx, ctx.tree.id, year).await?;
     if locked != lock {
         if lock {

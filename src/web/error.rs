@@ -19,13 +19,27 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("accès refusé")]
     Forbidden,
+    #[error("base de données injoignable")]
+    Unavailable(#[source] BoxError),
     #[error("erreur interne")]
     Internal(#[source] BoxError),
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(Box::new(e))
+        // The database out of reach is not a bug: the user is told to come back shortly.
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                AppError::Unavailable(Box::new(e))
+            }
+            sqlx::Error::Database(ref d)
+                if d.code()
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
+            {
+                AppError::Unavailable(Box::new(e))
+            }
+            e => AppError::Internal(Box::new(e)),
+        }
     }
 }
 
@@ -107,6 +121,15 @@ impl IntoResponse for AppError {
                     .append_pair("suite", &next)
                     .finish();
                 Redirect::to(&format!("/connexion?{query}")).into_response()
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause_chain(cause.as_ref()), "base de données injoignable");
+                let mut response = ErrorPage::response(StatusCode::SERVICE_UNAVAILABLE);
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("5"),
+                );
+                response
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause_chain(cause.as_ref()), "requête en échec");

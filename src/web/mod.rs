@@ -143,6 +143,7 @@ pub fn routes() -> Vec<RouteDef> {
             entry::history,
         ),
         get_route("/regles", entry::rules),
+        get_route("/sante", health),
         get_route(
             "/organisations/{organisation}/plans/{plan}/bilan/{year}",
             bilan::member_bilan,
@@ -243,7 +244,42 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One line per request, with its status and duration.
+            TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+}
+
+/// For load balancers and supervisors: 200 when the database answers, 503 otherwise.
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    use axum::response::IntoResponse;
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"statut":"ok","base":"ok"}"#,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "santé : base de données injoignable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"statut":"indisponible","base":"injoignable"}"#,
+            )
+                .into_response()
+        }
+    }
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

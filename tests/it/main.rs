@@ -12,4 +12,5 @@ mod import;
 mod matrix;
 mod model;
 mod pages;
+mod reliability;
 mod support;

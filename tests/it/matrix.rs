@@ -105,6 +105,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     let matrix: Vec<Row> = vec![
         row(Method::GET, "/", "/", [OK; 6]),
         row(Method::GET, "/regles", "/regles", [OK; 6]),
+        row(Method::GET, "/sante", "/sante", [OK; 6]),
         row(Method::GET, "/connexion", "/connexion", [OK, DONE, DONE, DONE, DONE, DONE]),
         row(Method::POST, "/connexion", "/connexion", [INVALID; 6]),
         row(Method::POST, "/deconnexion", "/deconnexion", [DONE; 6]),

@@ -215,6 +215,12 @@ impl Client {
         }
     }
 
+    /// The same browser (cookie and token) talking to another server.
+    pub fn with_app(mut self, app: &Router) -> Self {
+        self.app = app.clone();
+        self
+    }
+
     /// Signs in through the sign-in form.
     pub async fn signed_in(app: &Router, email: &str) -> Self {
         let mut client = Self::new(app);
