@@ -30,25 +30,8 @@ pub async fn insert_plan(
     .fetch_one(&mut *conn)
     .await?;
 
-    let mut services: HashMap<String, i64> = HashMap::new();
-    for name in draft.pilot_names() {
-        let id = sqlx::query_scalar!(
-            r#"INSERT INTO service (organisation_id, name) VALUES ($1, $2)
-               ON CONFLICT (organisation_id, lower(name)) DO UPDATE SET name = service.name
-               RETURNING id"#,
-            organisation_id,
-            name,
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        services.insert(name.to_lowercase(), id);
-    }
-    let service_ids = |names: &[String]| -> Vec<i64> {
-        names
-            .iter()
-            .filter_map(|n| services.get(&n.to_lowercase()).copied())
-            .collect()
-    };
+    let services = Services::upsert(conn, organisation_id, draft).await?;
+    let service_ids = |names: &[String]| services.ids(names);
 
     let mut axes: HashMap<i32, i64> = HashMap::new();
     for axis in &draft.axes {
@@ -168,6 +151,40 @@ fn columns(values: &[YearValue]) -> (Vec<i32>, Vec<Option<Decimal>>, Vec<Option<
     (years, numbers, texts)
 }
 
+/// The organisation's services named as pilots in a draft, created when missing.
+struct Services(HashMap<String, i64>);
+
+impl Services {
+    async fn upsert(
+        conn: &mut PgConnection,
+        organisation_id: i64,
+        draft: &PlanDraft,
+    ) -> Result<Self, sqlx::Error> {
+        let mut services = HashMap::new();
+        for name in draft.pilot_names() {
+            let id = sqlx::query_scalar!(
+                r#"INSERT INTO service (organisation_id, name) VALUES ($1, $2)
+                   ON CONFLICT (organisation_id, lower(name)) DO UPDATE SET name = service.name
+                   RETURNING id"#,
+                organisation_id,
+                name,
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            services.insert(name.to_lowercase(), id);
+        }
+        Ok(Self(services))
+    }
+
+    /// The ids of these names (compared without regard to case).
+    fn ids(&self, names: &[String]) -> Vec<i64> {
+        names
+            .iter()
+            .filter_map(|n| self.0.get(&n.to_lowercase()).copied())
+            .collect()
+    }
+}
+
 fn position(index: usize) -> i32 {
     i32::try_from(index + 1).unwrap_or(i32::MAX)
 }
@@ -184,25 +201,8 @@ pub async fn sync_plan(
     draft: &PlanDraft,
     remove: bool,
 ) -> Result<(), sqlx::Error> {
-    let mut services: HashMap<String, i64> = HashMap::new();
-    for name in draft.pilot_names() {
-        let id = sqlx::query_scalar!(
-            r#"INSERT INTO service (organisation_id, name) VALUES ($1, $2)
-               ON CONFLICT (organisation_id, lower(name)) DO UPDATE SET name = service.name
-               RETURNING id"#,
-            organisation_id,
-            name,
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        services.insert(name.to_lowercase(), id);
-    }
-    let service_ids = |names: &[String]| -> Vec<i64> {
-        names
-            .iter()
-            .filter_map(|n| services.get(&n.to_lowercase()).copied())
-            .collect()
-    };
+    let services = Services::upsert(conn, organisation_id, draft).await?;
+    let service_ids = |names: &[String]| services.ids(names);
 
     let mut axes: HashMap<i32, i64> = HashMap::new();
     for axis in &draft.axes {
