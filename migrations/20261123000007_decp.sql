@@ -30,7 +30,7 @@ CREATE TABLE contract (
 );
 -- The legal indicators read only these columns: an index-only scan answers them.
 CREATE INDEX contract_by_year ON contract (organisation_id, notified_on)
-    INCLUDE (amount, social_clause, social_criterion, reserved, env_clause, env_criterion);
+    INCLUDE (amount, procedure, social_clause, social_criterion, reserved, env_clause, env_criterion);
 
 -- A plan indicator whose actual comes from the contracts.
 CREATE TABLE indicator_link (
@@ -43,3 +43,10 @@ CREATE TABLE indicator_link (
 
 -- Whether an actual was computed from the contracts rather than typed.
 ALTER TABLE indicator_actual ADD COLUMN computed BOOLEAN NOT NULL DEFAULT false;
+
+-- The procedures met in the organisation's contracts, for the filters (kept at import).
+CREATE TABLE contract_procedure (
+    organisation_id BIGINT NOT NULL REFERENCES organisation (id) ON DELETE CASCADE,
+    procedure       TEXT NOT NULL,
+    PRIMARY KEY (organisation_id, procedure)
+);

@@ -100,7 +100,7 @@ pub async fn procedures(
     organisation_id: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
-        "SELECT DISTINCT procedure FROM contract WHERE organisation_id = $1 AND procedure <> '' ORDER BY 1",
+        "SELECT procedure FROM contract_procedure WHERE organisation_id = $1 ORDER BY 1",
         organisation_id
     )
     .fetch_all(conn)
