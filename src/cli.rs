@@ -35,11 +35,22 @@ pub struct Cli {
         global = true
     )]
     pub addr: SocketAddr,
-    /// Do not load the demo plans into an empty database (serve).
-    #[arg(long, env = "SPASER_NO_DEMO", global = true)]
+    /// Do not load the demo plans into an empty database (serve). The variable takes 1/0,
+    /// true/false, yes/no, on/off.
+    #[arg(
+        long,
+        env = "SPASER_NO_DEMO",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_demo: bool,
     /// Mark the session cookie Secure on every response (serve behind TLS).
-    #[arg(long, env = "SPASER_SECURE_COOKIES", global = true)]
+    #[arg(
+        long,
+        env = "SPASER_SECURE_COOKIES",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub secure_cookies: bool,
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -12,5 +12,6 @@ mod import;
 mod matrix;
 mod model;
 mod pages;
+mod process;
 mod reliability;
 mod support;

@@ -1,4 +1,5 @@
-//! Two application servers on one database, and many people saving the same value at once.
+//! Two application servers on one database, many people saving the same value at once, and
+//! SIGTERM to the real binary while saves go on.
 
 use axum::http::StatusCode;
 
@@ -157,4 +158,175 @@ async fn many_people_saving_the_same_value_at_once_lose_nothing() {
     .await
     .unwrap();
     assert_eq!(stored.to_string(), saved[0]);
+}
+
+/// SIGTERM to the real binary while six people keep saving: every save it answered is in the
+/// database and its history, every other one left no trace, and the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_saves_finishes_or_refuses_them_and_loses_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use crate::process::{csrf, sign_in, start, terminate, try_http};
+
+    let (pool, url) = crate::support::fresh_database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    spaser::demo::load(&mut conn).await.unwrap();
+    drop(conn);
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT i.id FROM indicator i JOIN plan p ON p.id = i.plan_id \
+         WHERE p.slug = 'spaser-2025-2027' AND i.kind = 'quantitative' \
+         AND i.unit IS DISTINCT FROM '%' ORDER BY i.id LIMIT 6",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 6);
+
+    let mut running = start(&[("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")]);
+    let address = running.address.clone();
+    let (cookie, page) = tokio::task::spawn_blocking({
+        let address = address.clone();
+        move || {
+            let cookie = sign_in(&address, "commande-publique@office-habitat.demo");
+            let (status, _, page) =
+                crate::process::http(&address, "GET", ENTRY, Some(&cookie), None);
+            assert_eq!(status, 200);
+            (cookie, page)
+        }
+    })
+    .await
+    .unwrap();
+    let token = csrf(&page);
+    let document = scraper::Html::parse_document(&page);
+
+    #[derive(Default)]
+    struct Outcome {
+        acknowledged: Vec<String>,
+        unanswered: Vec<String>,
+        other: Vec<u16>,
+        answered_after_sigterm: usize,
+    }
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let sigterm_at: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let workers: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, &id)| {
+            let selector = scraper::Selector::parse(&format!("[name='ver-{id}']")).unwrap();
+            let mut version: i64 = document
+                .select(&selector)
+                .next()
+                .and_then(|e| e.value().attr("value"))
+                .expect("the indicator is on the entry page")
+                .parse()
+                .unwrap();
+            let (address, cookie, token) = (address.clone(), cookie.clone(), token.clone());
+            let (acknowledged, sigterm_at) = (acknowledged.clone(), sigterm_at.clone());
+            std::thread::spawn(move || {
+                let mut outcome = Outcome::default();
+                // Bounded: the server is stopped long before.
+                for n in 1..=5_000 {
+                    let value = (100_000 * (k + 1) + n).to_string();
+                    let form = form_urlencoded::Serializer::new(String::new())
+                        .append_pair("_csrf", &token)
+                        .append_pair(&format!("ver-{id}"), &version.to_string())
+                        .append_pair(&format!("v-{id}"), &value)
+                        .finish();
+                    let sent = Instant::now();
+                    let answer = try_http(&address, "POST", ENTRY, Some(&cookie), Some(&form));
+                    if sigterm_at.lock().unwrap().is_some_and(|at| at > sent) && answer.is_ok() {
+                        outcome.answered_after_sigterm += 1;
+                    }
+                    match answer {
+                        Ok((303, _, _)) => {
+                            outcome.acknowledged.push(value);
+                            acknowledged.fetch_add(1, Ordering::SeqCst);
+                            version += 1;
+                        }
+                        Ok((status, _, _)) => {
+                            outcome.other.push(status);
+                            if status != 409 {
+                                break;
+                            }
+                        }
+                        Err(_) => {
+                            outcome.unanswered.push(value);
+                            break;
+                        }
+                    }
+                }
+                (id, outcome)
+            })
+        })
+        .collect();
+
+    // Let the saves run, then SIGTERM while they go on.
+    let begun = Instant::now();
+    while acknowledged.load(Ordering::SeqCst) < 30 && begun.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    *sigterm_at.lock().unwrap() = Some(Instant::now());
+    terminate(&running);
+    let status = tokio::task::spawn_blocking(move || running.child.wait().unwrap())
+        .await
+        .unwrap();
+    let stopped_in = sigterm_at.lock().unwrap().unwrap().elapsed();
+    assert!(status.success(), "a clean exit on SIGTERM: {status}");
+
+    let (mut total_acknowledged, mut total_unanswered, mut after_sigterm) = (0, 0, 0);
+    for worker in workers {
+        let (id, outcome) = tokio::task::spawn_blocking(move || worker.join().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            outcome.other.is_empty(),
+            "indicator {id}: only saves or closed connections, got {:?}",
+            outcome.other
+        );
+        let history: Vec<String> = sqlx::query_scalar(
+            "SELECT after FROM change_log WHERE indicator_id = $1 AND year = 2025 \
+             AND field = 'Valeur réalisée' ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        // As the history shows it: « 100 001 h » (narrow spaces, a unit after a no-break space).
+        .map(|v: String| {
+            v.split('\u{A0}')
+                .next()
+                .unwrap_or_default()
+                .replace('\u{202F}', "")
+        })
+        .collect();
+        assert_eq!(
+            history, outcome.acknowledged,
+            "indicator {id}: the history holds exactly the saves that were answered"
+        );
+        let stored: Option<rust_decimal::Decimal> = sqlx::query_scalar(
+            "SELECT value FROM indicator_actual WHERE indicator_id = $1 AND year = 2025",
+        )
+        .bind(id)
+        .fetch_optional(&pool)
+        .await
+        .unwrap()
+        .flatten();
+        assert_eq!(
+            stored.map(|d| d.to_string()).as_ref(),
+            outcome.acknowledged.last(),
+            "indicator {id}: the stored value is the last one answered"
+        );
+        total_acknowledged += outcome.acknowledged.len();
+        total_unanswered += outcome.unanswered.len();
+        after_sigterm += outcome.answered_after_sigterm;
+    }
+    println!(
+        "SIGTERM during saves: {total_acknowledged} saves answered and all in the history \
+         ({after_sigterm} of them in flight when SIGTERM came), {total_unanswered} refused \
+         (connection closed, nothing written); the server stopped in {} ms",
+        stopped_in.as_millis()
+    );
 }

@@ -1,0 +1,141 @@
+//! The real `spaser` binary as a child process, spoken to over plain sockets.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Running {
+    pub child: Child,
+    pub address: String,
+}
+
+/// Starts `spaser serve` on a free port with these environment variables (no `DATABASE_URL`
+/// unless given) and waits for the address it prints.
+pub fn start(envs: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spaser"));
+    command
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env("SPASER_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the spaser binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut address = None;
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if let Some(rest) = line.trim().strip_prefix("spaser écoute sur http://") {
+            address = Some(rest.trim_end_matches('/').to_string());
+            break;
+        }
+        line.clear();
+    }
+    let address = address.expect("the server prints its address");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        let _ = stdout.read_to_string(&mut sink);
+    });
+    Running { child, address }
+}
+
+/// One HTTP/1.1 exchange over a plain socket: (status, head, body).
+pub fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> (u16, String, String) {
+    try_http(address, method, path, cookie, form).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// One HTTP/1.1 exchange; an error when the server refuses the connection or closes it
+/// without a complete answer.
+pub fn try_http(
+    address: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> std::io::Result<(u16, String, String)> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        request.push_str(&format!("Cookie: spaser_session={cookie}\r\n"));
+    }
+    if let Some(form) = form {
+        request.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(form.unwrap_or_default());
+    stream.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Ok((status, head.to_string(), body.to_string()))
+}
+
+pub fn set_cookie(head: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: spaser_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .next()
+}
+
+/// The CSRF token a page's forms carry.
+pub fn csrf(body: &str) -> String {
+    let document = scraper::Html::parse_document(body);
+    let selector = scraper::Selector::parse("input[name='_csrf']").unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("a CSRF field")
+        .to_string()
+}
+
+/// Signs in as a demo account through the form; returns the session cookie.
+pub fn sign_in(address: &str, email: &str) -> String {
+    let (_, head, body) = http(address, "GET", "/connexion", None, None);
+    let anonymous = set_cookie(&head).expect("an anonymous session for the form");
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("_csrf", &csrf(&body))
+        .append_pair("email", email)
+        .append_pair("password", spaser::demo::DEMO_PASSWORD)
+        .finish();
+    let (status, head, _) = http(address, "POST", "/connexion", Some(&anonymous), Some(&form));
+    assert_eq!(status, 303);
+    set_cookie(&head).expect("a new session at sign-in")
+}
+
+/// Sends SIGTERM to the server.
+pub fn terminate(running: &Running) {
+    // SAFETY: sending SIGTERM to our own child process.
+    let rc = unsafe { libc::kill(running.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+}
+
+/// SIGTERM, then waits for a clean exit.
+pub fn stop(mut running: Running) {
+    terminate(&running);
+    let status = running.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the server exits cleanly on SIGTERM: {status}"
+    );
+}
