@@ -53,9 +53,7 @@ impl Database {
                 (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
             }
         };
-        let pool = PgPoolOptions::new()
-            .max_connections(10)
-            .acquire_timeout(std::time::Duration::from_secs(5))
+        let pool = pool_options()
             .connect_with(options)
             .await
             .map_err(DbError::Connect)?;
@@ -73,6 +71,17 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// The pool the application serves with. A request waits at most five seconds for a
+/// connection: past that, the database is taken as out of reach and the user gets the French
+/// 503 page rather than a hang. Connections are checked before use, so the pool recovers by
+/// itself once the database is back.
+pub fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .test_before_acquire(true)
 }
 
 /// Creates `name` on the server unless it exists.
