@@ -130,6 +130,16 @@ pub fn terminate(running: &Running) {
     assert_eq!(rc, 0);
 }
 
+/// A server left running by a failed test is killed rather than orphaned.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// SIGTERM, then waits for a clean exit.
 pub fn stop(mut running: Running) {
     terminate(&running);

@@ -1,0 +1,604 @@
+//! The three journeys in a real browser: Debian's headless Chromium driven over WebDriver
+//! (chromedriver) against the real binary on a real database, with axe-core run on every page
+//! visited. Screenshots, the downloaded XLSX and the printed PDF are kept in
+//! `target/tmp/journeys/` (`CARGO_TARGET_TMPDIR`).
+//!
+//! Chromium and chromedriver come from Debian (`apt-get install chromium chromium-driver`;
+//! `.ci/run` installs them). Without them the journeys are skipped with a message, except under CI
+//! (`CI` set), where their absence fails the test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::PrintConfiguration;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::process::{Running, start};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const AXE: &str = include_str!("../browser/axe.min.js");
+const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
+
+/// chromedriver as a child process, killed with this value.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        use std::os::unix::process::CommandExt;
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            // Its own process group, so that the browsers it starts go with it.
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver listens"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SAFETY: signalling the process group of our own child.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One person's browser: visits pages, keeps a screenshot of each step, runs axe-core on each.
+struct Browser {
+    client: Client,
+    base: String,
+    who: &'static str,
+    artifacts: PathBuf,
+    step: usize,
+    /// Serious or critical accessibility violations met so far: (page, rule, impact, help, targets).
+    violations: Vec<String>,
+    pages_checked: usize,
+}
+
+impl Browser {
+    async fn open(driver: &Driver, base: &str, who: &'static str, artifacts: &Path) -> Browser {
+        let downloads = artifacts.join(format!("{who}-telechargements"));
+        std::fs::create_dir_all(&downloads).unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1280,1400",
+                    "--lang=fr-FR",
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.to_string_lossy(),
+                    "download.prompt_for_download": false,
+                },
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .expect("a WebDriver session in Chromium");
+        Browser {
+            client,
+            base: base.to_string(),
+            who,
+            artifacts: artifacts.to_path_buf(),
+            step: 0,
+            violations: Vec::new(),
+            pages_checked: 0,
+        }
+    }
+
+    fn downloads(&self) -> PathBuf {
+        self.artifacts.join(format!("{}-telechargements", self.who))
+    }
+
+    /// Opens a page by its path, then checks it.
+    async fn visit(&mut self, path: &str, step: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+        self.check(step).await;
+    }
+
+    /// Screenshot of the page as it is, and axe-core's serious and critical violations.
+    async fn check(&mut self, step: &str) {
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(
+            self.artifacts
+                .join(format!("{}-{:02}-{step}.png", self.who, self.step)),
+            png,
+        )
+        .unwrap();
+        self.client.execute(AXE, vec![]).await.unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document).then(r => done(r.violations.map(v => ({
+                     id: v.id, impact: v.impact, help: v.help,
+                     targets: v.nodes.slice(0, 4).map(n => n.target.join(' ')),
+                 })))).catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), targets: [] }]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.pages_checked += 1;
+        let url = self.client.current_url().await.unwrap();
+        for v in found.as_array().cloned().unwrap_or_default() {
+            let impact = v["impact"].as_str().unwrap_or_default();
+            if impact == "serious" || impact == "critical" {
+                self.violations.push(format!(
+                    "{} ({}): {} [{impact}] {} — {}",
+                    url.path(),
+                    step,
+                    v["id"].as_str().unwrap_or_default(),
+                    v["help"].as_str().unwrap_or_default(),
+                    v["targets"]
+                ));
+            }
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Brings the element to the middle of the window, as a person scrolls to what they want
+    /// to press (the entry page's save bar sticks to the bottom of the window), and clicks it.
+    async fn press(&self, element: fantoccini::elements::Element) {
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
+            .await
+            .unwrap();
+        element.click().await.unwrap();
+    }
+
+    /// Clicks, and checks the page the click leads to.
+    async fn click(&mut self, css: &str, step: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.press(element).await;
+        self.check(step).await;
+    }
+
+    /// Follows the link with exactly this text, and checks the page it leads to.
+    async fn follow(&mut self, text: &str, step: &str) {
+        let element = self
+            .client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("link « {text} »: {e}"));
+        self.press(element).await;
+        self.check(step).await;
+    }
+
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(crate::support::normalise(&e.text().await.unwrap()));
+        }
+        out
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    async fn sign_in(&mut self, email: &str) {
+        self.visit("/connexion", "connexion").await;
+        self.fill("#email", email).await;
+        self.fill("#password", spaser::demo::DEMO_PASSWORD).await;
+        self.click("main form button[type=submit]", "accueil").await;
+        assert!(
+            self.client.current_url().await.unwrap().path() == "/",
+            "{email} is signed in and back home"
+        );
+    }
+
+    async fn close(self) -> Vec<String> {
+        self.client.close().await.unwrap();
+        self.violations
+    }
+}
+
+/// The ids the journeys need, read from the database: action code → (action id, indicator ids).
+async fn action(pool: &PgPool, code: &str) -> (i64, Vec<i64>) {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT a.id, i.id FROM action a JOIN plan p ON p.id = a.plan_id \
+         JOIN indicator i ON i.action_id = a.id \
+         WHERE p.slug = 'spaser-2025-2027' AND a.code = $1 ORDER BY i.position",
+    )
+    .bind(code)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (rows[0].0, rows.iter().map(|r| r.1).collect())
+}
+
+fn browsers_installed() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs Chromium and chromedriver: `.ci/run` installs them \
+             (apt-get install chromium chromium-driver)"
+        );
+        eprintln!(
+            "journeys SKIPPED: Chromium or chromedriver missing \
+             (apt-get install chromium chromium-driver, or run .ci/run)"
+        );
+    }
+    present
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_journeys_in_a_real_browser() {
+    if !browsers_installed() {
+        return;
+    }
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("journeys");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    std::fs::create_dir_all(&artifacts).unwrap();
+
+    let (pool, url) = crate::support::fresh_database().await;
+    {
+        let mut conn = pool.acquire().await.unwrap();
+        spaser::demo::load(&mut conn).await.unwrap();
+    }
+    let server: Running = start(&[("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")]);
+    let base = format!("http://{}", server.address);
+    let driver = Driver::start();
+    let mut violations = Vec::new();
+    let mut pages = 0;
+
+    // ── 2. Pilot DSI ──────────────────────────────────────────────────────────────────────
+    let (dsi_action, dsi_indicators) = action(&pool, "10").await;
+    let (_, other_indicators) = action(&pool, "5").await;
+    let mut pilot = Browser::open(&driver, &base, "pilote-dsi", &artifacts).await;
+    pilot.sign_in("pilote@office-habitat.demo").await;
+    pilot
+        .follow("Office public de l'habitat", "organisation")
+        .await;
+    pilot.visit(PLAN, "plan").await;
+    pilot
+        .visit(&format!("{PLAN}/saisie/2025"), "saisie-2025")
+        .await;
+    // Only DSI's actions have fields.
+    for article in pilot
+        .client
+        .find_all(Locator::Css("article.spaser-action"))
+        .await
+        .unwrap()
+    {
+        let text = article.text().await.unwrap();
+        let editable = !article
+            .find_all(Locator::Css("input[name^='v-']"))
+            .await
+            .unwrap()
+            .is_empty();
+        let pilots = text
+            .lines()
+            .find(|l| l.starts_with("Pilotes :"))
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            editable,
+            pilots.contains("DSI"),
+            "editable exactly where DSI pilots: {pilots:?}"
+        );
+    }
+    let dsi_value = format!("#v-{}", dsi_indicators[0]);
+    pilot.fill(&dsi_value, "96").await;
+    pilot
+        .fill(
+            &format!("#r-{dsi_action}"),
+            "Convention signée avec un ESAT pour le reconditionnement des postes et téléphones.",
+        )
+        .await;
+    pilot
+        .click(".spaser-save-bar button[type=submit]", "saisie-enregistree")
+        .await;
+    assert_eq!(
+        pilot.texts(".fr-alert--success").await,
+        ["Saisie enregistrée."]
+    );
+    assert_eq!(pilot.value(&dsi_value).await, "96");
+    // Another service's indicator, slipped into the form by hand: refused, nothing written.
+    pilot
+        .client
+        .execute(
+            "const form = document.getElementById('saisie');
+             for (const [name, value] of [['ver-' + arguments[0], '0'], ['v-' + arguments[0], '12']]) {
+                 const input = document.createElement('input');
+                 input.type = 'hidden'; input.name = name; input.value = value;
+                 form.appendChild(input);
+             }",
+            vec![json!(other_indicators[0])],
+        )
+        .await
+        .unwrap();
+    pilot
+        .click(".spaser-save-bar button[type=submit]", "refus")
+        .await;
+    assert_eq!(pilot.texts("main h1").await, ["Accès refusé"]);
+    let written: Option<i64> =
+        sqlx::query_scalar("SELECT indicator_id FROM indicator_actual WHERE indicator_id = $1")
+            .bind(other_indicators[0])
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+    assert_eq!(written, None, "the other service's indicator is untouched");
+    pilot
+        .visit(&format!("{PLAN}/saisie/2025"), "saisie-2025")
+        .await;
+    pilot
+        .click(
+            &format!("#action-{dsi_action} button[value=soumettre]"),
+            "soumise",
+        )
+        .await;
+    let review = pilot
+        .texts(&format!("#action-{dsi_action} .spaser-review"))
+        .await;
+    assert_eq!(review.len(), 1, "{review:?}");
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM action_review WHERE action_id = $1 AND year = 2025")
+            .bind(dsi_action)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "submitted", "shown as {review:?}");
+    assert!(
+        pilot.texts(".spaser-save-bar").await.is_empty(),
+        "once submitted, nothing left for the pilot to edit"
+    );
+    pages += pilot.pages_checked;
+    violations.extend(pilot.close().await);
+
+    // ── 1. Procurement staff ──────────────────────────────────────────────────────────────
+    let (_, hours) = action(&pool, "5").await;
+    let quantities: Vec<i64> = sqlx::query_scalar(
+        "SELECT i.id FROM indicator i JOIN plan p ON p.id = i.plan_id \
+         JOIN action a ON a.id = i.action_id \
+         WHERE p.slug = 'spaser-2025-2027' AND i.kind = 'quantitative' AND a.code NOT IN ('5', '10') \
+         ORDER BY i.id LIMIT 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut buyer = Browser::open(&driver, &base, "commande-publique", &artifacts).await;
+    buyer.sign_in("commande-publique@office-habitat.demo").await;
+    buyer.visit(PLAN, "plan").await;
+    buyer
+        .visit(&format!("{PLAN}/saisie/2025"), "saisie-2025")
+        .await;
+    let badge = |id: i64| format!("#indicateur-{id} .spaser-status");
+    let before: Vec<Vec<String>> = {
+        let mut all = Vec::new();
+        for id in [hours[0], quantities[0], quantities[1]] {
+            all.push(buyer.texts(&badge(id)).await);
+        }
+        all
+    };
+    buyer.fill(&format!("#v-{}", hours[0]), "10 500").await;
+    buyer.fill(&format!("#v-{}", quantities[0]), "12,5").await;
+    buyer.fill(&format!("#v-{}", quantities[1]), "douze").await;
+    buyer
+        .click(".spaser-save-bar button[type=submit]", "erreur")
+        .await;
+    assert_eq!(
+        buyer.texts(".fr-alert--error .fr-alert__title").await.len(),
+        1,
+        "the error is announced"
+    );
+    assert_eq!(
+        buyer
+            .texts(&format!("#v-{}-erreur", quantities[1]))
+            .await
+            .len(),
+        1,
+        "the error is beside its field"
+    );
+    assert_eq!(
+        buyer.value(&format!("#v-{}", quantities[1])).await,
+        "douze",
+        "the input is kept"
+    );
+    assert_eq!(
+        buyer
+            .value(&format!("#v-{}", hours[0]))
+            .await
+            .replace('\u{202F}', " "),
+        "10 500",
+        "the valid input is kept too"
+    );
+    buyer.fill(&format!("#v-{}", quantities[1]), "12").await;
+    buyer
+        .click(".spaser-save-bar button[type=submit]", "corrigee")
+        .await;
+    assert_eq!(
+        buyer.texts(".fr-alert--success").await,
+        ["Saisie enregistrée."]
+    );
+    let after: Vec<Vec<String>> = {
+        let mut all = Vec::new();
+        for id in [hours[0], quantities[0], quantities[1]] {
+            all.push(buyer.texts(&badge(id)).await);
+        }
+        all
+    };
+    assert_ne!(before, after, "the statuses moved: {before:?} → {after:?}");
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT value::text FROM indicator_actual WHERE indicator_id = ANY($1) AND year = 2025 \
+         ORDER BY indicator_id",
+    )
+    .bind(vec![hours[0], quantities[0], quantities[1]])
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut expected = [
+        (hours[0], "10500"),
+        (quantities[0], "12.5"),
+        (quantities[1], "12"),
+    ];
+    expected.sort();
+    assert_eq!(
+        stored,
+        expected.iter().map(|e| e.1.to_string()).collect::<Vec<_>>()
+    );
+    // The DSI's submission, validated.
+    buyer
+        .click(
+            &format!("#action-{dsi_action} button[value=valider]"),
+            "validee",
+        )
+        .await;
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM action_review WHERE action_id = $1 AND year = 2025")
+            .bind(dsi_action)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "validated");
+    // The year, locked.
+    buyer
+        .click("button[name=verrou][value=verrouiller]", "verrouillee")
+        .await;
+    assert_eq!(
+        buyer.texts("button[name=verrou]").await,
+        ["Déverrouiller 2025"]
+    );
+    pages += buyer.pages_checked;
+    violations.extend(buyer.close().await);
+
+    // ── 3. Steering committee ─────────────────────────────────────────────────────────────
+    let mut committee = Browser::open(&driver, &base, "comite", &artifacts).await;
+    committee.sign_in("comite@office-habitat.demo").await;
+    committee.visit(PLAN, "plan").await;
+    committee
+        .visit(&format!("{PLAN}/bilan/2025"), "bilan-2025")
+        .await;
+    let objectives = committee.texts(".spaser-bilan-objective").await.len();
+    let marks = committee
+        .texts(".spaser-bilan-objective [data-level=objectif] .spaser-status")
+        .await;
+    assert!(objectives > 0);
+    assert_eq!(marks.len(), objectives, "each objective is marked");
+    let sentences = committee.texts(".spaser-sentence").await;
+    assert!(
+        sentences.iter().any(|s| s.starts_with("10 500 heures")),
+        "the year-on-year sentences: {sentences:?}"
+    );
+    let charts = committee.texts("svg.spaser-chart").await.len()
+        + committee
+            .client
+            .find_all(Locator::Css(".spaser-chart svg"))
+            .await
+            .unwrap()
+            .len();
+    assert!(charts > 0, "the charts are drawn");
+    // The XLSX, downloaded by the browser.
+    committee
+        .client
+        .find(Locator::LinkText("Télécharger (XLSX)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let downloaded = || {
+        std::fs::read_dir(committee.downloads())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
+    };
+    let started = Instant::now();
+    while downloaded().is_none() && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let xlsx = downloaded().expect("the XLSX is downloaded");
+    let bytes = std::fs::read(&xlsx).expect("the XLSX is downloaded");
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    use calamine::Reader;
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    assert!(
+        sheet
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string().contains("heures"))),
+        "the workbook holds the bilan"
+    );
+    // Printed to PDF, as the browser prints it (A4, the print stylesheet).
+    let pdf = committee
+        .client
+        .print(PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::fs::write(artifacts.join("bilan-2025.pdf"), &pdf).unwrap();
+    pages += committee.pages_checked;
+    violations.extend(committee.close().await);
+
+    drop(driver);
+    crate::process::stop(server);
+    println!(
+        "journeys: {pages} pages checked with axe-core; artifacts in {}",
+        artifacts.display()
+    );
+    for v in &violations {
+        println!("axe: {v}");
+    }
+    assert!(
+        violations.is_empty(),
+        "{} serious or critical accessibility violations",
+        violations.len()
+    );
+}
