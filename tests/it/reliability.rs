@@ -1,5 +1,5 @@
-//! Two application servers on one database, many people saving the same value at once, and
-//! SIGTERM to the real binary while saves go on.
+//! Two application servers on one database (two routers, and two real processes), many people
+//! saving the same value at once, and SIGTERM to the real binary while saves go on.
 
 use axum::http::StatusCode;
 
@@ -329,4 +329,69 @@ async fn sigterm_during_saves_finishes_or_refuses_them_and_loses_nothing() {
          (connection closed, nothing written); the server stopped in {} ms",
         stopped_in.as_millis()
     );
+}
+
+/// The same, with two real `spaser serve` processes on one database, as behind a load balancer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_real_server_processes_share_sessions_edits_and_conflicts() {
+    use crate::process::{csrf, http, sign_in, start, stop};
+
+    let (pool, url) = crate::support::fresh_database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    spaser::demo::load(&mut conn).await.unwrap();
+    drop(conn);
+    let hours: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = '5'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let env = [("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")];
+    let (a, b) = (start(&env), start(&env));
+    let (a_addr, b_addr) = (a.address.clone(), b.address.clone());
+    tokio::task::spawn_blocking(move || {
+        let cookie = sign_in(&a_addr, "commande-publique@office-habitat.demo");
+        let (status, _, page_b) = http(&b_addr, "GET", ENTRY, Some(&cookie), None);
+        assert_eq!(status, 200, "signed in on A, signed in on B");
+        let (_, _, page_a) = http(&a_addr, "GET", ENTRY, Some(&cookie), None);
+        let save = |address: &str, page: &str, version: &str, value: &str| {
+            let form = form_urlencoded::Serializer::new(String::new())
+                .append_pair("_csrf", &csrf(page))
+                .append_pair(&format!("ver-{hours}"), version)
+                .append_pair(&format!("v-{hours}"), value)
+                .finish();
+            http(address, "POST", ENTRY, Some(&cookie), Some(&form)).0
+        };
+        assert_eq!(save(&a_addr, &page_a, "0", "10 500"), 303, "saved on A");
+        let (_, _, seen) = http(&b_addr, "GET", ENTRY, Some(&cookie), None);
+        let document = scraper::Html::parse_document(&seen);
+        let selector = scraper::Selector::parse(&format!("#v-{hours}")).unwrap();
+        let shown = document
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .map(|v| v.replace('\u{202F}', " "));
+        assert_eq!(
+            shown.as_deref(),
+            Some("10 500"),
+            "an edit on A is seen on B"
+        );
+        assert_eq!(
+            save(&b_addr, &page_b, "0", "11 000"),
+            409,
+            "B saving from the version it showed before A's edit: a conflict"
+        );
+    })
+    .await
+    .unwrap();
+    stop(a);
+    stop(b);
+    let logged: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM change_log WHERE indicator_id = $1 AND field = 'Valeur réalisée'",
+    )
+    .bind(hours)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1, "one save, one history entry");
 }
