@@ -302,3 +302,58 @@ async fn an_unreachable_database_gives_a_french_503_not_a_hang() {
         (StatusCode::OK, r#"{"statut":"ok","base":"ok"}"#)
     );
 }
+
+/// Operators read one log line per request, with its status and duration; as JSON on demand.
+#[tokio::test]
+async fn the_server_logs_one_json_line_per_request_with_status_and_duration() {
+    let (_pool, url) = crate::support::fresh_database().await;
+    let (server, logs) = crate::process::start_with_logs(&[
+        ("DATABASE_URL", url.as_str()),
+        ("SPASER_NO_DEMO", "1"),
+        ("SPASER_LOG_FORMAT", "json"),
+        ("RUST_LOG", "info,sqlx=warn"),
+    ]);
+    let address = server.address.clone();
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(
+            crate::process::http(&address, "GET", "/sante", None, None).0,
+            200
+        );
+        assert_eq!(
+            crate::process::http(&address, "GET", "/nulle-part", None, None).0,
+            404
+        );
+    })
+    .await
+    .unwrap();
+    crate::process::stop(server);
+    let lines = logs.lock().unwrap().clone();
+    let requests: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("each log line is JSON"))
+        .filter(|v| v["fields"]["message"] == "finished processing request")
+        .collect();
+    let seen: Vec<(String, u64)> = requests
+        .iter()
+        .map(|v| {
+            assert!(
+                v["fields"]["latency"]
+                    .as_str()
+                    .is_some_and(|l| l.ends_with(" μs")),
+                "a duration: {v}"
+            );
+            (
+                v["span"]["uri"].as_str().unwrap_or_default().to_string(),
+                v["fields"]["status"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("/sante".to_string(), 200),
+            ("/nulle-part".to_string(), 404)
+        ],
+        "{lines:#?}"
+    );
+}

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub struct Running {
@@ -13,6 +14,15 @@ pub struct Running {
 /// Starts `spaser serve` on a free port with these environment variables (no `DATABASE_URL`
 /// unless given) and waits for the address it prints.
 pub fn start(envs: &[(&str, &str)]) -> Running {
+    spawn(envs, false).0
+}
+
+/// Like [`start`], with the log lines it writes on stderr collected as they come.
+pub fn start_with_logs(envs: &[(&str, &str)]) -> (Running, Arc<Mutex<Vec<String>>>) {
+    spawn(envs, true)
+}
+
+fn spawn(envs: &[(&str, &str)], capture: bool) -> (Running, Arc<Mutex<Vec<String>>>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_spaser"));
     command
         .arg("serve")
@@ -20,11 +30,24 @@ pub fn start(envs: &[(&str, &str)]) -> Running {
         .env("SPASER_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(if capture {
+            Stdio::piped()
+        } else {
+            Stdio::inherit()
+        });
     for (key, value) in envs {
         command.env(key, value);
     }
     let mut child = command.spawn().expect("the spaser binary starts");
+    let logs: Arc<Mutex<Vec<String>>> = Arc::default();
+    if let Some(stderr) = child.stderr.take() {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                logs.lock().unwrap().push(line);
+            }
+        });
+    }
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut address = None;
     let mut line = String::new();
@@ -41,7 +64,7 @@ pub fn start(envs: &[(&str, &str)]) -> Running {
         let mut sink = String::new();
         let _ = stdout.read_to_string(&mut sink);
     });
-    Running { child, address }
+    (Running { child, address }, logs)
 }
 
 /// One HTTP/1.1 exchange over a plain socket: (status, head, body).
