@@ -307,10 +307,10 @@ async fn the_three_journeys_in_a_real_browser() {
     pilot
         .follow("Office public de l'habitat", "organisation")
         .await;
-    pilot.visit(PLAN, "plan").await;
-    pilot
-        .visit(&format!("{PLAN}/saisie/2025"), "saisie-2025")
-        .await;
+    pilot.click(&format!("a[href='{PLAN}']"), "plan").await;
+    // The plan opens on the current year (2026): the pilot picks 2025.
+    pilot.follow("2025", "plan-2025").await;
+    pilot.follow("Saisie 2025", "saisie-2025").await;
     // Only DSI's actions have fields.
     for article in pilot
         .client
@@ -416,10 +416,8 @@ async fn the_three_journeys_in_a_real_browser() {
     .unwrap();
     let mut buyer = Browser::open(&driver, &base, "commande-publique", &artifacts).await;
     buyer.sign_in("commande-publique@office-habitat.demo").await;
-    buyer.visit(PLAN, "plan").await;
-    buyer
-        .visit(&format!("{PLAN}/saisie/2025"), "saisie-2025")
-        .await;
+    buyer.click(&format!("a[href='{PLAN}']"), "plan").await;
+    buyer.follow("Saisie 2025", "saisie-2025").await;
     let badge = |id: i64| format!("#indicateur-{id} .spaser-status");
     let before: Vec<Vec<String>> = {
         let mut all = Vec::new();
@@ -522,10 +520,8 @@ async fn the_three_journeys_in_a_real_browser() {
     // ── 3. Steering committee ─────────────────────────────────────────────────────────────
     let mut committee = Browser::open(&driver, &base, "comite", &artifacts).await;
     committee.sign_in("comite@office-habitat.demo").await;
-    committee.visit(PLAN, "plan").await;
-    committee
-        .visit(&format!("{PLAN}/bilan/2025"), "bilan-2025")
-        .await;
+    committee.click(&format!("a[href='{PLAN}']"), "plan").await;
+    committee.follow("Bilan 2025", "bilan-2025").await;
     let objectives = committee.texts(".spaser-bilan-objective").await.len();
     let marks = committee
         .texts(".spaser-bilan-objective [data-level=objectif] .spaser-status")
