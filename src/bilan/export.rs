@@ -47,7 +47,7 @@ enum Cell {
 }
 
 fn status_label(status: &StatusView) -> String {
-    status.status.label().to_string()
+    status.label().to_string()
 }
 
 /// The justification of the status set by hand nearest the indicator: its own, else its
@@ -84,7 +84,7 @@ fn cells(row: &Row<'_>) -> Vec<Cell> {
         Cell::Number(i.and_then(|i| i.actual)),
         text(i.and_then(|i| i.actual_text.as_deref())),
         Cell::Number(i.and_then(|i| i.previous)),
-        text(i.map(|i| i.status.status.label())),
+        text(i.map(|i| i.status.label())),
         Cell::Text(if hand.is_some() {
             "oui".into()
         } else {

@@ -3,7 +3,8 @@
 //! Indicator (numeric target and actual):
 //! - no actual → *non renseigné* (never silently « non atteint »);
 //! - a target that is only text, or a qualitative indicator → set by a person (until then
-//!   *non renseigné*);
+//!   it counts as *non renseigné*, and reads *À apprécier*: the value is there, the judgement
+//!   is not);
 //! - direction up: actual ≥ target → *atteint*; otherwise the progress
 //!   r = (actual − baseline) / (target − baseline), or actual / target without a baseline (or when
 //!   the baseline is on the wrong side of the target); r ≥ the indicator's partial threshold

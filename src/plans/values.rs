@@ -283,6 +283,24 @@ pub struct StatusView {
     pub overridden: Option<Override>,
 }
 
+impl StatusView {
+    /// The status as people read it. A value entered where the rules cannot decide (a target that
+    /// is only text, a qualitative indicator) and nobody has decided yet reads *À apprécier*, not
+    /// *Non renseigné*: the value is there, the judgement is not.
+    pub fn label(&self) -> &'static str {
+        if self.awaits_judgement() {
+            "À apprécier"
+        } else {
+            self.status.label()
+        }
+    }
+
+    /// A value entered that a person must still judge.
+    pub fn awaits_judgement(&self) -> bool {
+        self.status == Status::Unknown && self.computed.is_none() && self.overridden.is_none()
+    }
+}
+
 /// Every status of a plan for a year.
 #[derive(Debug, Clone, Default)]
 pub struct Statuses {

@@ -889,3 +889,54 @@ async fn whole_page_saves_touch_only_what_each_person_changed() {
         "one history line per value changed, none for values sent back unchanged"
     );
 }
+
+/// A value entered against a target that is only text: the rules cannot judge it, so it reads
+/// « À apprécier » (not « Non renseigné ») until a person sets its status; the action above it
+/// is not judged on it.
+#[tokio::test]
+async fn a_value_the_rules_cannot_judge_reads_a_apprecier_until_a_person_does() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    // Action 1's target for 2025 is « Une fois par an minimum… »: text only.
+    let meetings = indicator(&pool, "1").await;
+    assert_eq!(
+        badges(&staff.get(ENTRY).await, "Action 1 —"),
+        ["Non renseigné", "Non renseigné"]
+    );
+    assert_eq!(
+        save_value(&mut staff, &meetings, "2").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = staff.get(ENTRY).await;
+    assert_eq!(
+        badges(&page, "Action 1 —"),
+        ["Non renseigné", "À apprécier"],
+        "the value is there, the judgement is not; the action has nothing judged under it"
+    );
+    let bilan = staff.get(&format!("{PLAN}/bilan/2025")).await;
+    assert!(
+        bilan
+            .texts(".spaser-bilan-action .spaser-status")
+            .contains(&"À apprécier".to_string())
+    );
+    let set = staff
+        .post(
+            &format!("{PLAN}/statuts/2025"),
+            &[
+                ("level", "indicator"),
+                ("item", meetings.as_str()),
+                ("status", "achieved"),
+                (
+                    "justification",
+                    "Deux réunions tenues, en mars et en octobre",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        badges(&staff.get(ENTRY).await, "Action 1 —"),
+        ["Atteint", "Atteint"]
+    );
+}
