@@ -101,15 +101,53 @@ impl ErrorPage {
         }
     }
 
-    /// The page as a response with its status.
+    /// The page as a response with its status, for an anonymous visitor. The response is marked
+    /// so that the session layer can render it again with the signed-in person's header
+    /// ([`ErrorPage::for_session`]).
     pub fn response(status: StatusCode) -> Response {
-        let page = Self::for_status(status);
+        let mut response = Self::render_with(status, Layout::default());
+        response.extensions_mut().insert(ErrorPageMarker(status));
+        response
+    }
+
+    /// The page with this layout (the header of the person signed in).
+    pub fn render_with(status: StatusCode, layout: Layout) -> Response {
+        let page = Self {
+            layout,
+            ..Self::for_status(status)
+        };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, page.title).into_response(),
         }
     }
+
+    /// An error page rendered without the session, rendered again with it: same status, same
+    /// headers (`Retry-After`…), the person's name and sign-out button in the header. Any other
+    /// response is returned as it is.
+    pub fn for_session(response: Response, layout: impl FnOnce() -> Option<Layout>) -> Response {
+        let Some(ErrorPageMarker(status)) = response.extensions().get::<ErrorPageMarker>().copied()
+        else {
+            return response;
+        };
+        let Some(layout) = layout() else {
+            return response;
+        };
+        let (mut parts, _) = response.into_parts();
+        let (fresh, body) = Self::render_with(status, layout).into_parts();
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        if let Some(kind) = fresh.headers.get(axum::http::header::CONTENT_TYPE) {
+            parts
+                .headers
+                .insert(axum::http::header::CONTENT_TYPE, kind.clone());
+        }
+        Response::from_parts(parts, body)
+    }
 }
+
+/// Marks a response that is an error page rendered without the session.
+#[derive(Debug, Clone, Copy)]
+struct ErrorPageMarker(StatusCode);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {

@@ -14,6 +14,7 @@ use sqlx::PgPool;
 
 use super::AppState;
 use super::error::{AppError, ErrorPage};
+use super::layout::Layout;
 use crate::auth::{self, SessionRow, SharedUser};
 
 pub const COOKIE: &str = "spaser_session";
@@ -193,12 +194,20 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
         let expected = session.csrf();
         if expected.is_none() || sent != expected {
             tracing::warn!(path = %parts.uri.path(), "jeton CSRF absent ou faux : requête refusée");
-            return Err(ErrorPage::response(StatusCode::FORBIDDEN));
+            return Err(ErrorPage::render_with(
+                StatusCode::FORBIDDEN,
+                Layout::new(&session),
+            ));
         }
         Request::from_parts(parts, Body::from(bytes))
     };
     request.extensions_mut().insert(session.clone());
-    let mut response = next.run(request).await;
+    let response = next.run(request).await;
+    // Error pages are rendered without the session; a signed-in person gets theirs with their
+    // own header.
+    let mut response = ErrorPage::for_session(response, || {
+        session.user().is_some().then(|| Layout::new(&session))
+    });
 
     if let Some(change) = session.lock().cookie.take() {
         let secure = if secure { "; Secure" } else { "" };

@@ -232,7 +232,34 @@ async fn unknown_pages_answer_a_french_404() {
         let page = client.get(path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(page.texts("h1"), ["Page non trouvée"], "{path}");
+        assert_eq!(
+            page.texts(".fr-header__tools-links .fr-btn"),
+            ["Administrateur (démo)", "Se déconnecter"],
+            "the error page keeps the signed-in person's header: {path}"
+        );
     }
+    // Refused (another organisation's users page): still signed in, and shown so.
+    let page = client
+        .get("/organisations/office-habitat/utilisateurs")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mut pilot = Client::signed_in(&app(&pool), "pilote@office-habitat.demo").await;
+    let page = pilot
+        .get("/organisations/office-habitat/utilisateurs")
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(page.texts("h1"), ["Accès refusé"]);
+    assert_eq!(
+        page.texts(".fr-header__tools-links .fr-btn"),
+        ["Pilote (démo)", "Se déconnecter"]
+    );
+    // Anonymous visitors get the anonymous header.
+    let (status, html) = get(&app(&pool), "/nulle-part").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        texts(&html, ".fr-header__tools-links .fr-btn"),
+        ["Se connecter"]
+    );
 }
 
 #[tokio::test]
