@@ -230,7 +230,16 @@ pub fn router(state: AppState) -> Router {
     app.fallback(|| async { ErrorPage::response(StatusCode::NOT_FOUND) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::layer))
         .layer(axum::extract::DefaultBodyLimit::max(session::MAX_BODY))
-        .nest_service("/static", ServeDir::new(static_dir()))
+        // Revalidated at each use (answered 304 while unchanged), so a new stylesheet is seen
+        // at once after an upgrade: the URLs carry no version.
+        .nest_service(
+            "/static",
+            tower_http::set_header::SetResponseHeader::if_not_present(
+                ServeDir::new(static_dir()),
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache"),
+            ),
+        )
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| -> Response {
             tracing::error!("panique pendant une requête");

@@ -298,6 +298,27 @@ async fn pages_carry_security_headers_and_the_dsfr_is_served() {
     let (status, css) = get(&app, "/static/dsfr/dsfr.min.css").await;
     assert_eq!(status, StatusCode::OK);
     assert!(css.contains(".fr-header"));
+    // Static files are revalidated (no version in their URLs), and unchanged ones cost a 304.
+    let response = tower::ServiceExt::oneshot(
+        app.clone(),
+        axum::http::Request::get("/static/app.css")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    let modified = response.headers()["last-modified"].clone();
+    let again = tower::ServiceExt::oneshot(
+        app.clone(),
+        axum::http::Request::get("/static/app.css")
+            .header("if-modified-since", modified)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
 
 #[tokio::test]
