@@ -358,8 +358,18 @@ async fn import_file(
                         .into(),
                 )
             })?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             let (first_year, last_year) = period
-                .ok_or_else(|| CliError::Invalid("donnez --first-year et --last-year".into()))?;
+                .or_else(|| crate::import::marked_period(&bytes, &name))
+                .ok_or_else(|| {
+                    CliError::Invalid(
+                        "donnez --first-year et --last-year (le fichier ne les écrit pas dans ses valeurs cibles)"
+                            .into(),
+                    )
+                })?;
             (
                 None,
                 PlanHeader {

@@ -145,13 +145,8 @@ pub fn split_tsv(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Reads a plan from its rows, the first being the header.
-pub fn read_plan(
-    rows: &[Vec<String>],
-    first_year: i32,
-    last_year: i32,
-) -> Result<SheetReading, SheetError> {
-    let (header, body) = rows.split_first().ok_or(SheetError::Empty)?;
+/// Which column holds what, from the header row; unknown headers become notes.
+fn recognise_header(header: &[String]) -> ([Option<usize>; 10], Vec<SheetNote>) {
     let mut index = [None; 10];
     let mut notes = Vec::new();
     for (i, cell) in header.iter().enumerate() {
@@ -179,6 +174,32 @@ pub fn read_plan(
             }),
         }
     }
+    (index, notes)
+}
+
+/// The period the sheet's targets name (`2025: … 2027: …`): the first and last years written
+/// as target markers, when they span 15 years at most.
+pub fn marked_period(rows: &[Vec<String>]) -> Option<(i32, i32)> {
+    let (header, body) = rows.split_first()?;
+    let (index, _) = recognise_header(header);
+    let column = index[Column::Targets as usize]?;
+    let years: Vec<i32> = body
+        .iter()
+        .filter_map(|row| row.get(column))
+        .flat_map(|cell| super::targets::marked_years(cell))
+        .collect();
+    let (first, last) = (*years.iter().min()?, *years.iter().max()?);
+    (last - first <= 15).then_some((first, last))
+}
+
+/// Reads a plan from its rows, the first being the header.
+pub fn read_plan(
+    rows: &[Vec<String>],
+    first_year: i32,
+    last_year: i32,
+) -> Result<SheetReading, SheetError> {
+    let (header, body) = rows.split_first().ok_or(SheetError::Empty)?;
+    let (index, mut notes) = recognise_header(header);
     let required = [
         Column::ObjectiveNumber,
         Column::Objective,
@@ -513,6 +534,40 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_period_is_read_from_the_years_the_targets_name() {
+        let rows = split_tsv(crate::demo::OFFICE_TSV);
+        assert_eq!(
+            marked_period(&rows),
+            Some((2025, 2027)),
+            "the office's plan"
+        );
+        let sheet = |targets: &[&str]| {
+            let mut rows = vec![vec!["Objectif".to_string(), "Valeurs cibles".to_string()]];
+            rows.extend(targets.iter().map(|t| vec!["1".to_string(), t.to_string()]));
+            rows
+        };
+        assert_eq!(
+            marked_period(&sheet(&["2026 : 10 %", "Valeur cible 2030 : 30 %"])),
+            Some((2026, 2030))
+        );
+        assert_eq!(
+            marked_period(&sheet(&["10 % en fin de plan", "doubler"])),
+            None,
+            "no year written as a target marker"
+        );
+        assert_eq!(
+            marked_period(&sheet(&["2001: 1", "2030: 2"])),
+            None,
+            "not a plural-year plan"
+        );
+        assert_eq!(
+            marked_period(&[vec!["Objectif".to_string()]]),
+            None,
+            "no targets column"
+        );
+    }
 
     #[test]
     fn headers_are_recognised_with_tolerance() {

@@ -66,14 +66,22 @@ static BASELINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("baseline regex")
 });
 
-/// Years written as target markers (`2030:`, `Valeur cible 2030`) that fall outside the period:
-/// a sheet that says them is not this plan's.
-pub fn marked_years_outside(text: &str, first_year: i32, last_year: i32) -> Vec<i32> {
+/// Years written as target markers (`2030:`, `Valeur cible 2030`).
+pub fn marked_years(text: &str) -> Vec<i32> {
     MARKER
         .captures_iter(text)
         .filter(|c| c.get(1).is_some() || c.get(3).is_some())
         .filter_map(|c| c[2].parse::<i32>().ok())
-        .filter(|y| (1990..=2100).contains(y) && !(first_year..=last_year).contains(y))
+        .filter(|y| (1990..=2100).contains(y))
+        .collect()
+}
+
+/// Years written as target markers that fall outside the period: a sheet that says them is not
+/// this plan's.
+pub fn marked_years_outside(text: &str, first_year: i32, last_year: i32) -> Vec<i32> {
+    marked_years(text)
+        .into_iter()
+        .filter(|y| !(first_year..=last_year).contains(y))
         .collect()
 }
 

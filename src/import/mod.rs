@@ -390,6 +390,12 @@ pub fn read_file(
     })
 }
 
+/// The period a plan file's targets name (`2025: … 2027: …`), for a new plan whose years were
+/// not given.
+pub fn marked_period(bytes: &[u8], file_name: &str) -> Option<(i32, i32)> {
+    crate::domain::sheet::marked_period(&read_table(bytes, file_name).ok()?)
+}
+
 /// The preview as text, for the command line.
 pub fn preview_text(payload: &Payload, changes: Option<&Changes>) -> String {
     use std::fmt::Write;

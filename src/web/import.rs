@@ -135,12 +135,21 @@ pub async fn upload(
     };
     // The plan to update, or the new plan's title and period.
     let (plan_id, header) = if page.chosen_plan.is_empty() {
+        // Years left empty: the ones the file's targets name (« 2025: … 2027: … »).
+        if page.first_year.is_empty()
+            && page.last_year.is_empty()
+            && let Some((first, last)) = import::marked_period(&bytes, &file_name)
+        {
+            page.first_year = first.to_string();
+            page.last_year = last.to_string();
+        }
         let first: Option<i32> = page.first_year.parse().ok();
         let last: Option<i32> = page.last_year.parse().ok();
         let (Some(first), Some(last)) = (first, last) else {
             return refuse(
                 page,
-                "Indiquez la première et la dernière année du plan, par exemple 2025 et 2027."
+                "Indiquez la première et la dernière année du plan, par exemple 2025 et 2027 \
+                 (le fichier ne les écrit pas dans ses valeurs cibles)."
                     .into(),
             );
         };

@@ -241,6 +241,7 @@ pub async fn create(
     else {
         view.form = form;
         view.errors = errors;
+        view.problem = Some(NOT_CREATED.into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
     };
     let services = if role == Role::Pilot {
@@ -262,6 +263,7 @@ pub async fn create(
         Err(CreateUserError::EmailTaken) => {
             view.form = form;
             view.errors.email = Some("Cette personne fait déjà partie de l'organisation.");
+            view.problem = Some(NOT_CREATED.into());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
         }
         Err(CreateUserError::Db(e)) => return Err(e.into()),
@@ -273,6 +275,11 @@ pub async fn create(
     view.activation_link = Some(format!("{}/activation/{token}", origin(&headers)));
     Ok((StatusCode::CREATED, view).into_response())
 }
+
+/// Announced at the top of the page when the invitation form is refused; the details are beside
+/// the fields.
+const NOT_CREATED: &str =
+    "Le compte n'a pas été créé : corrigez les champs signalés sous « Inviter une personne ».";
 
 pub async fn update(
     State(state): State<AppState>,

@@ -589,3 +589,49 @@ async fn the_command_line_prints_the_same_preview() {
     ]);
     assert!(!bad.status.success());
 }
+
+/// A new plan's years left empty are the ones its targets name; a file that names none is
+/// refused with the form kept.
+#[tokio::test]
+async fn a_new_plans_years_default_to_those_its_targets_name() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    admin.get("/organisations/office-habitat/import").await;
+    let seed = std::fs::read(SEED).unwrap();
+    let sent = upload(
+        &mut admin,
+        "office-habitat",
+        &seed,
+        "plan.tsv",
+        &[("plan", ""), ("titre", "Plan sans années")],
+        true,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let period: serde_json::Value = sqlx::query_scalar(
+        "SELECT jsonb_build_array(payload->'header'->'first_year', payload->'header'->'last_year') FROM import_draft",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(period, serde_json::json!([2025, 2027]));
+
+    let without_years = "N° Objectif\tOBJECTIFS\tACTIONS\tIndicateurs\tValeurs cibles\n1\tAcheter mieux\tFormer\tFormations\t3 formations par an\n";
+    let refused = upload(
+        &mut admin,
+        "office-habitat",
+        without_years.as_bytes(),
+        "plan.tsv",
+        &[("plan", ""), ("titre", "Plan sans années")],
+        true,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.texts(".fr-alert p")[0].starts_with("Indiquez la première et la dernière année"),
+        "{:?}",
+        refused.texts(".fr-alert p")
+    );
+    assert!(refused.body.contains("value=\"Plan sans années\""));
+}

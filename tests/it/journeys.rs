@@ -598,3 +598,190 @@ async fn the_three_journeys_in_a_real_browser() {
         violations.len()
     );
 }
+
+/// Every page of the application through axe-core: as an administrator (who also adds a SIRET,
+/// imports contracts, previews a plan import, creates an account and publishes the plan, to
+/// reach the pages those lead to), then as the public.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_core() {
+    if !browsers_installed() {
+        return;
+    }
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let (pool, url) = crate::support::fresh_database().await;
+    {
+        let mut conn = pool.acquire().await.unwrap();
+        spaser::demo::load(&mut conn).await.unwrap();
+    }
+    let server: Running = start(&[("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")]);
+    let base = format!("http://{}", server.address);
+    let driver = Driver::start();
+    let office = "/organisations/office-habitat";
+    let (_, hours) = action(&pool, "5").await;
+
+    let mut admin = Browser::open(&driver, &base, "admin", &artifacts).await;
+    admin.sign_in("admin@office-habitat.demo").await;
+    for (path, step) in [
+        ("/compte".to_string(), "compte"),
+        (office.to_string(), "organisation"),
+        (PLAN.to_string(), "plan"),
+        (format!("{PLAN}/saisie/2025"), "saisie"),
+        (format!("{PLAN}/mes-actions/2025"), "mes-actions"),
+        (
+            format!("{PLAN}/indicateurs/{}/historique", hours[0]),
+            "historique",
+        ),
+        ("/regles".to_string(), "regles"),
+        (format!("{PLAN}/comparaison?de=2025&a=2026"), "comparaison"),
+        (format!("{office}/utilisateurs"), "utilisateurs"),
+        (format!("{office}/indicateurs-legaux"), "indicateurs-legaux"),
+        ("/organisations/inconnue".to_string(), "introuvable"),
+    ] {
+        admin.visit(&path, step).await;
+    }
+    // Contracts: a SIRET, then a DECP file.
+    admin
+        .visit(&format!("{office}/contrats"), "contrats-vide")
+        .await;
+    admin.fill("#siret", "21750001630066").await;
+    admin
+        .click("form[action$='/sirets'] button:not([name])", "siret")
+        .await;
+    let decp = artifacts.join("decp.csv");
+    let mut csv = String::from(
+        "id;acheteur.id;montant;dateNotification;objet;procedure;considerationsSociales;considerationsEnvironnementales;titulaire_id\n",
+    );
+    for i in 0..6 {
+        csv.push_str(&format!(
+            "T{i};21750001630066;{};2025-03-1{i};Travaux {i};Appel d'offres ouvert;{};Sans objet;12345678900011\n",
+            120_000 + i * 1000,
+            if i % 2 == 0 { "Clause sociale" } else { "Sans objet" }
+        ));
+    }
+    std::fs::write(&decp, csv).unwrap();
+    admin
+        .client
+        .find(Locator::Css("#fichier"))
+        .await
+        .unwrap()
+        .send_keys(decp.to_str().unwrap())
+        .await
+        .unwrap();
+    admin
+        .click("form[enctype] button[type=submit]", "contrats-importes")
+        .await;
+    admin
+        .visit(&format!("{office}/contrats?annee=2025"), "registre")
+        .await;
+    assert!(
+        !admin.texts("tbody tr").await.is_empty(),
+        "the register lists the imported contracts"
+    );
+    admin
+        .visit(
+            &format!("{office}/indicateurs-legaux?annee=2025&seuil=90000"),
+            "indicateurs-legaux-2025",
+        )
+        .await;
+    // A plan import, up to its preview.
+    admin.visit(&format!("{office}/import"), "import").await;
+    let tsv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/demo/office-spaser-action-plan-2025-2027.tsv");
+    admin
+        .client
+        .find(Locator::Css("#fichier"))
+        .await
+        .unwrap()
+        .send_keys(tsv.to_str().unwrap())
+        .await
+        .unwrap();
+    admin.fill("#titre", "Plan importé pour essai").await;
+    admin
+        .click("form[enctype] button[type=submit]", "apercu")
+        .await;
+    assert!(
+        admin
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with(&format!("{office}/import/")),
+        "the preview of the import"
+    );
+    // An account, and its activation link.
+    admin
+        .visit(&format!("{office}/utilisateurs"), "utilisateurs")
+        .await;
+    admin.fill("#email", "nouvelle@office-habitat.demo").await;
+    admin.fill("#name", "Nouvelle personne").await;
+    // A pilot without a service is refused, announced at the top, the input kept.
+    admin
+        .click(
+            "form[action$='/utilisateurs'] button[type=submit]",
+            "compte-refuse",
+        )
+        .await;
+    assert_eq!(admin.texts("main .fr-alert--error").await.len(), 1);
+    assert_eq!(admin.value("#name").await, "Nouvelle personne");
+    admin
+        .client
+        .find(Locator::Css("#role option[value=committee]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    admin
+        .click(
+            "form[action$='/utilisateurs'] button[type=submit]",
+            "compte-cree",
+        )
+        .await;
+    let link = admin.texts("#lien-activation").await;
+    assert_eq!(link.len(), 1, "a one-time activation link");
+    let activation =
+        link[0][link[0].find("/activation/").expect("an activation path")..].to_string();
+    // The plan, published.
+    admin.visit(&format!("{PLAN}/bilan/2025"), "bilan").await;
+    admin
+        .click("button[name=publication][value=publier]", "publie")
+        .await;
+    let pages_admin = admin.pages_checked;
+    let mut violations = admin.close().await;
+
+    // The public, and the person activating their account.
+    let mut public = Browser::open(&driver, &base, "public", &artifacts).await;
+    let published = "/public/office-habitat/spaser-2025-2027";
+    for (path, step) in [
+        ("/".to_string(), "accueil"),
+        ("/connexion".to_string(), "connexion"),
+        ("/regles".to_string(), "regles"),
+        (published.to_string(), "plan-publie"),
+        (format!("{published}/bilan/2025"), "bilan-publie"),
+        (
+            format!("{published}/comparaison?de=2025&a=2026"),
+            "comparaison-publiee",
+        ),
+        (activation, "activation"),
+        ("/nulle-part".to_string(), "introuvable"),
+    ] {
+        public.visit(&path, step).await;
+    }
+    let pages = pages_admin + public.pages_checked;
+    violations.extend(public.close().await);
+
+    drop(driver);
+    crate::process::stop(server);
+    println!("tour: {pages} pages checked with axe-core");
+    for v in &violations {
+        println!("axe: {v}");
+    }
+    assert!(
+        violations.is_empty(),
+        "{} serious or critical accessibility violations",
+        violations.len()
+    );
+}
