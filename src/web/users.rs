@@ -131,10 +131,8 @@ async fn page(
         roles: Role::ALL.to_vec(),
         members,
         services,
-        form: InviteForm {
-            role: Role::Pilot.as_db().into(),
-            ..InviteForm::default()
-        },
+        // No role chosen in advance: the administrator picks one.
+        form: InviteForm::default(),
         errors: FieldErrors::default(),
         notice: None,
         problem: None,

@@ -717,7 +717,7 @@ async fn every_page_passes_axe_core() {
         .await;
     admin.fill("#email", "nouvelle@office-habitat.demo").await;
     admin.fill("#name", "Nouvelle personne").await;
-    // A pilot without a service is refused, announced at the top, the input kept.
+    // No role chosen: refused, announced at the top, the input kept.
     admin
         .click(
             "form[action$='/utilisateurs'] button[type=submit]",
