@@ -94,6 +94,7 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--window-size=1280,1400",
+                    "--disable-dev-shm-usage",
                     "--lang=fr-FR",
                 ],
                 "prefs": {
