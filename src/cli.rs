@@ -52,6 +52,11 @@ pub struct Cli {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub secure_cookies: bool,
+    /// The address people reach the application at, e.g. https://spaser.exemple.fr: activation
+    /// links are made with it, never from the request's Host header. Defaults to the listen
+    /// address.
+    #[arg(long, env = "SPASER_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<String>,
     /// Log format: `text` (readable lines) or `json` (one JSON object a line, for log collectors).
     #[arg(long, env = "SPASER_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: LogFormat,
@@ -176,8 +181,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), CliError> {
-    let command = cli.command.unwrap_or(Command::Serve);
+async fn run(mut cli: Cli) -> Result<(), CliError> {
+    let command = cli.command.take().unwrap_or(Command::Serve);
     let db = Database::open(cli.database_url.as_deref(), &cli.data_dir).await?;
     let result = match command {
         Command::Migrate => {
@@ -224,7 +229,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             )
             .await
         }
-        Command::Serve => serve(&db, cli.addr, cli.no_demo, cli.secure_cookies).await,
+        Command::Serve => serve(&db, &cli).await,
     };
     // The embedded cluster is stopped whatever happened above.
     let closed = db.close().await;
@@ -300,9 +305,18 @@ async fn add_user(
         services: &service_ids,
     };
     match auth::create_user(&mut conn, &new).await {
-        Ok(_) => {
+        Ok(auth::Created::Account(_)) => {
             println!(
                 "Compte créé : {} ({}) dans {}",
+                email.as_str(),
+                role.label(),
+                org.short_name
+            );
+            Ok(())
+        }
+        Ok(auth::Created::Membership(_)) => {
+            println!(
+                "Compte existant : {} a maintenant le rôle {} dans {} (son mot de passe n'a pas changé)",
                 email.as_str(),
                 role.label(),
                 org.short_name
@@ -451,13 +465,24 @@ fn read_password() -> std::io::Result<String> {
     }
 }
 
-async fn serve(
-    db: &Database,
-    addr: SocketAddr,
-    no_demo: bool,
-    secure_cookies: bool,
-) -> Result<(), CliError> {
-    if !no_demo {
+/// An absolute `http` or `https` address with no query, kept without its final `/`.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let wrong = || {
+        format!(
+            "adresse publique invalide « {value} » : attendu par exemple https://spaser.exemple.fr"
+        )
+    };
+    let uri: axum::http::Uri = value.trim().parse().map_err(|_| wrong())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) || uri.query().is_some() {
+        return Err(wrong());
+    }
+    Ok(value.trim().trim_end_matches('/').to_string())
+}
+
+async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
+    let addr = cli.addr;
+    if !cli.no_demo {
         let mut conn = db.pool.acquire().await?;
         if demo::is_empty(&mut conn).await? {
             drop(conn);
@@ -470,8 +495,14 @@ async fn serve(
         .map_err(|source| CliError::Listen { addr, source })?;
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     println!("spaser écoute sur http://{addr}/");
+    let public_url = cli.public_url.clone().unwrap_or_else(|| {
+        tracing::warn!("SPASER_PUBLIC_URL absent : les liens d'activation donneront http://{addr}");
+        format!("http://{addr}")
+    });
+    purge_on_schedule(db.pool.clone());
     let app = router(AppState {
-        secure_cookies,
+        secure_cookies: cli.secure_cookies,
+        public_url,
         ..AppState::new(db.pool.clone())
     });
     axum::serve(
@@ -483,6 +514,31 @@ async fn serve(
     .map_err(CliError::Serve)?;
     tracing::info!("arrêt demandé : serveur arrêté");
     Ok(())
+}
+
+/// Purges what has expired (sessions, sign-in counts, activation links, import previews) now
+/// and every ten minutes, in the background, for as long as the server runs.
+fn purge_on_schedule(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let purged = match pool.acquire().await {
+                Ok(mut conn) => auth::purge_expired(&mut conn).await,
+                Err(e) => Err(e),
+            };
+            match purged {
+                Ok(p) => tracing::info!(
+                    sessions = p.sessions,
+                    sign_in_counts = p.throttles,
+                    activations = p.activations,
+                    import_drafts = p.drafts,
+                    "purge des données expirées"
+                ),
+                Err(e) => tracing::warn!(error = %e, "purge des données expirées impossible"),
+            }
+        }
+    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -12,13 +12,62 @@ use crate::domain::account::Role;
 
 /// A session is forgotten after this long without a request.
 pub const IDLE_MINUTES: i32 = 30;
-/// Sign-in is refused for an e-mail after this many failures within [`FAILURE_WINDOW_MINUTES`]…
+/// Sign-in for one e-mail from one network address is refused after this many attempts that
+/// did not succeed within [`FAILURE_WINDOW_MINUTES`]… (per e-mail *and* address, so that an
+/// attacker elsewhere cannot lock the owner out)
 pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
-/// …and for a network address after this many.
+/// …and for a network address, whatever the e-mail, after this many.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const FAILURE_WINDOW_MINUTES: i32 = 15;
 /// How long an activation link stays valid.
 pub const ACTIVATION_DAYS: i32 = 7;
+
+/// How many password hashes run at once: each takes about 19 MiB and a core for a while, so
+/// parallel sign-ins queue here instead of exhausting memory.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(hashing_bound()))
+}
+
+/// How many password hashes may run at once: the number of cores.
+pub fn hashing_bound() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Runs a password hash or check off the async runtime, no more of them at once than there are
+/// cores.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    use std::sync::atomic::Ordering::SeqCst;
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .expect("the hashing semaphore is never closed");
+    let now = HASHES_UNDER_WAY.fetch_add(1, SeqCst) + 1;
+    HASHES_PEAK.fetch_max(now, SeqCst);
+    let result = tokio::task::spawn_blocking(work).await;
+    HASHES_UNDER_WAY.fetch_sub(1, SeqCst);
+    result.expect("password hashing does not panic")
+}
+
+static HASHES_UNDER_WAY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static HASHES_PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The most password hashes that ever ran at once in this process (at most [`hashing_bound`]).
+pub fn hashing_peak() -> usize {
+    HASHES_PEAK.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// [`hash_password`], bounded and off the async runtime.
+pub async fn hash_password_async(password: &str) -> String {
+    let password = password.to_owned();
+    hashing(move || hash_password(&password)).await
+}
+
+/// [`verify_password`], bounded and off the async runtime.
+pub async fn verify_password_async(password: &str, stored: Option<String>) -> bool {
+    let password = password.to_owned();
+    hashing(move || verify_password(&password, stored.as_deref())).await
+}
 
 /// Hashes a password with argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> String {
@@ -214,7 +263,7 @@ pub async fn set_password(
     user_id: i64,
     password: &str,
 ) -> Result<(), sqlx::Error> {
-    let hash = hash_password(password);
+    let hash = hash_password_async(password).await;
     sqlx::query!(
         "UPDATE app_user SET password_hash = $2 WHERE id = $1",
         user_id,
@@ -225,45 +274,63 @@ pub async fn set_password(
     Ok(())
 }
 
-/// Recent failures for this e-mail and for this address.
-pub async fn recent_failures(
+/// The keys a sign-in attempt is counted under, with the limit of each.
+fn throttle_keys(email: &str, address: &str) -> [(String, i64); 2] {
+    [
+        (format!("adresse:{address}"), MAX_FAILURES_PER_ADDRESS),
+        (
+            format!("e-mail+adresse:{email}|{address}"),
+            MAX_FAILURES_PER_EMAIL,
+        ),
+    ]
+}
+
+/// Takes a place for one sign-in attempt under each of its keys, before the password is
+/// checked. Each key's row is locked by the statement that counts it, so parallel attempts are
+/// counted one after another and never more than the limit get through. `false`: over a limit
+/// (the place is taken all the same, as an attempt).
+pub async fn reserve_sign_in_attempt(
     conn: &mut PgConnection,
     email: &str,
     address: &str,
-) -> Result<(i64, i64), sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE email = $1) AS "by_email!",
-                  count(*) FILTER (WHERE address = $2) AS "by_address!"
-             FROM sign_in_failure
-            WHERE at > now() - make_interval(mins => $3) AND (email = $1 OR address = $2)"#,
-        email,
-        address,
-        FAILURE_WINDOW_MINUTES
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok((row.by_email, row.by_address))
+) -> Result<bool, sqlx::Error> {
+    let mut allowed = true;
+    for (key, limit) in throttle_keys(email, address) {
+        let attempts = sqlx::query_scalar!(
+            r#"INSERT INTO sign_in_throttle AS t (key, window_start, attempts) VALUES ($1, now(), 1)
+               ON CONFLICT (key) DO UPDATE
+                  SET attempts = CASE WHEN t.window_start <= now() - make_interval(mins => $2)
+                                      THEN 1 ELSE t.attempts + 1 END,
+                      window_start = CASE WHEN t.window_start <= now() - make_interval(mins => $2)
+                                          THEN now() ELSE t.window_start END
+               RETURNING attempts"#,
+            key,
+            FAILURE_WINDOW_MINUTES
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        allowed &= i64::from(attempts) <= limit;
+    }
+    Ok(allowed)
 }
 
-pub async fn record_failure(
+/// After a successful sign-in: this e-mail from this address starts afresh, and the attempt is
+/// given back to the address.
+pub async fn release_sign_in_attempt(
     conn: &mut PgConnection,
     email: &str,
     address: &str,
 ) -> Result<(), sqlx::Error> {
+    let [(by_address, _), (by_email, _)] = throttle_keys(email, address);
+    sqlx::query!("DELETE FROM sign_in_throttle WHERE key = $1", by_email)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query!(
-        "INSERT INTO sign_in_failure (email, address) VALUES ($1, $2)",
-        email,
-        address
+        "UPDATE sign_in_throttle SET attempts = greatest(attempts - 1, 0) WHERE key = $1",
+        by_address
     )
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-pub async fn clear_failures(conn: &mut PgConnection, email: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!("DELETE FROM sign_in_failure WHERE email = $1", email)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
@@ -286,28 +353,53 @@ pub enum CreateUserError {
     Db(#[from] sqlx::Error),
 }
 
+/// What [`create_user`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// A new account, with this membership.
+    Account(i64),
+    /// The e-mail already had an account (of another organisation, or made from the command
+    /// line): only the membership was added. Its password, name and other memberships are left
+    /// alone, and no activation link may be made for it.
+    Membership(i64),
+}
+
+impl Created {
+    pub fn user_id(self) -> i64 {
+        match self {
+            Created::Account(id) | Created::Membership(id) => id,
+        }
+    }
+}
+
 /// Creates the account, or adds the membership when the e-mail already has an account in no
-/// other role of this organisation. Returns the user's id.
+/// other role of this organisation.
 pub async fn create_user(
     conn: &mut PgConnection,
     new: &NewUser<'_>,
-) -> Result<i64, CreateUserError> {
-    let existing = sqlx::query_scalar!("SELECT id FROM app_user WHERE email = $1", new.email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let user_id = match existing {
-        Some(id) => id,
-        None => {
-            sqlx::query_scalar!(
-                "INSERT INTO app_user (email, display_name, password_hash) VALUES ($1, $2, $3) RETURNING id",
-                new.email,
-                new.display_name,
-                new.password_hash
-            )
-            .fetch_one(&mut *conn)
-            .await?
-        }
+) -> Result<Created, CreateUserError> {
+    // The account is created unless it exists; a concurrent creation of the same e-mail is
+    // caught by the unique constraint and read back.
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO app_user (email, display_name, password_hash, invited_by_organisation)
+           VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN $4::bigint END)
+           ON CONFLICT (email) DO NOTHING RETURNING id"#,
+        new.email,
+        new.display_name,
+        new.password_hash,
+        new.organisation_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let created = match inserted {
+        Some(id) => Created::Account(id),
+        None => Created::Membership(
+            sqlx::query_scalar!("SELECT id FROM app_user WHERE email = $1", new.email)
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
     };
+    let user_id = created.user_id();
     let inserted = sqlx::query!(
         "INSERT INTO membership (user_id, organisation_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         user_id,
@@ -320,7 +412,7 @@ pub async fn create_user(
         return Err(CreateUserError::EmailTaken);
     }
     set_services(conn, user_id, new.organisation_id, new.services).await?;
-    Ok(user_id)
+    Ok(created)
 }
 
 /// Replaces the services a member pilots.
@@ -366,14 +458,15 @@ pub async fn create_activation(
     Ok(token)
 }
 
-/// The user an activation link is for, if it is still valid.
+/// The user an activation link is for, if it is still valid: an activation link only ever
+/// serves an account that has never had a password.
 pub async fn activation_user(
     conn: &mut PgConnection,
     token: &str,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
     Ok(sqlx::query!(
         r#"SELECT u.id, u.email FROM activation a JOIN app_user u ON u.id = a.user_id
-            WHERE a.token = $1 AND a.expires_at > now()"#,
+            WHERE a.token = $1 AND a.expires_at > now() AND u.password_hash IS NULL"#,
         token
     )
     .fetch_optional(conn)
@@ -381,11 +474,96 @@ pub async fn activation_user(
     .map(|r| (r.id, r.email)))
 }
 
-pub async fn consume_activation(conn: &mut PgConnection, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!("DELETE FROM activation WHERE token = $1", token)
-        .execute(conn)
+/// Sets the first password of the account the link is for, and spends every link of that
+/// account, in one statement: the password is written only if the link is valid and the
+/// account still has none. Returns the account, or `None` when the link no longer serves.
+pub async fn activate(
+    conn: &mut PgConnection,
+    token: &str,
+    password: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let hash = hash_password_async(password).await;
+    sqlx::query_scalar!(
+        r#"WITH link AS (
+               DELETE FROM activation WHERE user_id = (
+                   SELECT user_id FROM activation WHERE token = $1 AND expires_at > now())
+               RETURNING user_id, token)
+           UPDATE app_user u SET password_hash = $2
+             FROM link
+            WHERE u.id = link.user_id AND link.token = $1 AND u.password_hash IS NULL
+        RETURNING u.id"#,
+        token,
+        hash
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The key that signs visitors' CSRF tokens, made the first time it is needed and shared by
+/// every application server through the database.
+pub async fn instance_key(conn: &mut PgConnection) -> Result<[u8; 32], sqlx::Error> {
+    let mut fresh = [0u8; 32];
+    OsRng.fill_bytes(&mut fresh);
+    sqlx::query!(
+        "INSERT INTO instance_secret (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+        &fresh[..]
+    )
+    .execute(&mut *conn)
+    .await?;
+    let key = sqlx::query_scalar!("SELECT key FROM instance_secret WHERE id = 1")
+        .fetch_one(conn)
         .await?;
-    Ok(())
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&key);
+    Ok(out)
+}
+
+/// What a purge removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub throttles: u64,
+    pub activations: u64,
+    pub drafts: u64,
+}
+
+/// An import's preview is kept this long for its commit.
+pub const DRAFT_HOURS: i32 = 24;
+
+/// Removes what has expired: idle sessions, sign-in counts whose window has passed, activation
+/// links past their date, import previews never committed. Run on a schedule by the server.
+pub async fn purge_expired(conn: &mut PgConnection) -> Result<Purged, sqlx::Error> {
+    let sessions = sqlx::query!(
+        "DELETE FROM user_session WHERE last_seen_at <= now() - make_interval(mins => $1)",
+        IDLE_MINUTES
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let throttles = sqlx::query!(
+        "DELETE FROM sign_in_throttle WHERE window_start <= now() - make_interval(mins => $1)",
+        FAILURE_WINDOW_MINUTES
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let activations = sqlx::query!("DELETE FROM activation WHERE expires_at <= now()")
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let drafts = sqlx::query!(
+        "DELETE FROM import_draft WHERE created_at <= now() - make_interval(hours => $1)",
+        DRAFT_HOURS
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(Purged {
+        sessions,
+        throttles,
+        activations,
+        drafts,
+    })
 }
 
 /// A shared, immutable signed-in user.

@@ -122,11 +122,65 @@ pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), &'st
         Err("Le mot de passe doit compter au moins 12 caractères.")
     } else if length > 128 {
         Err("Le mot de passe est trop long (128 caractères au plus).")
+    } else if is_guessable(password) {
+        Err(
+            "Ce mot de passe est trop facile à deviner (motif répété ou mot de passe courant) : \
+             choisissez-en un autre, par exemple quelques mots sans rapport entre eux.",
+        )
     } else if password != confirmation {
         Err("Les deux mots de passe ne sont pas identiques.")
     } else {
         Ok(())
     }
+}
+
+/// Passwords of 12 characters or more that lists of leaked passwords put first, in lower case.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "azertyuiop12",
+    "azertyuiop123",
+    "azertyuiopqsdf",
+    "azertyazerty",
+    "qwertyuiop12",
+    "qwertyuiop123",
+    "qwertyqwerty",
+    "motdepasse12",
+    "motdepasse123",
+    "motdepasse1234",
+    "motdepasse2024",
+    "motdepasse2025",
+    "motdepasse2026",
+    "motdepassemotdepasse",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "iloveyou1234",
+    "bonjour12345",
+    "soleil123456",
+    "administrateur",
+    "administrator",
+    "changeme1234",
+    "spaser-spaser",
+    "spaserspaser",
+    "bienvenue123",
+    "bienvenue2025",
+];
+
+/// A pattern of one to three characters repeated (« aaaaaaaaaaaa », « abcabcabcabc »), or a
+/// password from [`COMMON_PASSWORDS`].
+fn is_guessable(password: &str) -> bool {
+    let chars: Vec<char> = password.chars().collect();
+    let repeated = (1..=3).any(|period| {
+        chars.len() > period
+            && chars
+                .iter()
+                .enumerate()
+                .all(|(i, c)| *c == chars[i % period])
+    });
+    repeated || COMMON_PASSWORDS.contains(&password.to_lowercase().as_str())
 }
 
 #[cfg(test)]
@@ -177,5 +231,17 @@ mod tests {
         assert!(check_new_password("court", "court").is_err());
         assert!(check_new_password("assez-long-2025", "assez-long-2026").is_err());
         assert!(check_new_password("assez-long-2025", "assez-long-2025").is_ok());
+        for weak in [
+            "aaaaaaaaaaaa",
+            "            ",
+            "abcabcabcabc",
+            "121212121212",
+            "MotDePasse123",
+            "AZERTYUIOP12",
+            "123456789012",
+        ] {
+            assert!(check_new_password(weak, weak).is_err(), "{weak:?}");
+        }
+        assert!(check_new_password("aaaaaaaaaaab", "aaaaaaaaaaab").is_ok());
     }
 }

@@ -35,10 +35,24 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// Only paths of this site: never an open redirect.
-fn local_path(suite: Option<&str>) -> String {
+/// Only paths of this site: never an open redirect. Browsers drop tabs and line breaks from a
+/// URL and read `\\` as `/`, so a path is taken only when it is made of visible ASCII characters
+/// other than `\\`, starts with one `/` and parses as a path (and query) alone; anything else
+/// goes home.
+pub(crate) fn local_path(suite: Option<&str>) -> String {
+    let safe = |p: &str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+            && p.parse::<axum::http::Uri>().is_ok_and(|uri| {
+                uri.scheme().is_none()
+                    && uri.authority().is_none()
+                    && uri.path().starts_with('/')
+                    && !uri.path().starts_with("//")
+            })
+    };
     match suite {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        Some(p) if safe(p) => p.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -91,7 +105,7 @@ pub async fn sign_in_form(
     if session.user().is_some() {
         return Ok(Redirect::to(&suite).into_response());
     }
-    let csrf = session.ensure_csrf(&state.pool).await?;
+    let csrf = session.ensure_csrf(&state).await?;
     let layout = Layout::new(&session);
     Ok(SignInPage::new(layout, csrf, String::new(), suite, None).into_response())
 }
@@ -126,8 +140,9 @@ pub async fn sign_in(
         Ok((status, page).into_response())
     };
     let mut conn = state.pool.acquire().await?;
-    let (by_email, by_address) = auth::recent_failures(&mut conn, &email, &address).await?;
-    if by_email >= MAX_FAILURES_PER_EMAIL || by_address >= MAX_FAILURES_PER_ADDRESS {
+    // The attempt takes its place before the password is checked: parallel attempts cannot get
+    // more checks than the limit.
+    if !auth::reserve_sign_in_attempt(&mut conn, &email, &address).await? {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -138,23 +153,22 @@ pub async fn sign_in(
     }
     let credentials = auth::credentials(&mut conn, &email).await?;
     let stored = credentials.as_ref().and_then(|(_, hash)| hash.clone());
-    let password = form.password.clone();
-    let valid =
-        tokio::task::spawn_blocking(move || auth::verify_password(&password, stored.as_deref()))
-            .await
-            .unwrap_or(false);
+    // The connection goes back to the pool while the password is checked (which may wait for
+    // a place among the hashes under way).
+    drop(conn);
+    let valid = auth::verify_password_async(&form.password, stored).await;
+    let mut conn = state.pool.acquire().await?;
     let user = match (valid, credentials) {
         (true, Some((id, _))) => auth::load_user(&mut conn, id).await?,
         _ => None,
     };
     let Some(user) = user else {
-        auth::record_failure(&mut conn, &email, &address).await?;
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Adresse e-mail ou mot de passe incorrect.".into(),
         );
     };
-    auth::clear_failures(&mut conn, &email).await?;
+    auth::release_sign_in_attempt(&mut conn, &email, &address).await?;
     drop(conn);
     tracing::info!(user = user.id, "connexion");
     session.sign_in(&state.pool, user).await?;
@@ -243,11 +257,7 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let stored = auth::password_hash_of(&mut conn, user.id).await?;
-    let current = form.current.clone();
-    let valid =
-        tokio::task::spawn_blocking(move || auth::verify_password(&current, stored.as_deref()))
-            .await
-            .unwrap_or(false);
+    let valid = auth::verify_password_async(&form.current, stored).await;
     let problem = if !valid {
         Some("Le mot de passe actuel est incorrect.".to_string())
     } else {
@@ -288,7 +298,7 @@ pub async fn activation_form(
     let (_, email) = auth::activation_user(&mut *state.pool.acquire().await?, &token)
         .await?
         .ok_or(AppError::NotFound)?;
-    let csrf = session.ensure_csrf(&state.pool).await?;
+    let csrf = session.ensure_csrf(&state).await?;
     Ok(ActivationPage {
         layout: Layout::new(&session),
         csrf,
@@ -326,12 +336,51 @@ pub async fn activate(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    auth::set_password(&mut conn, user_id, &form.password).await?;
-    auth::consume_activation(&mut conn, &token).await?;
+    // The link is spent and the password written in one statement, only if the account still
+    // has none: a link made for an account never sets the password of one already in use.
+    let user_id = auth::activate(&mut conn, &token, &form.password)
+        .await?
+        .filter(|id| *id == user_id)
+        .ok_or(AppError::NotFound)?;
     let user = auth::load_user(&mut conn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);
     session.sign_in(&state.pool, user).await?;
     Ok(Redirect::to("/").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_same_origin_paths_are_followed() {
+        for good in [
+            "/",
+            "/organisations/office-habitat",
+            "/organisations/office-habitat/plans/p?annee=2025&x=%2F%2Fa",
+            "/a//b",
+            "/%09/evil.example",
+        ] {
+            assert_eq!(local_path(Some(good)), good, "{good:?}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil.example",
+            "/\u{0}/evil.example",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

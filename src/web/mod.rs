@@ -36,6 +36,11 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Public pages already rendered, by plan revision.
     pub pages: std::sync::Arc<PageCache>,
+    /// The address people reach the application at, without a final `/`: links given to be
+    /// sent (activation) are made with it, never with the request's `Host` header.
+    pub public_url: String,
+    /// The key that signs visitors' CSRF tokens, read from the database when first needed.
+    pub instance_key: std::sync::Arc<tokio::sync::OnceCell<[u8; 32]>>,
 }
 
 impl AppState {
@@ -44,7 +49,18 @@ impl AppState {
             pool,
             secure_cookies: false,
             pages: Default::default(),
+            public_url: "http://127.0.0.1:3000".into(),
+            instance_key: Default::default(),
         }
+    }
+
+    /// The key that signs visitors' CSRF tokens.
+    pub async fn instance_key(&self) -> Result<&[u8; 32], sqlx::Error> {
+        self.instance_key
+            .get_or_try_init(|| async {
+                crate::auth::instance_key(&mut *self.pool.acquire().await?).await
+            })
+            .await
     }
 }
 
@@ -256,7 +272,14 @@ pub fn router(state: AppState) -> Router {
         .layer(
             // One line per request, with its status and duration.
             TraceLayer::new_for_http()
-                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        uri = %loggable_uri(request.uri()),
+                        version = ?request.version(),
+                    )
+                })
                 .on_request(())
                 .on_response(
                     tower_http::trace::DefaultOnResponse::new()
@@ -291,6 +314,43 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
+/// The request's address as the log shows it: secrets left out (an activation link's token,
+/// a CSRF token in a query string).
+fn loggable_uri(uri: &axum::http::Uri) -> String {
+    let path = match uri.path().strip_prefix("/activation/") {
+        Some(_) => "/activation/…",
+        None => uri.path(),
+    };
+    let Some(query) = uri.query() else {
+        return path.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name == session::CSRF_FIELD => format!("{name}=…"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn logged_addresses_carry_no_secret() {
+        let log = |uri: &str| super::loggable_uri(&uri.parse().unwrap());
+        assert_eq!(log("/activation/abcdef0123"), "/activation/…");
+        assert_eq!(
+            log("/organisations/o/import?_csrf=secret&x=1"),
+            "/organisations/o/import?_csrf=…&x=1"
+        );
+        assert_eq!(
+            log("/organisations/o/contrats?annee=2025"),
+            "/organisations/o/contrats?annee=2025"
+        );
+    }
 }

@@ -1,6 +1,10 @@
 //! Sessions and CSRF: a middleware that loads the session named by the cookie, refuses every
 //! state-changing request whose CSRF token does not match the session's, and sets or clears the
 //! cookie after the handler ran.
+//!
+//! A visitor who is not signed in has no session row: the forms they may post (sign-in,
+//! activation) carry a token signed with the instance's key over a random nonce that the same
+//! cookie holds (`v` followed by the nonce), so that nothing is stored for anonymous visits.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,8 +31,48 @@ pub const CSRF_FIELD: &str = "_csrf";
 struct State_ {
     row: Option<SessionRow>,
     user: Option<SharedUser>,
+    /// A visitor without a session: the nonce of their cookie and the token signed over it.
+    visitor_token: Option<String>,
+    /// A form token was handed out in this response: it must not be kept by any cache.
+    token_shown: bool,
     /// What to tell the browser after the response: a new cookie, or to forget it.
     cookie: Option<Option<String>>,
+}
+
+/// What the session cookie holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CookieValue {
+    /// The id of a stored session.
+    Session(String),
+    /// A visitor's nonce, for their form tokens.
+    Visitor(String),
+}
+
+fn is_token(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The form token of a visitor: the instance key's MAC of their nonce, hex-encoded.
+fn visitor_token(key: &[u8; 32], nonce: &str) -> String {
+    use blake2::digest::Mac;
+    let mut mac = blake2::Blake2bMac::<blake2::digest::consts::U32>::new_from_slice(key)
+        .expect("a 32-byte key fits BLAKE2b");
+    mac.update(b"spaser visitor csrf\0");
+    mac.update(nonce.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Compares two tokens in a time that does not depend on where they differ.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The request's session, shared between the middleware and the handler.
@@ -44,25 +88,34 @@ impl Session {
         self.lock().user.clone()
     }
 
-    /// The CSRF token of the session, when there is a session.
+    /// The CSRF token of the session, or of the visitor, when there is one.
     pub fn csrf(&self) -> Option<String> {
-        self.lock().row.as_ref().map(|r| r.csrf_token.clone())
+        let state = self.lock();
+        state
+            .row
+            .as_ref()
+            .map(|r| r.csrf_token.clone())
+            .or_else(|| state.visitor_token.clone())
     }
 
     fn id(&self) -> Option<String> {
         self.lock().row.as_ref().map(|r| r.id.clone())
     }
 
-    /// The CSRF token for a form, creating an anonymous session when there is none yet.
-    pub async fn ensure_csrf(&self, pool: &PgPool) -> Result<String, AppError> {
+    /// The CSRF token for a form; a visitor without one gets a nonce in their cookie and the
+    /// token signed over it (nothing is stored).
+    pub async fn ensure_csrf(&self, app: &AppState) -> Result<String, AppError> {
         if let Some(token) = self.csrf() {
+            self.lock().token_shown = true;
             return Ok(token);
         }
-        let row = auth::create_session(&mut *pool.acquire().await?, None).await?;
-        let token = row.csrf_token.clone();
+        let key = app.instance_key().await?;
+        let nonce = auth::random_token();
+        let token = visitor_token(key, &nonce);
         let mut state = self.lock();
-        state.cookie = Some(Some(row.id.clone()));
-        state.row = Some(row);
+        state.cookie = Some(Some(format!("v{nonce}")));
+        state.visitor_token = Some(token.clone());
+        state.token_shown = true;
         Ok(token)
     }
 
@@ -76,6 +129,7 @@ impl Session {
         let mut state = self.lock();
         state.cookie = Some(Some(row.id.clone()));
         state.row = Some(row);
+        state.visitor_token = None;
         state.user = Some(Arc::new(user));
         Ok(())
     }
@@ -87,6 +141,7 @@ impl Session {
         let mut state = self.lock();
         state.row = None;
         state.user = None;
+        state.visitor_token = None;
         state.cookie = Some(None);
         Ok(())
     }
@@ -129,16 +184,20 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     }
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
+fn session_cookie(headers: &HeaderMap) -> Option<CookieValue> {
+    let value = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(|(_, value)| value)?;
+    match value.strip_prefix('v') {
+        Some(nonce) if is_token(nonce) => Some(CookieValue::Visitor(nonce.to_string())),
+        _ if is_token(value) => Some(CookieValue::Session(value.to_string())),
+        _ => None,
+    }
 }
 
 fn is_tls(headers: &HeaderMap, state: &AppState) -> bool {
@@ -159,7 +218,12 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 async fn handle(state: &AppState, request: Request, next: Next) -> Result<Response, Response> {
     let internal = |e: sqlx::Error| AppError::from(e).into_response();
     let session = Session::default();
-    if let Some(id) = session_cookie(request.headers()) {
+    let cookie = session_cookie(request.headers());
+    if let Some(CookieValue::Visitor(nonce)) = &cookie {
+        let key = state.instance_key().await.map_err(internal)?;
+        session.lock().visitor_token = Some(visitor_token(key, nonce));
+    }
+    if let Some(CookieValue::Session(id)) = cookie {
         let mut conn = state.pool.acquire().await.map_err(internal)?;
         if let Some(row) = auth::touch_session(&mut conn, &id)
             .await
@@ -191,8 +255,11 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
                 .into_response()
         })?;
         let sent = csrf_sent(&parts, &bytes);
-        let expected = session.csrf();
-        if expected.is_none() || sent != expected {
+        let matches = match (sent, session.csrf()) {
+            (Some(sent), Some(expected)) => same_token(&sent, &expected),
+            _ => false,
+        };
+        if !matches {
             tracing::warn!(path = %parts.uri.path(), "jeton CSRF absent ou faux : requête refusée");
             return Err(ErrorPage::render_with(
                 StatusCode::FORBIDDEN,
@@ -202,12 +269,29 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
         Request::from_parts(parts, Body::from(bytes))
     };
     request.extensions_mut().insert(session.clone());
+    let signed_in_before = session.user().is_some();
     let response = next.run(request).await;
     // Error pages are rendered without the session; a signed-in person gets theirs with their
     // own header.
     let mut response = ErrorPage::for_session(response, || {
         session.user().is_some().then(|| Layout::new(&session))
     });
+
+    // Pages for a signed-in person, and any page holding a form token, are kept by no cache;
+    // behind TLS, browsers are told to come back over TLS only.
+    let private = session.user().is_some() || session.lock().token_shown || signed_in_before;
+    if private {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    if secure {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
 
     if let Some(change) = session.lock().cookie.take() {
         let secure = if secure { "; Secure" } else { "" };

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::PgConnection;
 
@@ -14,7 +14,7 @@ use super::access::{OrgAccess, admin_of};
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
-use crate::auth::{self, CreateUserError, NewUser};
+use crate::auth::{self, CreateUserError, Created, NewUser};
 use crate::domain::account::{Email, Role, parse_display_name};
 
 pub struct ServiceOption {
@@ -29,7 +29,9 @@ pub struct MemberView {
     pub role: Role,
     pub services: Vec<i64>,
     pub service_names: Vec<String>,
-    pub active: bool,
+    /// Invited by this organisation and not activated yet. Nothing else of the account's state
+    /// is shown: an account that was added from another organisation reads as any member.
+    pub pending: bool,
     pub is_self: bool,
 }
 
@@ -91,12 +93,13 @@ async fn page(
     .fetch_all(&mut *conn)
     .await?;
     let rows = sqlx::query!(
-        r#"SELECT u.id, u.display_name, u.email, m.role, u.password_hash IS NOT NULL AS "active!",
+        r#"SELECT u.id, u.display_name, u.email, m.role,
+                  (u.password_hash IS NULL AND u.invited_by_organisation IS NOT DISTINCT FROM m.organisation_id) AS "pending!",
                   coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}') AS "services!"
              FROM membership m JOIN app_user u ON u.id = m.user_id
              LEFT JOIN membership_service ms ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
             WHERE m.organisation_id = $1
-            GROUP BY u.id, u.display_name, u.email, m.role
+            GROUP BY u.id, u.display_name, u.email, m.role, m.organisation_id
             ORDER BY u.display_name"#,
         org.id
     )
@@ -118,7 +121,7 @@ async fn page(
                 role,
                 services: r.services,
                 service_names,
-                active: r.active,
+                pending: r.pending,
                 is_self: r.id == user_id,
             })
         })
@@ -182,25 +185,11 @@ fn chosen_services(
     Ok(ids)
 }
 
-fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| *v == "https")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
     Path(slug): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
@@ -256,8 +245,8 @@ pub async fn create(
         services: &services,
     };
     let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
-    let user_id = match auth::create_user(&mut tx, &new).await {
-        Ok(id) => id,
+    let created = match auth::create_user(&mut tx, &new).await {
+        Ok(created) => created,
         Err(CreateUserError::EmailTaken) => {
             view.form = form;
             view.errors.email = Some("Cette personne fait déjà partie de l'organisation.");
@@ -266,11 +255,24 @@ pub async fn create(
         }
         Err(CreateUserError::Db(e)) => return Err(e.into()),
     };
-    let token = auth::create_activation(&mut tx, user_id).await?;
+    // An activation link only for an account this invitation created: an existing account's
+    // password is its owner's alone.
+    let token = match created {
+        Created::Account(id) => Some(auth::create_activation(&mut tx, id).await?),
+        Created::Membership(_) => None,
+    };
     tx.commit().await?;
     let mut view = page(&mut conn, &session, &access, user.id).await?;
-    view.notice = Some(format!("Compte créé pour {name} ({}).", email.as_str()));
-    view.activation_link = Some(format!("{}/activation/{token}", origin(&headers)));
+    let organisation = &access.organisation.short_name;
+    view.notice = Some(match created {
+        Created::Account(_) => format!("Compte créé pour {name} ({}).", email.as_str()),
+        Created::Membership(_) => format!(
+            "{} a déjà un compte SPASER : {organisation} a été ajoutée à ses organisations. \
+             Cette personne la verra à sa prochaine connexion, avec son mot de passe habituel.",
+            email.as_str()
+        ),
+    });
+    view.activation_link = token.map(|token| format!("{}/activation/{token}", state.public_url));
     Ok((StatusCode::CREATED, view).into_response())
 }
 

@@ -135,14 +135,17 @@ async fn repeated_failures_suspend_sign_in_for_that_email() {
         .await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.texts(".fr-alert p")[0].contains("suspendue pendant 15 minutes"));
-    assert!(page.body.contains("Après 5 échecs en 15 minutes"));
+    assert!(
+        crate::support::normalise(&page.body)
+            .contains("Après 5 tentatives infructueuses en 15 minutes")
+    );
     // Another account is not affected.
     let page = client
         .sign_in("comite@office-habitat.demo", DEMO_PASSWORD)
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     // Once the window has passed, the account signs in again.
-    sqlx::query("UPDATE sign_in_failure SET at = at - interval '16 minutes'")
+    sqlx::query("UPDATE sign_in_throttle SET window_start = window_start - interval '16 minutes'")
         .execute(&pool)
         .await
         .unwrap();
@@ -375,8 +378,8 @@ async fn an_administrator_invites_a_pilot_who_activates_the_account_and_sees_the
     );
     let link = created.texts("#lien-activation")[0].clone();
     let path = link
-        .strip_prefix("http://spaser.test")
-        .expect("an absolute link to this site");
+        .strip_prefix(crate::support::PUBLIC_URL)
+        .expect("an absolute link to this site, at its configured address");
     assert!(
         created
             .texts("td.spaser-member-name")
@@ -641,7 +644,7 @@ async fn what_users_write_is_escaped_wherever_it_shows() {
         );
     }
     let mut xss = Client::new(&app);
-    let path = link.strip_prefix("http://spaser.test").unwrap();
+    let path = link.strip_prefix(crate::support::PUBLIC_URL).unwrap();
     xss.get(path).await;
     let activated = xss
         .post(

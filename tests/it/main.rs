@@ -1,6 +1,7 @@
 //! Integration tests: a real PostgreSQL, the real router, the real HTML. One binary, so the
 //! suite builds and links once.
 
+mod account_safety;
 mod accounts;
 mod bilan;
 mod decp;

@@ -286,7 +286,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                 }
             };
             // The rate limit is tested apart: each request starts with a clean record.
-            sqlx::query("DELETE FROM sign_in_failure")
+            sqlx::query("DELETE FROM sign_in_throttle")
                 .execute(&pool)
                 .await
                 .unwrap();

@@ -172,11 +172,18 @@ pub async fn demo_pool() -> PgPool {
 }
 
 pub fn app(pool: &PgPool) -> Router {
-    router(AppState::new(pool.clone()))
+    router(AppState {
+        public_url: PUBLIC_URL.into(),
+        ..AppState::new(pool.clone())
+    })
 }
 
 /// The password of the demo accounts.
 pub const DEMO_PASSWORD: &str = spaser::demo::DEMO_PASSWORD;
+
+/// The address the test application says it is reached at (`SPASER_PUBLIC_URL`); requests
+/// carry another `Host`.
+pub const PUBLIC_URL: &str = "https://spaser.exemple.fr";
 
 /// A response, read.
 pub struct Page {
@@ -203,6 +210,8 @@ pub struct Client {
     pub csrf: Option<String>,
     /// Extra header sent with every request.
     pub forwarded_https: bool,
+    /// The client's network address, as the server would see it (for the sign-in limits).
+    pub address: Option<std::net::SocketAddr>,
 }
 
 impl Client {
@@ -212,6 +221,7 @@ impl Client {
             cookie: None,
             csrf: None,
             forwarded_https: false,
+            address: None,
         }
     }
 
@@ -307,7 +317,12 @@ impl Client {
         builder
     }
 
-    async fn send(&mut self, request: Request<Body>) -> Page {
+    async fn send(&mut self, mut request: Request<Body>) -> Page {
+        if let Some(address) = self.address {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(address));
+        }
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
