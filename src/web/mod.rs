@@ -10,6 +10,7 @@ mod import;
 pub mod layout;
 mod pages;
 pub mod session;
+pub mod uploads;
 mod users;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Public pages already rendered, by plan revision.
     pub pages: std::sync::Arc<PageCache>,
+    /// Permits of the uploaded files being parsed ([`uploads::parse`]).
+    pub parsers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             pool,
             secure_cookies: false,
             pages: Default::default(),
+            parsers: uploads::parsers(),
         }
     }
 }

@@ -16,3 +16,4 @@ mod pages;
 mod process;
 mod reliability;
 mod support;
+mod uploads;
