@@ -161,12 +161,11 @@ async fn register_page(
     )
     .await?;
     let base = format!("/organisations/{}", access.organisation.slug);
-    let csrf = session.csrf().unwrap_or_default();
     Ok(RegisterPage {
         layout: Layout::new(session),
         organisation: access.organisation.short_name.clone(),
         organisation_href: base.clone(),
-        upload_action: format!("{base}/contrats?_csrf={csrf}"),
+        upload_action: format!("{base}/contrats"),
         base,
         year,
         measure: measure.map_or("", Measure::as_db).to_string(),
@@ -285,20 +284,68 @@ pub async fn upload(
     let mut tx = conn.begin().await?;
     let saved = contracts::save(&mut tx, access.organisation.id, &reading.contracts).await?;
     let computed = contracts::refresh_linked(&mut tx, access.organisation.id, user.id).await?;
+    // The report, for the page the browser is sent to: a reload reads it, never imports again.
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let report = sqlx::query_scalar!(
+        r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        access.organisation.id,
+        user.id,
+        count(saved.saved),
+        count(saved.other_buyer),
+        count(computed),
+        count(reading.error_count),
+        &errors
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM decp_import WHERE organisation_id = $1 AND created_at < now() - interval '7 days'",
+        access.organisation.id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     if saved.saved > 1_000 {
         let _ = contracts::tidy(&mut conn).await;
     }
+    Ok(Redirect::to(&format!(
+        "/organisations/{}/contrats/imports/{report}",
+        access.organisation.slug
+    ))
+    .into_response())
+}
+
+/// The report of a DECP import, where its upload leads: for its author only.
+pub async fn import_report(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, id)): Path<(String, i64)>,
+) -> Result<RegisterPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    let report = sqlx::query!(
+        "SELECT saved, other_buyer, recomputed, unreadable, errors FROM decp_import
+          WHERE id = $1 AND organisation_id = $2 AND created_by = $3",
+        id,
+        access.organisation.id,
+        user.id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
-    page.bad_records(errors, reading.error_count);
+    let unreadable = usize::try_from(report.unreadable).unwrap_or_default();
+    page.bad_records(report.errors, unreadable);
     page.report = Some(format!(
         "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
-        saved.saved,
-        saved.other_buyer,
-        number_fr(Decimal::from(reading.error_count)),
-        computed
+        report.saved,
+        report.other_buyer,
+        number_fr(Decimal::from(unreadable)),
+        report.recomputed
     ));
-    Ok(page.into_response())
+    Ok(page)
 }
 
 /// Add or remove one of the organisation's SIRETs (administrators).

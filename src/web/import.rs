@@ -46,16 +46,11 @@ async fn upload_page(
         Some(access.organisation.id),
     )
     .await?;
-    let csrf = session.csrf().unwrap_or_default();
     Ok(UploadPage {
         layout: Layout::new(session),
         organisation: access.organisation.short_name.clone(),
         organisation_href: format!("/organisations/{}", access.organisation.slug),
-        // Multipart forms carry the CSRF token in the address.
-        action: format!(
-            "/organisations/{}/import?_csrf={csrf}",
-            access.organisation.slug
-        ),
+        action: format!("/organisations/{}/import", access.organisation.slug),
         plans: plans
             .iter()
             .map(|p| {

@@ -183,6 +183,10 @@ pub fn routes() -> Vec<RouteDef> {
             contracts::register,
         ),
         post_route("/organisations/{organisation}/contrats", contracts::upload),
+        get_route(
+            "/organisations/{organisation}/contrats/imports/{import}",
+            contracts::import_report,
+        ),
         post_route("/organisations/{organisation}/sirets", contracts::sirets),
         get_route(
             "/organisations/{organisation}/indicateurs-legaux",

@@ -220,7 +220,15 @@ async fn upload(
 ) -> crate::support::Page {
     let boundary = "----spaser-test-boundary";
     let mut body = Vec::new();
-    for (k, v) in fields {
+    // The CSRF token travels in the body, first, as the page's form sends it.
+    let token = if csrf {
+        client.csrf.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let token_field = [("_csrf", token.as_str())];
+    let sent_token: &[(&str, &str)] = if csrf { &token_field } else { &[] };
+    for (k, v) in sent_token.iter().chain(fields) {
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
                 .as_bytes(),
@@ -231,14 +239,9 @@ async fn upload(
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let token = if csrf {
-        client.csrf.clone().unwrap_or_default()
-    } else {
-        String::new()
-    };
     client
         .post_bytes(
-            &format!("/organisations/{organisation}/import?_csrf={token}"),
+            &format!("/organisations/{organisation}/import"),
             &format!("multipart/form-data; boundary={boundary}"),
             body,
         )
@@ -257,7 +260,7 @@ async fn an_administrator_imports_previews_corrects_and_commits() {
     let form = admin.get("/organisations/office-habitat/import").await;
     assert_eq!(form.status, StatusCode::OK);
     let seed = std::fs::read(SEED).unwrap();
-    // The CSRF token is required, in the address of a multipart form.
+    // The CSRF token is required, in the body of the multipart form.
     let forged = upload(
         &mut admin,
         "office-habitat",
@@ -653,7 +656,8 @@ fn calamine_rows<W: calamine::Reader<std::io::Cursor<Vec<u8>>>>(bytes: &[u8]) ->
 where
     W::Error: std::fmt::Debug,
 {
-    let mut workbook: W = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut workbook: W =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let first = workbook.sheet_names()[0].clone();
     let range = workbook.worksheet_range(&first).unwrap();
     range
@@ -688,7 +692,9 @@ fn workbooks_read_as_calamine_reads_them() {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.write_string(1, 1, "N° Objectif").unwrap();
-    sheet.write_string(1, 3, "« Guillemets » & <chevrons>").unwrap();
+    sheet
+        .write_string(1, 3, "« Guillemets » & <chevrons>")
+        .unwrap();
     sheet.write_string(2, 1, "deux\nlignes").unwrap();
     sheet.write_number(2, 2, 3.0).unwrap();
     sheet.write_number(2, 3, 2.5).unwrap();
@@ -699,7 +705,10 @@ fn workbooks_read_as_calamine_reads_them() {
     let xlsx = workbook.save_to_buffer().unwrap();
     let ours = read_table(&xlsx, "plan.xlsx").unwrap();
     assert_eq!(ours, calamine_rows::<calamine::Xlsx<_>>(&xlsx), "XLSX");
-    assert_eq!(ours[0], ["N° Objectif", "", "« Guillemets » & <chevrons>", ""]);
+    assert_eq!(
+        ours[0],
+        ["N° Objectif", "", "« Guillemets » & <chevrons>", ""]
+    );
 
     let content = r#"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:spreadsheet>

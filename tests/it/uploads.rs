@@ -329,7 +329,7 @@ async fn hostile_a_workbook_declaring_a_cell_at_xfd1048576() {
     );
     let outcome = upload_while_polling(
         &server,
-        &format!("/organisations/office-habitat/import?_csrf={token}"),
+        "/organisations/office-habitat/import",
         &cookie,
         &content_type,
         &body,
@@ -383,7 +383,7 @@ async fn hostile_a_zip_of_160_mb_of_sheet_xml() {
         );
         let outcome = upload_while_polling(
             &server,
-            &format!("/organisations/office-habitat/import?_csrf={token}"),
+            "/organisations/office-habitat/import",
             &cookie,
             &content_type,
             &body,
@@ -414,7 +414,7 @@ async fn hostile_a_decp_csv_of_empty_records() {
     );
     let outcome = upload_while_polling(
         &server,
-        &format!("/organisations/office-habitat/contrats?_csrf={token}"),
+        "/organisations/office-habitat/contrats",
         &cookie,
         &content_type,
         &body,
@@ -438,7 +438,7 @@ async fn hostile_a_decp_csv_of_empty_records() {
     );
     let outcome = upload_while_polling(
         &server,
-        &format!("/organisations/office-habitat/contrats?_csrf={token}"),
+        "/organisations/office-habitat/contrats",
         &cookie,
         &content_type,
         &body,
@@ -487,8 +487,8 @@ async fn uploads_beyond_the_parsing_limit_are_told_to_come_back() {
         .clone()
         .try_acquire_many_owned(spaser::web::uploads::PARALLEL_PARSES as u32)
         .unwrap();
-    let path = format!("/organisations/office-habitat/import?_csrf={token}");
-    let busy = admin.post_bytes(&path, &content_type, body.clone()).await;
+    let path = "/organisations/office-habitat/import";
+    let busy = admin.post_bytes(path, &content_type, body.clone()).await;
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         busy.headers
@@ -517,11 +517,7 @@ async fn uploads_beyond_the_parsing_limit_are_told_to_come_back() {
         b"id;acheteur.id;montant;dateNotification\nA;21750001630066;95000;2025-02-01\n",
     );
     let busy = staff
-        .post_bytes(
-            &format!("/organisations/office-habitat/contrats?_csrf={token}"),
-            &csv_type,
-            csv,
-        )
+        .post_bytes("/organisations/office-habitat/contrats", &csv_type, csv)
         .await;
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
@@ -530,6 +526,166 @@ async fn uploads_beyond_the_parsing_limit_are_told_to_come_back() {
     );
     // Once a permit is back, the same upload goes through.
     drop(held);
-    let sent = admin.post_bytes(&path, &content_type, body).await;
+    let sent = admin.post_bytes(path, &content_type, body).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+}
+
+/// Item 12: the upload forms carried the CSRF token in their address (`?_csrf=…`), so it went
+/// to logs and browser history, and the page after an upload kept it (a refresh posted the
+/// file again). The token now travels in the multipart body, the address is refused, and a
+/// successful upload answers 303 to a page that shows its report.
+#[tokio::test]
+async fn the_upload_forms_carry_their_token_in_the_body_and_redirect_after_success() {
+    let pool = demo_pool().await;
+    let app = crate::support::app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let page = admin
+        .post(
+            "/organisations/office-habitat/sirets",
+            &[("siret", "21750001630066")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let upload_forms = |body: &str| -> Vec<(String, Vec<String>)> {
+        let document = scraper::Html::parse_document(body);
+        let form = scraper::Selector::parse("form[enctype='multipart/form-data']").unwrap();
+        let field = scraper::Selector::parse("input, select").unwrap();
+        document
+            .select(&form)
+            .map(|f| {
+                (
+                    f.value().attr("action").unwrap_or_default().to_string(),
+                    f.select(&field)
+                        .filter_map(|i| i.value().attr("name").map(str::to_string))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let import_page = admin.get("/organisations/office-habitat/import").await;
+    let contracts_page = staff.get("/organisations/office-habitat/contrats").await;
+    for (page, action) in [
+        (&import_page, "/organisations/office-habitat/import"),
+        (&contracts_page, "/organisations/office-habitat/contrats"),
+    ] {
+        let forms = upload_forms(&page.body);
+        assert_eq!(forms.len(), 1);
+        assert_eq!(forms[0].0, action, "no token in the address");
+        assert_eq!(forms[0].1[0], "_csrf", "the token first in the body");
+    }
+
+    // In the address only, the token is refused (403), and nothing is read.
+    let token = staff.csrf.clone().unwrap();
+    let csv = b"id;acheteur.id;montant;dateNotification\nA1;21750001630066;95000;2025-02-01\n;;;\n";
+    let (content_type, body) = multipart(&[("mode", "partiel")], "decp.csv", csv);
+    let refused = staff
+        .post_bytes(
+            &format!("/organisations/office-habitat/contrats?_csrf={token}"),
+            &content_type,
+            body,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (content_type, body) = multipart(
+        &[("mode", "partiel"), ("_csrf", "0123456789abcdef")],
+        "decp.csv",
+        csv,
+    );
+    let forged = staff
+        .post_bytes(
+            "/organisations/office-habitat/contrats",
+            &content_type,
+            body,
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a wrong token in the body"
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM contract").await, 0);
+
+    // In the body (after the file, as a hand-made form may put it), it is accepted; the answer
+    // is a redirection to the import's report, an address without any secret.
+    let mut body_fields = multipart(&[("mode", "partiel")], "decp.csv", csv).1;
+    let end = b"------spaser-hostile-boundary--\r\n";
+    body_fields.truncate(body_fields.len() - end.len());
+    body_fields.extend_from_slice(
+        format!("------spaser-hostile-boundary\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n").as_bytes(),
+    );
+    body_fields.extend_from_slice(end);
+    let sent = staff
+        .post_bytes(
+            "/organisations/office-habitat/contrats",
+            "multipart/form-data; boundary=----spaser-hostile-boundary",
+            body_fields,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let report_path = sent.location().unwrap().to_string();
+    assert!(
+        report_path.starts_with("/organisations/office-habitat/contrats/imports/")
+            && !report_path.contains('?'),
+        "{report_path}"
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM contract").await, 1);
+    // The report page can be reloaded: it reads, it never imports again.
+    for _ in 0..2 {
+        let report = staff.get(&report_path).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert_eq!(
+            report.texts(".spaser-report"),
+            [
+                "1 contrat(s) importé(s) ou mis à jour ; 0 écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; 1 illisible(s) ; 0 valeur(s) d'indicateurs recalculée(s)."
+            ]
+        );
+        assert_eq!(
+            report.texts(".spaser-decp-errors li"),
+            [
+                "enregistrement 2 (sans id) : id manquant ; acheteur.id manquant ; montant illisible ; dateNotification manquante"
+            ]
+        );
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM contract").await, 1);
+    // The report is its author's: another member, or another organisation, finds nothing.
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    assert_eq!(
+        committee.get(&report_path).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut other = Client::signed_in(&app, "admin@grand-orly-seine-bievre.demo").await;
+    let elsewhere = report_path.replace("office-habitat", "grand-orly-seine-bievre");
+    assert_eq!(other.get(&elsewhere).await.status, StatusCode::NOT_FOUND);
+
+    // The plan import: the token in the body, a redirection to the preview.
+    let token = admin.csrf.clone().unwrap();
+    let seed = include_bytes!("../../src/demo/office-spaser-action-plan-2025-2027.tsv");
+    let (content_type, body) = multipart(
+        &[("plan", ""), ("titre", "Plan reçu"), ("_csrf", &token)],
+        "plan.tsv",
+        seed,
+    );
+    let sent = admin
+        .post_bytes(
+            "/organisations/office-habitat/import",
+            &content_type,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert!(
+        sent.location()
+            .unwrap()
+            .starts_with("/organisations/office-habitat/import/")
+    );
+    let in_address = admin
+        .post_bytes(
+            &format!("/organisations/office-habitat/import?_csrf={token}"),
+            &content_type,
+            multipart(&[("plan", ""), ("titre", "Plan reçu")], "plan.tsv", seed).1,
+        )
+        .await;
+    assert_eq!(in_address.status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&pool, "SELECT count(*) FROM import_draft").await, 1);
 }
