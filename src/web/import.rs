@@ -534,7 +534,7 @@ pub async fn commit(
         );
     }
     let mut tx = conn.begin().await?;
-    let plan_slug = draft.payload.header.slug.clone();
+    let mut plan_slug = draft.payload.header.slug.clone();
     match draft.plan_id {
         Some(plan_id) => {
             store::sync_plan(
@@ -547,24 +547,25 @@ pub async fn commit(
             .await?;
         }
         None => {
-            let taken = sqlx::query_scalar!(
-                r#"SELECT EXISTS (SELECT 1 FROM plan WHERE organisation_id = $1 AND slug = $2) AS "taken!""#,
-                access.organisation.id,
-                plan_slug
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            if taken {
+            let header = &draft.payload.header;
+            let Some(slug) =
+                store::new_plan_slug(&mut tx, access.organisation.id, &header.title).await?
+            else {
                 drop(tx);
                 return refuse(
                     "Un plan de ce titre existe déjà : importez le fichier dans ce plan (mise à jour) ou changez le titre.",
                     changes,
                 );
-            }
+            };
+            plan_slug = slug;
+            let header = PlanHeader {
+                slug: plan_slug.clone(),
+                ..header.clone()
+            };
             store::insert_plan(
                 &mut tx,
                 access.organisation.id,
-                &draft.payload.header,
+                &header,
                 &draft.payload.draft,
             )
             .await?;

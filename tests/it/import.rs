@@ -758,3 +758,67 @@ fn workbooks_read_as_calamine_reads_them() {
     let from_ods = read_table(&ods(&content), "plan.ods").unwrap();
     assert_eq!(draft(&from_ods), draft(&rows), "ODS");
 }
+
+/// Issue 11, item 16: a title without Latin letters gives no slug of its own; each plan still
+/// gets a usable address of its own, and only the same title is refused as a duplicate.
+#[tokio::test]
+async fn a_plan_title_without_latin_letters_gets_a_usable_unique_slug() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let seed = std::fs::read(SEED).unwrap();
+    let mut import = async |title: &str| {
+        admin.get("/organisations/office-habitat/import").await;
+        let sent = upload(
+            &mut admin,
+            "office-habitat",
+            &seed,
+            "plan.tsv",
+            &[("plan", ""), ("titre", title)],
+            true,
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let preview = sent.location().unwrap().to_string();
+        admin.get(&preview).await;
+        admin.post(&preview, &[]).await
+    };
+    let mut addresses = Vec::new();
+    for title in ["Стратегия закупок", "采购计划", "!!!"] {
+        let committed = import(title).await;
+        assert_eq!(
+            committed.status,
+            StatusCode::SEE_OTHER,
+            "{title}: {:?}",
+            committed.texts(".fr-alert p")
+        );
+        addresses.push((title, committed.location().unwrap().to_string()));
+    }
+    let same = import("采购计划").await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        same.texts(".fr-alert p")[0].starts_with("Un plan de ce titre existe déjà"),
+        "{:?}",
+        same.texts(".fr-alert p")
+    );
+    assert_eq!(
+        addresses
+            .iter()
+            .map(|(_, a)| a.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "/organisations/office-habitat/plans/plan",
+            "/organisations/office-habitat/plans/plan-2",
+            "/organisations/office-habitat/plans/plan-3"
+        ]
+    );
+    for (title, address) in &addresses {
+        let page = admin.get(address).await;
+        assert_eq!(page.status, StatusCode::OK, "{address}");
+        assert!(
+            page.texts("h1").join(" ").contains(title),
+            "{title} at {address}"
+        );
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM plan").await, 5);
+}
