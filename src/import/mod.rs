@@ -5,6 +5,7 @@ mod workbook;
 
 pub use workbook::{
     MAX_CELL_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_ENTRIES, MAX_PART_BYTES, MAX_ROWS, MAX_TEXT_BYTES,
+    cell_name,
 };
 
 use crate::domain::model::{IndicatorKind, PlanDraft};

@@ -189,7 +189,12 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 
 /// A minimal workbook: the package, the workbook, one sheet with this XML (sizes as declared
 /// by the zip writer).
-fn workbook(sheet_xml: &mut dyn Read) -> Vec<u8> {
+pub fn workbook(sheet_xml: &mut dyn Read) -> Vec<u8> {
+    workbook_with(sheet_xml, None)
+}
+
+/// A minimal workbook, with shared strings when given (their `<sst>` XML).
+pub fn workbook_with(sheet_xml: &mut dyn Read, shared_strings: Option<&str>) -> Vec<u8> {
     use zip::write::SimpleFileOptions;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
@@ -211,11 +216,15 @@ fn workbook(sheet_xml: &mut dyn Read) -> Vec<u8> {
         ),
         (
             "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
         ),
     ];
     for (name, xml) in parts {
         zip.start_file(name, options).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    if let Some(xml) = shared_strings {
+        zip.start_file("xl/sharedStrings.xml", options).unwrap();
         zip.write_all(xml.as_bytes()).unwrap();
     }
     zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
@@ -223,7 +232,7 @@ fn workbook(sheet_xml: &mut dyn Read) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+pub const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
 
 /// A header row any plan has, so that only the hostile part can be refused.
 const HEADER_ROW: &str = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>N° Objectif</t></is></c><c r="B1" t="inlineStr"><is><t>OBJECTIFS</t></is></c><c r="C1" t="inlineStr"><is><t>ACTIONS</t></is></c><c r="D1" t="inlineStr"><is><t>Indicateurs</t></is></c></row>"#;
