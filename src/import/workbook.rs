@@ -47,6 +47,17 @@ struct Archive<'a> {
 
 impl<'a> Archive<'a> {
     fn open(bytes: &'a [u8]) -> Result<Self, FileError> {
+        // The count of entries the end record declares, checked before the directory is read
+        // into memory (a zip64 directory declares 0xFFFF here, over the limit too).
+        let search_from = bytes.len().saturating_sub(22 + usize::from(u16::MAX));
+        let declared = bytes[search_from..]
+            .windows(4)
+            .rposition(|w| w == b"PK\x05\x06")
+            .and_then(|at| bytes.get(search_from + at + 10..search_from + at + 12))
+            .map(|n| usize::from(u16::from_le_bytes([n[0], n[1]])));
+        if declared.is_some_and(|n| n > MAX_ENTRIES) {
+            return Err(FileError::TooManyEntries);
+        }
         let zip = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| FileError::Corrupt(e.to_string()))?;
         if zip.len() > MAX_ENTRIES {
