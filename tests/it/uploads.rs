@@ -380,7 +380,7 @@ async fn hostile_a_zip_of_160_mb_of_sheet_xml() {
             "sa partie « xl/worksheets/sheet1.xml » fait 160 Mo ; la limite est de 20 Mo par partie",
         ),
         (
-            "the same zip, its sizes lying",
+            "the same zip, its size lying",
             &liar,
             "sa partie « xl/worksheets/sheet1.xml » est plus grande une fois décompressée que la taille qu'elle annonce",
         ),
