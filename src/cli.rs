@@ -401,7 +401,7 @@ async fn import_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let payload = crate::import::read_file(&bytes, &name, header).map_err(CliError::Invalid)?;
+    let mut payload = crate::import::read_file(&bytes, &name, header).map_err(CliError::Invalid)?;
     let changes = match &existing {
         Some(head) => Some(crate::import::changes(
             &read::plan_content(&mut conn, head.clone()).await?,
@@ -436,6 +436,18 @@ async fn import_file(
             .await?
         }
         None => {
+            payload.header.slug = crate::plans::store::new_plan_slug(
+                &mut tx,
+                org.id,
+                &payload.header.title,
+            )
+            .await?
+            .ok_or_else(|| {
+                CliError::Invalid(format!(
+                    "l'organisation a déjà un plan « {} » : donnez --plan pour le mettre à jour",
+                    payload.header.title
+                ))
+            })?;
             crate::plans::store::insert_plan(&mut tx, org.id, &payload.header, &payload.draft)
                 .await?;
         }

@@ -1,9 +1,12 @@
 //! Bringing a buyer's plan in from its spreadsheet (XLSX, ODS, CSV with `;` or `,`, TSV), and
 //! sending it back out in the same columns.
 
-use std::io::Cursor;
+mod workbook;
 
-use calamine::{Data, Reader};
+pub use workbook::{
+    MAX_CELL_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_ENTRIES, MAX_PART_BYTES, MAX_ROWS, MAX_TEXT_BYTES,
+    cell_name,
+};
 
 use crate::domain::model::{IndicatorKind, PlanDraft};
 use crate::domain::sheet::Column;
@@ -12,6 +15,16 @@ use crate::plans::read::PlanTree;
 
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// A size in megabytes, for messages.
+fn megabytes(bytes: u64) -> String {
+    format!("{} Mo", bytes.div_ceil(1024 * 1024))
+}
+
+/// A count as French writes it (`5 000`), for messages.
+fn count_fr(n: u64) -> String {
+    crate::domain::format::number_fr(n.into())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
@@ -31,9 +44,59 @@ pub enum FileError {
     NotUtf8,
     #[error("Le classeur ne contient aucune feuille.")]
     NoSheet,
+    #[error(
+        "Le fichier compte plus de {max} lignes : c'est la limite d'un plan importé. Ne gardez que les lignes du plan.",
+        max = count_fr(MAX_ROWS)
+    )]
+    TooManyRows,
+    #[error(
+        "La ligne {} compte {} colonnes : la limite est de {max} colonnes.",
+        count_fr(*line as u64),
+        count_fr(*count as u64),
+        max = count_fr(MAX_COLUMNS)
+    )]
+    TooManyColumns { line: usize, count: usize },
+    #[error(
+        "La cellule {0} est au-delà des limites d'un plan importé ({rows} lignes, {columns} colonnes : de A1 à {last}). Videz les cellules en trop et enregistrez à nouveau.",
+        rows = count_fr(MAX_ROWS),
+        columns = count_fr(MAX_COLUMNS),
+        last = workbook::cell_name(MAX_ROWS - 1, MAX_COLUMNS - 1)
+    )]
+    CellOutOfBounds(String),
+    #[error(
+        "La cellule {0} contient plus de {max} Ko de texte : c'est la limite d'une cellule.",
+        max = MAX_CELL_BYTES / 1024
+    )]
+    CellTooLong(String),
+    #[error(
+        "Le classeur a plus de {max} cellules remplies : c'est la limite d'un plan importé.",
+        max = count_fr(MAX_CELLS as u64)
+    )]
+    TooManyCells,
+    #[error(
+        "Les cellules du classeur contiennent plus de {max} de texte : c'est la limite d'un plan importé.",
+        max = megabytes(MAX_TEXT_BYTES as u64)
+    )]
+    TooMuchText,
+    #[error(
+        "Le classeur est trop volumineux une fois décompressé : sa partie « {part} » fait {} ; la limite est de {max} par partie.",
+        size.map_or_else(|| format!("plus de {}", megabytes(MAX_PART_BYTES)), megabytes),
+        max = megabytes(MAX_PART_BYTES)
+    )]
+    PartTooLarge { part: String, size: Option<u64> },
+    #[error(
+        "Le classeur est invalide : sa partie « {0} » est plus grande une fois décompressée que la taille qu'elle annonce. Enregistrez-le à nouveau depuis votre tableur."
+    )]
+    PartLies(String),
+    #[error(
+        "Le classeur contient plus de {max} fichiers internes : c'est la limite d'un classeur importé.",
+        max = count_fr(MAX_ENTRIES as u64)
+    )]
+    TooManyEntries,
 }
 
-/// The rows of the file's first sheet, as text.
+/// The rows of the file's first sheet, as text. Bounded before it allocates: the file's size,
+/// then the rows, columns, cells and text that its content may unpack to.
 pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, FileError> {
     if bytes.is_empty() {
         return Err(FileError::Empty);
@@ -47,7 +110,7 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
         if !zipped {
             return Err(FileError::NotASpreadsheet);
         }
-        return read_workbook(bytes);
+        return workbook::read_workbook(bytes);
     }
     if name.ends_with(".xls") {
         return Err(FileError::NotASpreadsheet);
@@ -67,50 +130,48 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
         .filter(|(c, _)| first.contains(*c))
         .map(|(_, b)| b)
         .ok_or(FileError::NotASpreadsheet)?;
+    let mut rows = Vec::new();
+    let mut keep = |row: Vec<String>| {
+        if rows.len() as u64 >= MAX_ROWS {
+            return Err(FileError::TooManyRows);
+        }
+        rows.push(row);
+        Ok(())
+    };
     if delimiter == b'\t' {
         // The buyers' exports put quotes inside cells without quoting them: no CSV quoting here.
-        return Ok(crate::domain::sheet::split_tsv(text));
+        for (i, line) in text.lines().enumerate() {
+            let count = line.split('\t').count();
+            if count as u64 > MAX_COLUMNS {
+                return Err(FileError::TooManyColumns { line: i + 1, count });
+            }
+            keep(line.split('\t').map(str::to_string).collect())?;
+        }
+        return Ok(rows);
     }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| FileError::Corrupt(e.to_string()))?;
-        rows.push(record.iter().map(str::to_string).collect());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.len() as u64 > MAX_COLUMNS {
+                    let line = record.position().map_or(0, |p| p.line() as usize);
+                    return Err(FileError::TooManyColumns {
+                        line,
+                        count: record.len(),
+                    });
+                }
+                keep(record.iter().map(str::to_string).collect())?;
+            }
+            Err(e) => return Err(FileError::Corrupt(e.to_string())),
+        }
     }
     Ok(rows)
-}
-
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| FileError::Corrupt(e.to_string()))?;
-    let first = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or(FileError::NoSheet)?;
-    let range = workbook
-        .worksheet_range(&first)
-        .map_err(|e| FileError::Corrupt(e.to_string()))?;
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
 }
 
 fn kind_text(kind: Option<IndicatorKind>) -> &'static str {
@@ -371,7 +432,15 @@ pub fn read_file(
     header: crate::domain::model::PlanHeader,
 ) -> Result<Payload, String> {
     let rows = read_table(bytes, file_name).map_err(|e| e.to_string())?;
-    let reading = crate::domain::sheet::read_plan(&rows, header.first_year, header.last_year)
+    read_rows(&rows, header)
+}
+
+/// Reads a plan for a period from a file's rows ([`read_table`]).
+pub fn read_rows(
+    rows: &[Vec<String>],
+    header: crate::domain::model::PlanHeader,
+) -> Result<Payload, String> {
+    let reading = crate::domain::sheet::read_plan(rows, header.first_year, header.last_year)
         .map_err(|e| match e {
             crate::domain::sheet::SheetError::Empty => "Le fichier ne contient aucune ligne.".to_string(),
             crate::domain::sheet::SheetError::MissingColumns(c) => format!(

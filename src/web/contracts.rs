@@ -18,6 +18,7 @@ use super::access::{OrgAccess, member_of};
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
+use super::uploads::{self, Busy};
 use crate::contracts::{self, RegisterRow, Share};
 use crate::decp::{self, Measure};
 use crate::domain::account::Role;
@@ -111,8 +112,28 @@ pub struct RegisterPage {
     pub can_manage: bool,
     pub is_admin: bool,
     pub report: Option<String>,
+    /// The first bad records of an import, how many there were in all, and how many are not
+    /// listed.
     pub errors: Vec<String>,
+    pub error_count: String,
+    pub errors_more: Option<String>,
     pub problem: Option<String>,
+}
+
+impl RegisterPage {
+    /// Lists the first bad records of an import (as many as the reader kept) and counts all.
+    fn bad_records(&mut self, kept: Vec<String>, count: usize) {
+        let count_fr = |n: usize| number_fr(Decimal::from(n));
+        self.errors_more = (count > kept.len()).then(|| {
+            format!(
+                "Seuls les {} premiers sont listés : {} autre(s) enregistrement(s) illisible(s).",
+                count_fr(kept.len()),
+                count_fr(count - kept.len())
+            )
+        });
+        self.error_count = count_fr(count);
+        self.errors = kept;
+    }
 }
 
 const SHOWN: i64 = 500;
@@ -140,12 +161,11 @@ async fn register_page(
     )
     .await?;
     let base = format!("/organisations/{}", access.organisation.slug);
-    let csrf = session.csrf().unwrap_or_default();
     Ok(RegisterPage {
         layout: Layout::new(session),
         organisation: access.organisation.short_name.clone(),
         organisation_href: base.clone(),
-        upload_action: format!("{base}/contrats?_csrf={csrf}"),
+        upload_action: format!("{base}/contrats"),
         base,
         year,
         measure: measure.map_or("", Measure::as_db).to_string(),
@@ -169,6 +189,8 @@ async fn register_page(
         is_admin: access.membership.role.administers(),
         report: None,
         errors: Vec::new(),
+        error_count: String::new(),
+        errors_more: None,
         problem: None,
     })
 }
@@ -221,49 +243,109 @@ pub async fn upload(
             Some("Choisissez un fichier DECP (JSON ou CSV) : le fichier envoyé est vide.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    if bytes.len() > 100 * 1024 * 1024 {
-        page.problem = Some("Le fichier dépasse la taille admise.".into());
+    if bytes.len() > decp::MAX_BYTES {
+        page.problem = Some(format!(
+            "Le fichier fait {} Mo : la limite d'un import DECP est de {} Mo. Découpez-le (par exemple par année) et importez chaque partie.",
+            bytes.len().div_ceil(1024 * 1024),
+            decp::MAX_BYTES / (1024 * 1024)
+        ));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let reading = if name.ends_with(".csv") {
-        decp::read_csv(&bytes)
-    } else {
-        decp::read_json(&bytes)
-    };
+    // Read off the runtime, within the reader's limits.
+    let reading = uploads::parse(&state, move || {
+        if name.ends_with(".csv") {
+            decp::read_csv(&bytes)
+        } else {
+            decp::read_json(&bytes)
+        }
+    })
+    .await?;
     let reading = match reading {
-        Ok(r) => r,
-        Err(message) => {
+        Ok(Ok(r)) => r,
+        Ok(Err(message)) => {
             page.problem = Some(message);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
+        Err(Busy) => {
+            page.problem = Some(Busy::MESSAGE.into());
+            return Ok(Busy::response(page));
+        }
     };
-    page.errors = reading.errors.iter().map(ToString::to_string).collect();
-    if !reading.errors.is_empty() && !partial {
+    let errors: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
+    if reading.error_count > 0 && !partial {
+        page.bad_records(errors, reading.error_count);
         page.problem = Some(format!(
             "{} enregistrement(s) illisible(s) : rien n'a été importé. Corrigez le fichier, ou importez les {} enregistrements lisibles en choisissant « import partiel ».",
-            reading.errors.len(),
-            reading.contracts.len()
+            number_fr(Decimal::from(reading.error_count)),
+            number_fr(Decimal::from(reading.contracts.len()))
         ));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = conn.begin().await?;
     let saved = contracts::save(&mut tx, access.organisation.id, &reading.contracts).await?;
     let computed = contracts::refresh_linked(&mut tx, access.organisation.id, user.id).await?;
+    // The report, for the page the browser is sent to: a reload reads it, never imports again.
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let report = sqlx::query_scalar!(
+        r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        access.organisation.id,
+        user.id,
+        count(saved.saved),
+        count(saved.other_buyer),
+        count(computed),
+        count(reading.error_count),
+        &errors
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM decp_import WHERE organisation_id = $1 AND created_at < now() - interval '7 days'",
+        access.organisation.id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     if saved.saved > 1_000 {
         let _ = contracts::tidy(&mut conn).await;
     }
-    let errors = std::mem::take(&mut page.errors);
+    Ok(Redirect::to(&format!(
+        "/organisations/{}/contrats/imports/{report}",
+        access.organisation.slug
+    ))
+    .into_response())
+}
+
+/// The report of a DECP import, where its upload leads: for its author only.
+pub async fn import_report(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, id)): Path<(String, i64)>,
+) -> Result<RegisterPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    let report = sqlx::query!(
+        "SELECT saved, other_buyer, recomputed, unreadable, errors FROM decp_import
+          WHERE id = $1 AND organisation_id = $2 AND created_by = $3",
+        id,
+        access.organisation.id,
+        user.id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
-    page.errors = errors;
+    let unreadable = usize::try_from(report.unreadable).unwrap_or_default();
+    page.bad_records(report.errors, unreadable);
     page.report = Some(format!(
         "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
-        saved.saved,
-        saved.other_buyer,
-        page.errors.len(),
-        computed
+        report.saved,
+        report.other_buyer,
+        number_fr(Decimal::from(unreadable)),
+        report.recomputed
     ));
-    Ok(page.into_response())
+    Ok(page)
 }
 
 /// Add or remove one of the organisation's SIRETs (administrators).

@@ -14,6 +14,7 @@ use super::access::{OrgAccess, admin_of, member_of};
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
+use super::uploads::{self, Busy};
 use crate::domain::format::quantity_fr;
 use crate::domain::model::{ObjectiveTerm, PlanHeader, YearValue};
 use crate::domain::targets::parse_target_cell;
@@ -45,16 +46,11 @@ async fn upload_page(
         Some(access.organisation.id),
     )
     .await?;
-    let csrf = session.csrf().unwrap_or_default();
     Ok(UploadPage {
         layout: Layout::new(session),
         organisation: access.organisation.short_name.clone(),
         organisation_href: format!("/organisations/{}", access.organisation.slug),
-        // Multipart forms carry the CSRF token in the address.
-        action: format!(
-            "/organisations/{}/import?_csrf={csrf}",
-            access.organisation.slug
-        ),
+        action: format!("/organisations/{}/import", access.organisation.slug),
         plans: plans
             .iter()
             .map(|p| {
@@ -133,54 +129,27 @@ pub async fn upload(
             "Choisissez un fichier à importer (le fichier envoyé est vide).".into(),
         );
     };
-    // The plan to update, or the new plan's title and period.
-    let (plan_id, header) = if page.chosen_plan.is_empty() {
-        // Years left empty: the ones the file's targets name (« 2025: … 2027: … »).
-        if page.first_year.is_empty()
-            && page.last_year.is_empty()
-            && let Some((first, last)) = import::marked_period(&bytes, &file_name)
-        {
-            page.first_year = first.to_string();
-            page.last_year = last.to_string();
-        }
-        let first: Option<i32> = page.first_year.parse().ok();
-        let last: Option<i32> = page.last_year.parse().ok();
-        let (Some(first), Some(last)) = (first, last) else {
-            return refuse(
-                page,
-                "Indiquez la première et la dernière année du plan, par exemple 2025 et 2027 \
-                 (le fichier ne les écrit pas dans ses valeurs cibles)."
-                    .into(),
-            );
-        };
-        if !(2000..=2100).contains(&first) || last < first || last - first > 15 {
-            return refuse(page, "La période du plan est invalide : la dernière année suit la première, sur 15 ans au plus.".into());
-        }
+    // The plan to update, or what the form says of the new plan.
+    let target = if page.chosen_plan.is_empty() {
         if page.title.is_empty() || page.title.chars().count() > 200 {
             return refuse(
                 page,
                 "Donnez au plan un titre (200 caractères au plus).".into(),
             );
         }
-        (
-            None,
-            PlanHeader {
-                slug: import::slugify(&page.title),
-                title: page.title.clone(),
-                first_year: first,
-                last_year: last,
-                adopted_on: None,
-                objective_term: ObjectiveTerm::Objectif,
-            },
-        )
+        Target::New {
+            title: page.title.clone(),
+            first_year: page.first_year.clone(),
+            last_year: page.last_year.clone(),
+        }
     } else {
         let Some(existing) =
             read::plan_head(&mut conn, &access.organisation.slug, &page.chosen_plan).await?
         else {
             return Err(AppError::NotFound);
         };
-        (
-            Some(existing.id),
+        Target::Existing(
+            existing.id,
             PlanHeader {
                 slug: existing.slug,
                 title: existing.title,
@@ -191,7 +160,25 @@ pub async fn upload(
             },
         )
     };
-    let payload = match import::read_file(&bytes, &file_name, header) {
+    let plan_id = match &target {
+        Target::Existing(id, _) => Some(*id),
+        Target::New { .. } => None,
+    };
+    // The file is read off the runtime, within the import's limits.
+    let name = file_name.clone();
+    let reading = uploads::parse(&state, move || read_upload(&bytes, &name, target)).await?;
+    let (years, payload) = match reading {
+        Ok(reading) => reading,
+        Err(Busy) => {
+            page.error = Some(Busy::MESSAGE.into());
+            return Ok(Busy::response(page));
+        }
+    };
+    if let Some((first, last)) = years {
+        page.first_year = first.to_string();
+        page.last_year = last.to_string();
+    }
+    let payload = match payload {
         Ok(p) => p,
         Err(message) => return refuse(page, message),
     };
@@ -212,6 +199,72 @@ pub async fn upload(
         access.organisation.slug
     ))
     .into_response())
+}
+
+/// What an upload imports into: a plan of the organisation, or a new plan as the form
+/// describes it (its years may be left to the file).
+enum Target {
+    Existing(i64, PlanHeader),
+    New {
+        title: String,
+        first_year: String,
+        last_year: String,
+    },
+}
+
+/// Reads an uploaded plan (CPU work, run off the runtime): its rows, then for a new plan the
+/// period (the form's, else the one the targets name), then the plan. Gives the years read from
+/// the file, for the form, and the plan or the message for the user.
+fn read_upload(
+    bytes: &[u8],
+    file_name: &str,
+    target: Target,
+) -> (Option<(i32, i32)>, Result<Payload, String>) {
+    let rows = match import::read_table(bytes, file_name) {
+        Ok(rows) => rows,
+        Err(e) => return (None, Err(e.to_string())),
+    };
+    let mut from_file = None;
+    let header = match target {
+        Target::Existing(_, header) => header,
+        Target::New {
+            title,
+            first_year,
+            last_year,
+        } => {
+            // Years left empty: the ones the file's targets name (« 2025: … 2027: … »).
+            let marked = (first_year.is_empty() && last_year.is_empty())
+                .then(|| crate::domain::sheet::marked_period(&rows))
+                .flatten();
+            let (first, last) = match marked {
+                Some(years) => years,
+                None => match (first_year.parse::<i32>(), last_year.parse::<i32>()) {
+                    (Ok(first), Ok(last)) => (first, last),
+                    _ => {
+                        return (
+                            None,
+                            Err("Indiquez la première et la dernière année du plan, par exemple 2025 et 2027 \
+                                 (le fichier ne les écrit pas dans ses valeurs cibles)."
+                                .into()),
+                        );
+                    }
+                },
+            };
+            from_file = marked;
+            if !(2000..=2100).contains(&first) || last < first || last - first > 15 {
+                return (from_file, Err("La période du plan est invalide : la dernière année suit la première, sur 15 ans au plus.".into()));
+            }
+            PlanHeader {
+                slug: import::slugify(&title),
+                title,
+                first_year: first,
+                last_year: last,
+                adopted_on: None,
+                objective_term: ObjectiveTerm::Objectif,
+            }
+        }
+    };
+    (from_file, import::read_rows(&rows, header))
 }
 
 pub struct TargetInput {
@@ -481,7 +534,7 @@ pub async fn commit(
         );
     }
     let mut tx = conn.begin().await?;
-    let plan_slug = draft.payload.header.slug.clone();
+    let mut plan_slug = draft.payload.header.slug.clone();
     match draft.plan_id {
         Some(plan_id) => {
             store::sync_plan(
@@ -494,24 +547,25 @@ pub async fn commit(
             .await?;
         }
         None => {
-            let taken = sqlx::query_scalar!(
-                r#"SELECT EXISTS (SELECT 1 FROM plan WHERE organisation_id = $1 AND slug = $2) AS "taken!""#,
-                access.organisation.id,
-                plan_slug
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            if taken {
+            let header = &draft.payload.header;
+            let Some(slug) =
+                store::new_plan_slug(&mut tx, access.organisation.id, &header.title).await?
+            else {
                 drop(tx);
                 return refuse(
                     "Un plan de ce titre existe déjà : importez le fichier dans ce plan (mise à jour) ou changez le titre.",
                     changes,
                 );
-            }
+            };
+            plan_slug = slug;
+            let header = PlanHeader {
+                slug: plan_slug.clone(),
+                ..header.clone()
+            };
             store::insert_plan(
                 &mut tx,
                 access.organisation.id,
-                &draft.payload.header,
+                &header,
                 &draft.payload.draft,
             )
             .await?;

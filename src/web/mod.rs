@@ -10,6 +10,7 @@ mod import;
 pub mod layout;
 mod pages;
 pub mod session;
+pub mod uploads;
 mod users;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub public_url: String,
     /// The key that signs visitors' CSRF tokens, read from the database when first needed.
     pub instance_key: std::sync::Arc<tokio::sync::OnceCell<[u8; 32]>>,
+    /// Permits of the uploaded files being parsed ([`uploads::parse`]).
+    pub parsers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             pages: Default::default(),
             public_url: "http://127.0.0.1:3000".into(),
             instance_key: Default::default(),
+            parsers: uploads::parsers(),
         }
     }
 
@@ -195,6 +199,10 @@ pub fn routes() -> Vec<RouteDef> {
             contracts::register,
         ),
         post_route("/organisations/{organisation}/contrats", contracts::upload),
+        get_route(
+            "/organisations/{organisation}/contrats/imports/{import}",
+            contracts::import_report,
+        ),
         post_route("/organisations/{organisation}/sirets", contracts::sirets),
         get_route(
             "/organisations/{organisation}/indicateurs-legaux",

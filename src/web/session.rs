@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -254,7 +254,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
             )
                 .into_response()
         })?;
-        let sent = csrf_sent(&parts, &bytes);
+        let sent = csrf_sent(&parts, &bytes).await;
         let matches = match (sent, session.csrf()) {
             (Some(sent), Some(expected)) => same_token(&sent, &expected),
             _ => false,
@@ -310,8 +310,10 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The token the request carries: a header, the query string, or a field of a url-encoded form.
-fn csrf_sent(parts: &Parts, body: &[u8]) -> Option<String> {
+/// The token the request carries: the `X-CSRF-Token` header, or the `_csrf` field of a
+/// url-encoded or multipart form. Never the address: it would be written in logs and browser
+/// history, and kept by the page that answers.
+async fn csrf_sent(parts: &Parts, body: &Bytes) -> Option<String> {
     if let Some(v) = parts
         .headers
         .get("x-csrf-token")
@@ -319,18 +321,24 @@ fn csrf_sent(parts: &Parts, body: &[u8]) -> Option<String> {
     {
         return Some(v.to_string());
     }
-    let field = |bytes: &[u8]| {
-        form_urlencoded::parse(bytes)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned())
-    };
-    if let Some(v) = parts.uri.query().and_then(|q| field(q.as_bytes())) {
-        return Some(v);
-    }
-    let urlencoded = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if urlencoded { field(body) } else { None }
+        .unwrap_or_default();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return form_urlencoded::parse(body)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+    }
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    // The body is already in memory (at most MAX_BODY): the parts before the token are
+    // skipped, not kept.
+    let mut form = multer::Multipart::new(Body::from(body.clone()).into_data_stream(), boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

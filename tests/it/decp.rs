@@ -9,10 +9,18 @@ use crate::support::{Client, Page, app, demo_pool, normalise};
 
 const OFFICE: &str = "/organisations/office-habitat";
 
+/// Uploads a DECP file as the page's form does; a successful upload is followed to its report.
 async fn upload(client: &mut Client, file: &[u8], name: &str, mode: &str) -> Page {
     client.get(&format!("{OFFICE}/contrats")).await;
+    let token = client.csrf.clone().unwrap_or_default();
     let boundary = "----decp-boundary";
     let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n"
+        )
+        .as_bytes(),
+    );
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\n{mode}\r\n")
             .as_bytes(),
@@ -22,14 +30,20 @@ async fn upload(client: &mut Client, file: &[u8], name: &str, mode: &str) -> Pag
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let token = client.csrf.clone().unwrap_or_default();
-    client
+    let page = client
         .post_bytes(
-            &format!("{OFFICE}/contrats?_csrf={token}"),
+            &format!("{OFFICE}/contrats"),
             &format!("multipart/form-data; boundary={boundary}"),
             body,
         )
-        .await
+        .await;
+    match page.location() {
+        Some(report) if page.status == StatusCode::SEE_OTHER => {
+            let report = report.to_string();
+            client.get(&report).await
+        }
+        _ => page,
+    }
 }
 
 async fn add_siret(admin: &mut Client, siret: &str) {

@@ -4,7 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use spaser::domain::{entry, sheet, targets};
-use spaser::import::read_table;
+use spaser::import::{self, read_table};
 
 /// xorshift64*: small, fast, and the same sequence every run.
 struct Rng(u64);
@@ -209,4 +209,350 @@ fn fuzz_decp_files() {
         survives("decp::read_csv", &round, || spaser::decp::read_csv(&bytes));
     }
     println!("fuzz: {tried} generated DECP files, JSON and CSV readers each, no panic");
+}
+
+/// Reads a generated file, and checks what any reading must be: no panic, done within a few
+/// seconds, and rows within the sheet limits. Returns the reading and how long it took.
+fn read_bounded(
+    what: &str,
+    bytes: &[u8],
+    name: &str,
+) -> (
+    Result<Vec<Vec<String>>, import::FileError>,
+    std::time::Duration,
+) {
+    let start = std::time::Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| read_table(bytes, name)));
+    let took = start.elapsed();
+    let Ok(reading) = outcome else {
+        panic!("read_table panicked on {what}");
+    };
+    assert!(
+        took < std::time::Duration::from_secs(30),
+        "{what}: read in {took:?}"
+    );
+    if let Ok(rows) = &reading {
+        assert!(rows.len() as u64 <= import::MAX_ROWS, "{what}");
+        assert!(
+            rows.iter().all(|r| r.len() as u64 <= import::MAX_COLUMNS),
+            "{what}"
+        );
+    }
+    (reading, took)
+}
+
+/// The hostile shapes of issue 11 (a value far away, a declared dimension, repeated ODS rows
+/// and cells, shared texts referenced many times, spaces by the billion, parts that lie about
+/// their size, too many parts), with random sizes and places, then each mutated at random: every
+/// reading ends quickly, within the limits, with the limit's error when one is passed.
+#[test]
+fn fuzz_hostile_workbooks() {
+    use crate::uploads::{SHEET_HEAD, lie_about_size, workbook, workbook_with};
+    use import::FileError;
+    let mut rng = Rng(0x0B0B_5EED);
+    let (mut tried, mut slowest) = (0, std::time::Duration::ZERO);
+    let mut check = |what: &str, bytes: &[u8], name: &str| {
+        let (reading, took) = read_bounded(what, bytes, name);
+        slowest = slowest.max(took);
+        tried += 1;
+        reading
+    };
+    let ods_table = |rows: &str| {
+        crate::import::ods(&format!(
+            r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="P">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        ))
+    };
+    for round in 0..300 {
+        // A value at a random place, under a random declared dimension.
+        let (row, column) = (
+            rng.below(if round % 2 == 0 { 6_000 } else { 1_048_576 }) as u64,
+            rng.below(if round % 3 == 0 { 120 } else { 16_384 }) as u64,
+        );
+        let place = spaser::import::cell_name(row, column);
+        let dimension =
+            spaser::import::cell_name(rng.below(1_048_576) as u64, rng.below(16_384) as u64);
+        let sheet = format!(
+            r#"{SHEET_HEAD}<dimension ref="A1:{dimension}"/><sheetData><row r="{}"><c r="{place}" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#,
+            row + 1
+        );
+        let file = workbook(&mut sheet.as_bytes());
+        let within = row < import::MAX_ROWS && column < import::MAX_COLUMNS;
+        match check(&place, &file, "plan.xlsx") {
+            Ok(rows) => assert!(within && rows == [["x"]], "{place}: {rows:?}"),
+            Err(e) => assert!(
+                !within && e == FileError::CellOutOfBounds(place.clone()),
+                "{place}: {e}"
+            ),
+        }
+
+        // One shared text referenced by many cells: counted each time it is used.
+        let (length, cells) = (1 + rng.below(64 * 1024), 1 + rng.below(2_000));
+        let strings = format!(
+            r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>{}</t></si></sst>"#,
+            "é".repeat(length / 2 + 1)
+        );
+        let mut sheet = format!("{SHEET_HEAD}<sheetData>");
+        for r in 0..cells.div_ceil(50) {
+            sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+            for c in 0..50.min(cells - r * 50) {
+                sheet.push_str(&format!(
+                    "<c r=\"{}\" t=\"s\"><v>0</v></c>",
+                    spaser::import::cell_name(r as u64, c as u64)
+                ));
+            }
+            sheet.push_str("</row>");
+        }
+        sheet.push_str("</sheetData></worksheet>");
+        let text = (length / 2 + 1) * 2 * cells;
+        match check(
+            "shared text",
+            &workbook_with(&mut sheet.as_bytes(), Some(&strings)),
+            "plan.xlsx",
+        ) {
+            Ok(_) => assert!(text <= import::MAX_TEXT_BYTES, "{text} bytes of text read"),
+            Err(e) => assert!(
+                text > import::MAX_TEXT_BYTES && e == FileError::TooMuchText,
+                "{e}"
+            ),
+        }
+        // A reference to a shared text that is not there.
+        let missing = format!(
+            r#"{SHEET_HEAD}<sheetData><row r="1"><c r="A1" t="s"><v>{}</v></c></row></sheetData></worksheet>"#,
+            rng.next()
+        );
+        assert!(matches!(
+            check(
+                "missing shared text",
+                &workbook_with(&mut missing.as_bytes(), Some("<sst/>")),
+                "plan.xlsx"
+            ),
+            Err(FileError::Corrupt(_))
+        ));
+
+        // ODS rows and cells repeated by random counts, with or without a value.
+        let (rows_repeated, columns_repeated) = (
+            1 + rng.next() % if round % 2 == 0 { 10_000 } else { u64::MAX - 1 },
+            1 + rng.next() % if round % 3 == 0 { 200 } else { u64::MAX - 1 },
+        );
+        let valued = round % 4 != 0;
+        let cell = if valued {
+            r#"office:value-type="string"><text:p>v</text:p></table:table-cell>"#
+        } else {
+            "/>"
+        };
+        let file = ods_table(&format!(
+            r#"<table:table-row table:number-rows-repeated="{rows_repeated}"><table:table-cell table:number-columns-repeated="{columns_repeated}" {cell}</table:table-row><table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row>"#
+        ));
+        // The value of the last row sits below the repeated ones.
+        let fits = rows_repeated < import::MAX_ROWS
+            && (!valued || columns_repeated <= import::MAX_COLUMNS);
+        match check("repeated ODS cells", &file, "plan.ods") {
+            Ok(rows) => assert!(
+                fits,
+                "{rows_repeated} × {columns_repeated}: {} rows",
+                rows.len()
+            ),
+            Err(e) => assert!(
+                !fits && matches!(e, FileError::CellOutOfBounds(_)),
+                "{rows_repeated} × {columns_repeated}: {e}"
+            ),
+        }
+        // Spaces by the count.
+        let spaces = rng.next() % if round % 2 == 0 { 200_000 } else { u64::MAX };
+        let file = ods_table(&format!(
+            r#"<table:table-row><table:table-cell><text:p>a<text:s text:c="{spaces}"/>b</text:p></table:table-cell></table:table-row>"#
+        ));
+        match check("ODS spaces", &file, "plan.ods") {
+            Ok(rows) => assert!(
+                spaces as usize + 2 <= import::MAX_CELL_BYTES
+                    && rows[0][0].len() == spaces as usize + 2
+            ),
+            Err(e) => assert_eq!(e, FileError::CellTooLong("A1".into())),
+        }
+
+        // A sheet part that lies about its size.
+        let mut liar = workbook(&mut crate::uploads::SheetXml::new(
+            20_000 + rng.below(200_000) as u64,
+        ));
+        lie_about_size(
+            &mut liar,
+            "xl/worksheets/sheet1.xml",
+            rng.below(20_000) as u32,
+        );
+        assert!(matches!(
+            check("a part lying about its size", &liar, "plan.xlsx"),
+            Err(FileError::PartLies(_) | FileError::Corrupt(_))
+        ));
+
+        // Any of them, mutated.
+        let mut bytes = match round % 3 {
+            0 => file,
+            1 => liar,
+            _ => crate::uploads::far_cell_workbook(),
+        };
+        for _ in 0..1 + rng.below(8) {
+            let at = rng.below(bytes.len());
+            bytes[at] = rng.next() as u8;
+        }
+        let _ = check(
+            "mutated",
+            &bytes,
+            if round % 2 == 0 {
+                "plan.xlsx"
+            } else {
+                "plan.ods"
+            },
+        );
+    }
+    // Too many parts.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..=import::MAX_ENTRIES {
+        zip.start_file(
+            format!("p{i}.xml"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+    }
+    let many = zip.finish().unwrap().into_inner();
+    assert_eq!(
+        check("many parts", &many, "plan.xlsx"),
+        Err(FileError::TooManyEntries)
+    );
+    // A part over the limit, however small its zip: refused on its declared size, unread.
+    let bomb = workbook(&mut crate::uploads::SheetXml::new(
+        import::MAX_PART_BYTES + 100_000,
+    ));
+    let refused = check("a part over the limit", &bomb, "plan.xlsx");
+    assert!(
+        matches!(refused, Err(FileError::PartTooLarge { size: Some(_), .. })),
+        "{refused:?}"
+    );
+    println!("fuzz: {tried} hostile workbooks read, each within the limits, slowest {slowest:.1?}");
+}
+
+/// The hostile DECP shapes of issue 11 (records by the hundred thousand, empty or not, lines
+/// and records too long, nesting too deep), with random sizes, then mutated: every reading
+/// ends within the limits, keeps at most 50 bad records and counts them all.
+#[test]
+fn fuzz_hostile_decp_files() {
+    use spaser::decp::{ERRORS_KEPT, MAX_RECORD_BYTES, MAX_RECORD_VALUES, MAX_RECORDS, Reading};
+    let mut rng = Rng(0x0DEC_9B0B);
+    let (mut tried, mut slowest) = (0, std::time::Duration::ZERO);
+    let mut check = |what: &str, f: &dyn Fn() -> Result<Reading, String>| {
+        let start = std::time::Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(f));
+        let took = start.elapsed();
+        slowest = slowest.max(took);
+        tried += 1;
+        let Ok(reading) = outcome else {
+            panic!("{what} panicked");
+        };
+        assert!(
+            took < std::time::Duration::from_secs(30),
+            "{what}: {took:?}"
+        );
+        if let Ok(r) = &reading {
+            assert!(
+                r.errors.len() <= ERRORS_KEPT && r.errors.len() <= r.error_count,
+                "{what}"
+            );
+            assert!(r.contracts.len() + r.error_count <= MAX_RECORDS, "{what}");
+        }
+        reading
+    };
+    let limit = |e: &str| e.starts_with("Le fichier compte plus de 100\u{202F}000 enregistrements");
+    for round in 0..40 {
+        // Empty records, or records of one contract, by the thousand.
+        let records = if round % 20 < 2 {
+            MAX_RECORDS - 2 + rng.below(4)
+        } else {
+            rng.below(3_000)
+        };
+        let mut csv = String::from("id;acheteur.id;montant;dateNotification\n");
+        let mut json = String::from(r#"{"marches": {"marche": ["#);
+        for i in 0..records {
+            if round % 2 == 0 {
+                csv.push_str(";;;\n");
+                json.push_str("{},");
+            } else {
+                csv.push_str(&format!("C{i};21750001630066;95000;2025-02-01\n"));
+                json.push_str(&format!(r#"{{"id": "C{i}", "acheteur": {{"id": "21750001630066"}}, "montant": 95000, "dateNotification": "2025-02-01"}},"#));
+            }
+        }
+        json = format!("{}]}}}}", json.trim_end_matches(','));
+        for (what, reading) in [
+            (
+                "CSV",
+                check("CSV", &|| spaser::decp::read_csv(csv.as_bytes())),
+            ),
+            (
+                "JSON",
+                check("JSON", &|| spaser::decp::read_json(json.as_bytes())),
+            ),
+        ] {
+            match reading {
+                Ok(r) if records <= MAX_RECORDS => {
+                    let bad = if round % 2 == 0 { records } else { 0 };
+                    assert_eq!(
+                        (r.error_count, r.contracts.len()),
+                        (bad, records - bad),
+                        "{what}"
+                    );
+                    assert_eq!(r.errors.len(), bad.min(ERRORS_KEPT), "{what}");
+                }
+                other => assert!(
+                    records > MAX_RECORDS && other.as_ref().is_err_and(|e| limit(e)),
+                    "{what}, {records} records: {:?}",
+                    other.map(|r| r.error_count)
+                ),
+            }
+        }
+        // One CSV line around the line limit.
+        let length = MAX_RECORD_BYTES - 100 + rng.below(200);
+        let line = format!("L;21750001630066;95000;2025-02-01;{}\n", "o".repeat(length));
+        let text = format!("id;acheteur.id;montant;dateNotification;objet\n{line}");
+        let r = check("long line", &|| spaser::decp::read_csv(text.as_bytes())).unwrap();
+        // The fields' bytes, separators aside.
+        let too_long = line.trim_end().len() - 4 > MAX_RECORD_BYTES;
+        assert_eq!(r.error_count, usize::from(too_long), "{} bytes", line.len());
+        // One JSON record of so many values.
+        let values = MAX_RECORD_VALUES - 10 + rng.below(20);
+        let record = format!(
+            r#"{{"marches": {{"marche": [{{"x": [{}]}}]}}}}"#,
+            vec!["1"; values].join(",")
+        );
+        match check("many values", &|| {
+            spaser::decp::read_json(record.as_bytes())
+        }) {
+            Ok(r) => assert!(values + 2 <= MAX_RECORD_VALUES && r.error_count == 1),
+            Err(e) => assert!(
+                values + 2 > MAX_RECORD_VALUES
+                    && e.starts_with("L'enregistrement 1 compte plus de 10\u{202F}000 valeurs"),
+                "{e}"
+            ),
+        }
+        // Nesting too deep for any record.
+        let depth = 1 + rng.below(5_000);
+        let nested = format!(
+            r#"{{"marches": {{"marche": [{}{}]}}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let _ = check("nesting", &|| spaser::decp::read_json(nested.as_bytes()));
+        // Mutated.
+        let mut bytes = if round % 2 == 0 {
+            csv.into_bytes()
+        } else {
+            json.into_bytes()
+        };
+        for _ in 0..1 + rng.below(8) {
+            let at = rng.below(bytes.len());
+            bytes[at] = b"-e9\",{[]}:0.;\n"[rng.below(14)];
+        }
+        let _ = check("mutated CSV", &|| spaser::decp::read_csv(&bytes));
+        let _ = check("mutated JSON", &|| spaser::decp::read_json(&bytes));
+    }
+    println!(
+        "fuzz: {tried} hostile DECP files read, each within the limits, slowest {slowest:.1?}"
+    );
 }

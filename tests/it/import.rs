@@ -220,7 +220,15 @@ async fn upload(
 ) -> crate::support::Page {
     let boundary = "----spaser-test-boundary";
     let mut body = Vec::new();
-    for (k, v) in fields {
+    // The CSRF token travels in the body, first, as the page's form sends it.
+    let token = if csrf {
+        client.csrf.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let token_field = [("_csrf", token.as_str())];
+    let sent_token: &[(&str, &str)] = if csrf { &token_field } else { &[] };
+    for (k, v) in sent_token.iter().chain(fields) {
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
                 .as_bytes(),
@@ -231,14 +239,9 @@ async fn upload(
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let token = if csrf {
-        client.csrf.clone().unwrap_or_default()
-    } else {
-        String::new()
-    };
     client
         .post_bytes(
-            &format!("/organisations/{organisation}/import?_csrf={token}"),
+            &format!("/organisations/{organisation}/import"),
             &format!("multipart/form-data; boundary={boundary}"),
             body,
         )
@@ -257,7 +260,7 @@ async fn an_administrator_imports_previews_corrects_and_commits() {
     let form = admin.get("/organisations/office-habitat/import").await;
     assert_eq!(form.status, StatusCode::OK);
     let seed = std::fs::read(SEED).unwrap();
-    // The CSRF token is required, in the address of a multipart form.
+    // The CSRF token is required, in the body of the multipart form.
     let forged = upload(
         &mut admin,
         "office-habitat",
@@ -634,4 +637,188 @@ async fn a_new_plans_years_default_to_those_its_targets_name() {
         refused.texts(".fr-alert p")
     );
     assert!(refused.body.contains("value=\"Plan sans années\""));
+}
+
+/// A cell as calamine gives it, written as the import read it before it had its own reader.
+fn calamine_text(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::Empty => String::new(),
+        calamine::Data::String(s) => s.clone(),
+        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        calamine::Data::Float(f) => f.to_string(),
+        calamine::Data::Int(i) => i.to_string(),
+        calamine::Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn calamine_rows<W: calamine::Reader<std::io::Cursor<Vec<u8>>>>(bytes: &[u8]) -> Vec<Vec<String>>
+where
+    W::Error: std::fmt::Debug,
+{
+    let mut workbook: W =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let first = workbook.sheet_names()[0].clone();
+    let range = workbook.worksheet_range(&first).unwrap();
+    range
+        .rows()
+        .map(|row| row.iter().map(calamine_text).collect())
+        .collect()
+}
+
+/// An ODS file as LibreOffice writes one: the mimetype first, stored, then the content.
+pub fn ods(content: &str) -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// The import's own workbook reader gives what calamine gives for ordinary files, XLSX and
+/// ODS: texts shared or not, numbers, booleans, a used range that does not start at A1,
+/// repeated cells and rows, paragraphs and spaces, entities; an ODS plan reads as the plan.
+#[test]
+fn workbooks_read_as_calamine_reads_them() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(1, 1, "N° Objectif").unwrap();
+    sheet
+        .write_string(1, 3, "« Guillemets » & <chevrons>")
+        .unwrap();
+    sheet.write_string(2, 1, "deux\nlignes").unwrap();
+    sheet.write_number(2, 2, 3.0).unwrap();
+    sheet.write_number(2, 3, 2.5).unwrap();
+    sheet.write_number(3, 2, 1e20).unwrap();
+    sheet.write_boolean(3, 3, true).unwrap();
+    sheet.write_string(4, 4, "Œuvre répétée").unwrap();
+    sheet.write_string(5, 4, "Œuvre répétée").unwrap();
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let ours = read_table(&xlsx, "plan.xlsx").unwrap();
+    assert_eq!(ours, calamine_rows::<calamine::Xlsx<_>>(&xlsx), "XLSX");
+    assert_eq!(
+        ours[0],
+        ["N° Objectif", "", "« Guillemets » & <chevrons>", ""]
+    );
+
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:spreadsheet>
+<table:table table:name="Plan"><table:table-column table:number-columns-repeated="4"/>
+<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="4"/></table:table-row>
+<table:table-row><table:table-cell/><table:table-cell office:value-type="string"><text:p>N° Objectif</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Deux<text:s text:c="2"/>espaces &amp; <text:span>« guillemets »</text:span></text:p><text:p>seconde ligne</text:p></table:table-cell><table:table-cell office:value-type="percentage" office:value="0.25"><text:p>25 %</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="2.5"><text:p>2,5</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="string" table:number-columns-repeated="2"><text:p>deux fois</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1020"/></table:table-row>
+<table:table-row table:number-rows-repeated="2"><table:table-cell/><table:table-cell office:value-type="string"><text:p>répété</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>
+</table:table>
+<table:table table:name="Autre"><table:table-row><table:table-cell office:value-type="string"><text:p>autre feuille</text:p></table:table-cell></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"#;
+    let file = ods(content);
+    let ours = read_table(&file, "plan.ods").unwrap();
+    assert_eq!(ours, calamine_rows::<calamine::Ods<_>>(&file), "ODS");
+    assert_eq!(ours.len(), 4);
+    assert_eq!(
+        ours[0],
+        [
+            "N° Objectif",
+            "3",
+            "Deux  espaces & « guillemets »\nseconde ligne",
+            "0.25",
+            "2.5"
+        ]
+    );
+
+    // The office's plan as an ODS sheet reads as the plan.
+    let rows = seed_rows();
+    let mut table = String::new();
+    for row in &rows {
+        table.push_str("<table:table-row>");
+        for cell in row {
+            let escaped = cell
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            table.push_str(&format!(
+                "<table:table-cell office:value-type=\"string\"><text:p>{escaped}</text:p></table:table-cell>"
+            ));
+        }
+        table.push_str("</table:table-row>");
+    }
+    let content = format!(
+        r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Plan">{table}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let from_ods = read_table(&ods(&content), "plan.ods").unwrap();
+    assert_eq!(draft(&from_ods), draft(&rows), "ODS");
+}
+
+/// Issue 11, item 16: a title without Latin letters gives no slug of its own; each plan still
+/// gets a usable address of its own, and only the same title is refused as a duplicate.
+#[tokio::test]
+async fn a_plan_title_without_latin_letters_gets_a_usable_unique_slug() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let seed = std::fs::read(SEED).unwrap();
+    let mut import = async |title: &str| {
+        admin.get("/organisations/office-habitat/import").await;
+        let sent = upload(
+            &mut admin,
+            "office-habitat",
+            &seed,
+            "plan.tsv",
+            &[("plan", ""), ("titre", title)],
+            true,
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let preview = sent.location().unwrap().to_string();
+        admin.get(&preview).await;
+        admin.post(&preview, &[]).await
+    };
+    let mut addresses = Vec::new();
+    for title in ["Стратегия закупок", "采购计划", "!!!"] {
+        let committed = import(title).await;
+        assert_eq!(
+            committed.status,
+            StatusCode::SEE_OTHER,
+            "{title}: {:?}",
+            committed.texts(".fr-alert p")
+        );
+        addresses.push((title, committed.location().unwrap().to_string()));
+    }
+    let same = import("采购计划").await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        same.texts(".fr-alert p")[0].starts_with("Un plan de ce titre existe déjà"),
+        "{:?}",
+        same.texts(".fr-alert p")
+    );
+    assert_eq!(
+        addresses
+            .iter()
+            .map(|(_, a)| a.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "/organisations/office-habitat/plans/plan",
+            "/organisations/office-habitat/plans/plan-2",
+            "/organisations/office-habitat/plans/plan-3"
+        ]
+    );
+    for (title, address) in &addresses {
+        let page = admin.get(address).await;
+        assert_eq!(page.status, StatusCode::OK, "{address}");
+        assert!(
+            page.texts("h1").join(" ").contains(title),
+            "{title} at {address}"
+        );
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM plan").await, 5);
 }

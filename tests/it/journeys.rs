@@ -673,6 +673,16 @@ async fn every_page_passes_axe_core() {
     admin
         .click("form[enctype] button[type=submit]", "contrats-importes")
         .await;
+    // The address after the upload is the import's report: no token in it, and a reload
+    // imports nothing again.
+    let after = admin.client.current_url().await.unwrap();
+    assert!(
+        after
+            .path()
+            .starts_with(&format!("{office}/contrats/imports/"))
+            && after.query().is_none(),
+        "{after}"
+    );
     admin
         .visit(&format!("{office}/contrats?annee=2025"), "registre")
         .await;
@@ -712,6 +722,7 @@ async fn every_page_passes_axe_core() {
             .starts_with(&format!("{office}/import/")),
         "the preview of the import"
     );
+    assert_eq!(admin.client.current_url().await.unwrap().query(), None);
     // An account, and its activation link.
     admin
         .visit(&format!("{office}/utilisateurs"), "utilisateurs")

@@ -17,3 +17,4 @@ mod pages;
 mod process;
 mod reliability;
 mod support;
+mod uploads;

@@ -223,6 +223,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         ),
         row(Method::GET, "/organisations/{organisation}/contrats", "/organisations/office-habitat/contrats", [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
         row(Method::POST, "/organisations/{organisation}/contrats", "/organisations/office-habitat/contrats", [SIGN_IN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(Method::GET, "/organisations/{organisation}/contrats/imports/{import}", "/organisations/office-habitat/contrats/imports/0", [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND]),
         Row {
             form: form(&[("siret", "123")]),
             ..row(Method::POST, "/organisations/{organisation}/sirets", "/organisations/office-habitat/sirets", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
