@@ -9,6 +9,7 @@ mod embedded;
 mod entry;
 mod fuzz;
 mod import;
+mod integrity;
 mod journeys;
 mod matrix;
 mod model;
