@@ -22,6 +22,15 @@ async fn indicator(pool: &PgPool, action: &str) -> String {
     .to_string()
 }
 
+async fn action_id(pool: &PgPool, action: &str) -> String {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM action WHERE code = $1")
+        .bind(action)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .to_string()
+}
+
 async fn stored(pool: &PgPool, indicator: &str) -> Option<String> {
     sqlx::query_scalar::<_, Option<rust_decimal::Decimal>>(
         "SELECT value FROM indicator_actual WHERE indicator_id = $1::bigint AND year = 2025",
@@ -41,6 +50,69 @@ fn field_value(page: &Page, name: &str) -> Option<String> {
         .select(&selector)
         .next()
         .and_then(|e| e.value().attr("value").map(str::to_string))
+}
+
+// Item 9: an indicator with pilots of its own is written only by them (and procurement staff).
+#[tokio::test]
+async fn a_pilot_cannot_write_another_services_indicator_of_their_action() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let dsi = indicator(&pool, "10").await;
+    let action10 = action_id(&pool, "10").await;
+    // Action 10 gets a second indicator, piloted by the DRH alone.
+    let drh: i64 = sqlx::query_scalar(
+        r#"WITH s AS (SELECT id FROM service WHERE name = 'DRH'),
+                i AS (INSERT INTO indicator (plan_id, action_id, position, label, unit)
+                      SELECT plan_id, id, 2, 'Agents formés au réemploi', 'agents' FROM action WHERE id = $1::bigint
+                      RETURNING id)
+           INSERT INTO indicator_pilot (indicator_id, service_id) SELECT i.id, s.id FROM i, s RETURNING indicator_id"#,
+    )
+    .bind(&action10)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let drh = drh.to_string();
+    let mut pilot = Client::signed_in(&app, "pilote@office-habitat.demo").await;
+    let page = pilot.get(ENTRY).await;
+    assert!(field_value(&page, &format!("v-{dsi}")).is_some());
+    assert!(
+        field_value(&page, &format!("v-{drh}")).is_none(),
+        "no field for the DRH's indicator"
+    );
+    let forged = pilot
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{dsi}"), "0"),
+                (&format!("v-{dsi}"), "96"),
+                (&format!("ver-{drh}"), "0"),
+                (&format!("v-{drh}"), "12"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(stored(&pool, &drh).await, None);
+    assert_eq!(stored(&pool, &dsi).await, None, "all or nothing");
+    // Their own indicator, alone, is saved.
+    let own = pilot
+        .post(
+            ENTRY,
+            &[(&format!("ver-{dsi}"), "0"), (&format!("v-{dsi}"), "96")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(&pool, &dsi).await.as_deref(), Some("96"));
+    // Procurement staff write it.
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    staff.get(ENTRY).await;
+    let saved = staff
+        .post(
+            ENTRY,
+            &[(&format!("ver-{drh}"), "0"), (&format!("v-{drh}"), "12")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(&pool, &drh).await.as_deref(), Some("12"));
 }
 
 // Item 10: a numerator and denominator at the largest number are refused, not a panic.
