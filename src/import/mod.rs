@@ -67,9 +67,19 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
         .filter(|(c, _)| first.contains(*c))
         .map(|(_, b)| b)
         .ok_or(FileError::NotASpreadsheet)?;
+    // A cell neutralised against formulas by an export reads back as it was.
+    let restore = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|cell| crate::domain::csv_file::restore(&cell).into_owned())
+                    .collect()
+            })
+            .collect()
+    };
     if delimiter == b'\t' {
         // The buyers' exports put quotes inside cells without quoting them: no CSV quoting here.
-        return Ok(crate::domain::sheet::split_tsv(text));
+        return Ok(restore(crate::domain::sheet::split_tsv(text)));
     }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -81,7 +91,7 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
         let record = record.map_err(|e| FileError::Corrupt(e.to_string()))?;
         rows.push(record.iter().map(str::to_string).collect());
     }
-    Ok(rows)
+    Ok(restore(rows))
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
@@ -206,18 +216,14 @@ pub fn plan_rows(tree: &PlanTree) -> Vec<Vec<String>> {
     rows
 }
 
+/// The rows as a CSV file; no cell is left that a spreadsheet would run as a formula (reading the
+/// file back undoes it: see [`read_table`]).
 pub fn rows_to_csv(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        for row in rows {
-            let _ = writer.write_record(row);
-        }
-        let _ = writer.flush();
-    }
-    out
+    use crate::domain::csv_file::{self, Cell};
+    csv_file::write(
+        rows.iter()
+            .map(|row| row.iter().cloned().map(Cell::Text).collect()),
+    )
 }
 
 pub fn rows_to_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

