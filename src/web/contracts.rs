@@ -25,10 +25,61 @@ use crate::domain::format::{number_fr, quantity_fr};
 
 #[derive(Deserialize, Default)]
 pub struct Filters {
-    annee: Option<i32>,
+    /// As typed in the filter form: read by [`asked_year`].
+    annee: Option<String>,
     mesure: Option<String>,
     seuil: Option<String>,
     procedure: Option<String>,
+}
+
+/// The year the filters ask for (the current one when none), or why it cannot be read.
+fn asked_year(filters: &Filters) -> Result<i32, String> {
+    let Some(text) = filters
+        .annee
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(chrono::Datelike::year(&chrono::Utc::now()));
+    };
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| contracts::YEARS.contains(y))
+        .ok_or_else(|| {
+            format!(
+                "Année « {text} » invalide : indiquez une année entre {} et {}.",
+                contracts::YEARS.start(),
+                contracts::YEARS.end()
+            )
+        })
+}
+
+/// The filters with a year that can be shown: an invalid one is replaced by the current year,
+/// and the message saying why comes with them.
+fn checked_year(mut filters: Filters) -> (Filters, Option<String>) {
+    match asked_year(&filters) {
+        Ok(_) => (filters, None),
+        Err(problem) => {
+            filters.annee = None;
+            (filters, Some(problem))
+        }
+    }
+}
+
+/// A page, or the page in 422 with the problem that replaced what was asked.
+fn answer<P: IntoResponse>(
+    page: P,
+    problem: Option<String>,
+    set: impl FnOnce(&mut P, String),
+) -> Response {
+    match problem {
+        None => page.into_response(),
+        Some(problem) => {
+            let mut page = page;
+            set(&mut page, problem);
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+    }
 }
 
 fn threshold(text: Option<&str>) -> Decimal {
@@ -123,9 +174,7 @@ async fn register_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<RegisterPage, AppError> {
-    let year = filters
-        .annee
-        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
+    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
     let measure = filters.mesure.as_deref().and_then(Measure::from_db);
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
@@ -179,10 +228,12 @@ pub async fn register(
     session: Session,
     Path(organisation): Path<String>,
     Query(filters): Query<Filters>,
-) -> Result<RegisterPage, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
-    register_page(&mut conn, &session, &access, &filters).await
+    let (filters, problem) = checked_year(filters);
+    let page = register_page(&mut conn, &session, &access, &filters).await?;
+    Ok(answer(page, problem, |p, m| p.problem = Some(m)))
 }
 
 /// Upload a DECP file (JSON or CSV). Strict by default: one bad record and nothing is saved.
@@ -383,9 +434,7 @@ async fn indicators_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<IndicatorsPage, AppError> {
-    let year = filters
-        .annee
-        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
+    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
     let shares = contracts::shares(
@@ -477,10 +526,12 @@ pub async fn indicators(
     session: Session,
     Path(organisation): Path<String>,
     Query(filters): Query<Filters>,
-) -> Result<IndicatorsPage, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
-    indicators_page(&mut conn, &session, &access, &filters).await
+    let (filters, problem) = checked_year(filters);
+    let page = indicators_page(&mut conn, &session, &access, &filters).await?;
+    Ok(answer(page, problem, |p, m| p.problem = Some(m)))
 }
 
 /// Link a plan indicator to a computed share (or remove the link).
@@ -501,16 +552,25 @@ pub async fn link(
         .get("indicateur")
         .and_then(|v| v.parse().ok())
         .ok_or(AppError::NotFound)?;
-    // The indicator must be one of this organisation's.
-    let owned = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM indicator i JOIN plan p ON p.id = i.plan_id WHERE i.id = $1 AND p.organisation_id = $2) AS "owned!""#,
+    // The indicator must be one of this organisation's, and in % as the form offers.
+    let Some(found) = sqlx::query!(
+        r#"SELECT i.label, i.unit FROM indicator i JOIN plan p ON p.id = i.plan_id
+            WHERE i.id = $1 AND p.organisation_id = $2"#,
         indicator,
         access.organisation.id
     )
-    .fetch_one(&mut *conn)
-    .await?;
-    if !owned {
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
         return Err(AppError::NotFound);
+    };
+    if found.unit.as_deref() != Some("%") {
+        let mut page = indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
+        page.problem = Some(format!(
+            "« {} » n'est pas un indicateur en % : seul un indicateur en % peut être calculé depuis les contrats. Rien n'a été enregistré.",
+            found.label
+        ));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = conn.begin().await?;
     match fields.get("mesure").map(String::as_str) {

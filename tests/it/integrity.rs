@@ -11,6 +11,10 @@ use crate::support::{Client, Page, app, demo_pool};
 
 const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
 
+async fn scalar(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
 /// The id of the (first) indicator of an office action, by its number.
 async fn indicator(pool: &PgPool, action: &str) -> String {
     sqlx::query_scalar::<_, i64>(
@@ -320,6 +324,87 @@ async fn numbers_too_large_are_refused_with_a_message() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.texts(&format!("#v-{hours}-erreur"))[0].contains("trop grand"));
     assert_eq!(stored(&pool, &hours).await, None);
+}
+
+// Item 11: years out of range are refused with a message, not a 500.
+#[tokio::test]
+async fn contract_pages_validate_the_year() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    for page in ["contrats", "indicateurs-legaux"] {
+        for year in [
+            "0",
+            "2147483647",
+            "-2147483648",
+            "1989",
+            "2101",
+            "deux-mille",
+        ] {
+            let path = format!("/organisations/office-habitat/{page}?annee={year}");
+            let answer = committee.get(&path).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}: {}",
+                answer.body
+            );
+            let problem = answer.texts(".fr-alert--error p").join(" ");
+            assert!(problem.contains("entre 1990 et 2100"), "{path}: {problem}");
+        }
+        let path = format!("/organisations/office-habitat/{page}?annee=2025");
+        assert_eq!(committee.get(&path).await.status, StatusCode::OK, "{path}");
+    }
+}
+
+// Item 13: only an indicator in % can be computed from the contracts, as the form offers.
+#[tokio::test]
+async fn only_an_indicator_in_percent_can_be_linked() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let hours = indicator(&pool, "5").await;
+    let share = indicator(&pool, "4").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let links = "/organisations/office-habitat/indicateurs-legaux/liens";
+    let form = staff
+        .get("/organisations/office-habitat/indicateurs-legaux")
+        .await;
+    let offered = form.texts("select[name='indicateur'] option");
+    assert!(!offered.iter().any(|o| o.contains("Nombre d'heures")));
+    let refused = staff
+        .post(
+            links,
+            &[("indicateur", hours.as_str()), ("mesure", "social_any")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = refused.texts(".fr-alert--error p").join(" ");
+    assert!(problem.contains("%"), "{problem}");
+    assert!(problem.contains("Nombre d'heures"), "names it: {problem}");
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM indicator_link").await,
+        0
+    );
+    // Nor behind the form's back.
+    let direct = sqlx::query(
+        "INSERT INTO indicator_link (indicator_id, measure) VALUES ($1::bigint, 'social_any')",
+    )
+    .bind(&hours)
+    .execute(&pool)
+    .await;
+    assert!(direct.is_err());
+    // An indicator in % is linked.
+    let linked = staff
+        .post(
+            links,
+            &[("indicateur", share.as_str()), ("mesure", "social_any")],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM indicator_link").await,
+        1
+    );
 }
 
 // Item 16 (part): a space separates thousands only between groups of three digits.
