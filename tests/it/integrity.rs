@@ -57,6 +57,25 @@ fn field_value(page: &Page, name: &str) -> Option<String> {
         .and_then(|e| e.value().attr("value").map(str::to_string))
 }
 
+/// What a plan holds, to compare before and after a refused change.
+async fn snapshot(pool: &PgPool) -> Vec<i64> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT count(*) FROM objective",
+        "SELECT count(*) FROM action",
+        "SELECT count(*) FROM indicator",
+        "SELECT count(*) FROM indicator_target",
+        "SELECT count(*) FROM indicator_actual",
+        "SELECT count(*) FROM action_narrative",
+        "SELECT count(*) FROM action_review",
+        "SELECT count(*) FROM change_log",
+        "SELECT count(*) FROM plan_year_lock",
+    ] {
+        out.push(scalar(pool, sql).await);
+    }
+    out
+}
+
 fn csv_cells(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes)
         .unwrap()
@@ -81,6 +100,160 @@ fn assert_no_formula(name: &str, rows: &[Vec<String>]) {
             );
         }
     }
+}
+
+// Item 5: a locked year is never destroyed, whatever the path; history outlives what it describes.
+#[tokio::test]
+async fn a_locked_year_survives_a_re_import_and_every_delete() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    let reserved = indicator(&pool, "6").await;
+    let action15 = action_id(&pool, "15").await;
+
+    // 2025 entered, then locked.
+    staff.get(ENTRY).await;
+    let saved = staff
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{hours}"), "0"),
+                (&format!("v-{hours}"), "10 500"),
+                (&format!("ver-{reserved}"), "0"),
+                (&format!("v-{reserved}"), "5"),
+                (&format!("rver-{action15}"), "0"),
+                (
+                    &format!("r-{action15}"),
+                    "Doctrine achat présentée au comité.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    staff.get(ENTRY).await;
+    assert_eq!(
+        staff
+            .post(&format!("{ENTRY}/verrou"), &[("verrou", "verrouiller")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let before = snapshot(&pool).await;
+
+    // A one-row file re-imported into the plan, removals confirmed: refused, naming what is
+    // locked, and nothing written.
+    let one_row = "N° AXE;AXE;N° Objectif;OBJECTIFS;N° ACTION;ACTIONS;Indicateurs;Type d'indicateur;Valeurs cibles;Qui pilote cet indicateur ?\n\
+                   1;ECONOMIQUE;1;Informer les entreprises;1;Organiser une réunion;Nombre de réunions;Quanti (chiffre);2025: 1 2026: 1 2027: 1;Service Commande Publique\n";
+    admin.get("/organisations/office-habitat/import").await;
+    let sent = upload(
+        &mut admin,
+        "office-habitat",
+        one_row.as_bytes(),
+        "plan.csv",
+        &[("plan", "spaser-2025-2027")],
+        true,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let path = sent.location().unwrap().to_string();
+    let preview = admin.get(&path).await;
+    assert!(!preview.texts(".spaser-import-removed li").is_empty());
+    let refused = admin.post(&path, &[("confirmer_retraits", "oui")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = refused.texts(".fr-alert--error p").join(" ");
+    assert!(message.contains("2025"), "{message}");
+    assert!(message.contains("verrouillée"), "{message}");
+    assert!(
+        message.contains("Action 5"),
+        "names the locked item: {message}"
+    );
+    assert!(
+        message.contains("Action 6"),
+        "names every locked item: {message}"
+    );
+    assert!(message.contains("Action 15"), "a narrative too: {message}");
+    assert!(message.contains("Rien n'a été enregistré"), "{message}");
+    assert_eq!(snapshot(&pool).await, before, "nothing written");
+
+    // Every other path that deletes is refused by the database itself.
+    for sql in [
+        "DELETE FROM indicator WHERE id = (SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = '5')",
+        "DELETE FROM action WHERE code = '15'",
+        "DELETE FROM objective WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')",
+        "DELETE FROM axis WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')",
+        "DELETE FROM plan WHERE slug = 'spaser-2025-2027'",
+        "DELETE FROM organisation WHERE slug = 'office-habitat'",
+        "UPDATE indicator_actual SET year = 2026 WHERE year = 2025",
+        "DELETE FROM indicator_target WHERE year = 2025 AND indicator_id = (SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = '6')",
+        "DELETE FROM change_log",
+        "UPDATE change_log SET after = 'effacé'",
+    ] {
+        let result = sqlx::query(sql).execute(&pool).await;
+        assert!(result.is_err(), "refused: {sql}");
+    }
+    assert_eq!(snapshot(&pool).await, before, "nothing lost");
+
+    // Unlocked, the same removal goes through; the history stays, with its labels.
+    staff.get(ENTRY).await;
+    assert_eq!(
+        staff
+            .post(&format!("{ENTRY}/verrou"), &[("verrou", "deverrouiller")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let history = scalar(&pool, "SELECT count(*) FROM change_log").await;
+    let preview = admin.get(&path).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert_eq!(
+        admin
+            .post(&path, &[("confirmer_retraits", "oui")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM indicator WHERE plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')").await,
+        1,
+        "unlocked, the removal goes through"
+    );
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM change_log").await,
+        history,
+        "no history line lost with the items"
+    );
+    let labels: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT field, indicator_label, action_label FROM change_log WHERE field = 'Valeur réalisée' OR field = 'Mis en œuvre' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        labels.iter().any(|(f, i, _)| f == "Valeur réalisée"
+            && i.as_deref()
+                .is_some_and(|l| l.starts_with("Nombre d'heures d'insertion"))),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|(f, _, a)| f == "Mis en œuvre"
+            && a.as_deref().is_some_and(|l| l.starts_with("Action 15 — "))),
+        "{labels:?}"
+    );
+    // Even the whole plan, once no year of it is locked: its history stays.
+    sqlx::query("DELETE FROM plan WHERE slug = 'spaser-2025-2027'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM change_log").await,
+        history
+    );
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM change_log WHERE plan_title = 'SPASER 2025-2027 : plan d''actions'").await,
+        history
+    );
 }
 
 // Item 6: formulas typed by users or carried by an imported file are neutralised in every CSV.
