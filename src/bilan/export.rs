@@ -37,8 +37,12 @@ fn headers(bilan: &Bilan) -> Vec<String> {
         "Statut fixé à la main".into(),
         "Justification".into(),
         format!("Mis en œuvre {y}"),
+        format!("Publication des valeurs {y}"),
     ]
 }
+
+/// What the public export says of an action whose values are left out.
+pub const WITHHELD: &str = "Valeurs en cours de validation : non publiées";
 
 /// A cell: text, or a number.
 enum Cell {
@@ -92,6 +96,7 @@ fn cells(row: &Row<'_>) -> Vec<Cell> {
         }),
         Cell::Text(hand.unwrap_or_default()),
         text(row.action.narrative.as_deref()),
+        text(row.action.withheld.then_some(WITHHELD)),
     ]
 }
 
@@ -207,6 +212,7 @@ pub fn to_json(bilan: &Bilan) -> Value {
                 "status_set_by_hand": by_hand(row).is_some(),
                 "justification": by_hand(row),
                 "narrative": row.action.narrative,
+                "values_withheld": row.action.withheld,
             })
         })
         .collect();

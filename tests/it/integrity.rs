@@ -3,13 +3,18 @@
 //! they pilot, numbers too large or badly grouped are refused, years and links are validated,
 //! and the public sees only validated values through a cache no visitor can bypass.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
 use sqlx::PgPool;
+use tower::ServiceExt;
 
 use crate::import::upload;
-use crate::support::{Client, Page, app, demo_pool};
+use crate::support::{Client, Page, app, demo_pool, normalise};
 
+const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
+const PUBLIC: &str = "/public/office-habitat/spaser-2025-2027";
 
 async fn scalar(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
@@ -74,32 +79,6 @@ async fn snapshot(pool: &PgPool) -> Vec<i64> {
         out.push(scalar(pool, sql).await);
     }
     out
-}
-
-fn csv_cells(bytes: &[u8]) -> Vec<Vec<String>> {
-    let text = std::str::from_utf8(bytes)
-        .unwrap()
-        .trim_start_matches('\u{FEFF}');
-    csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
-}
-
-/// No cell begins with what a spreadsheet reads as a formula.
-fn assert_no_formula(name: &str, rows: &[Vec<String>]) {
-    for row in rows {
-        for cell in row {
-            assert!(
-                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
-                "{name}: a cell a spreadsheet would run: {cell:?}"
-            );
-        }
-    }
 }
 
 // Item 5: a locked year is never destroyed, whatever the path; history outlives what it describes.
@@ -254,6 +233,32 @@ async fn a_locked_year_survives_a_re_import_and_every_delete() {
         scalar(&pool, "SELECT count(*) FROM change_log WHERE plan_title = 'SPASER 2025-2027 : plan d''actions'").await,
         history
     );
+}
+
+fn csv_cells(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes)
+        .unwrap()
+        .trim_start_matches('\u{FEFF}');
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// No cell begins with what a spreadsheet reads as a formula.
+fn assert_no_formula(name: &str, rows: &[Vec<String>]) {
+    for row in rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{name}: a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+    }
 }
 
 // Item 6: formulas typed by users or carried by an imported file are neutralised in every CSV.
@@ -614,4 +619,209 @@ async fn spaces_inside_a_number_are_thousands_separators_only() {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(stored(&pool, &hours).await.as_deref(), Some("1234567.5"));
+}
+
+async fn publish_office(pool: &PgPool) {
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+/// The public bilan 2025's row of an indicator, its status and whether its action says its
+/// values are withheld.
+fn public_row(page: &Page, label_start: &str) -> String {
+    page.texts("tr.spaser-bilan-row")
+        .into_iter()
+        .find(|r| r.starts_with(label_start))
+        .unwrap_or_default()
+}
+
+// Item 17: the public sees only validated values (or a locked year's), and says which are not.
+#[tokio::test]
+async fn the_public_sees_only_validated_values() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let hours = indicator(&pool, "5").await;
+    let dsi = indicator(&pool, "10").await;
+    let action5 = action_id(&pool, "5").await;
+    let action10 = action_id(&pool, "10").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut pilot = Client::signed_in(&app, "pilote@office-habitat.demo").await;
+    // Entered by procurement staff (« saisi »), and by the pilot then submitted (« soumis »).
+    staff.get(ENTRY).await;
+    assert_eq!(
+        staff
+            .post(
+                ENTRY,
+                &[
+                    (&format!("ver-{hours}"), "0"),
+                    (&format!("v-{hours}"), "10 500"),
+                    (&format!("rver-{action5}"), "0"),
+                    (&format!("r-{action5}"), "Clauses sociales dans 12 marchés."),
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    pilot.get(ENTRY).await;
+    assert_eq!(
+        pilot
+            .post(
+                ENTRY,
+                &[(&format!("ver-{dsi}"), "0"), (&format!("v-{dsi}"), "96")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        pilot
+            .post(
+                &format!("{ENTRY}/actions/{action10}/circuit"),
+                &[("transition", "soumettre")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    publish_office(&pool).await;
+
+    let mut visitor = Client::new(&app);
+    let bilan = format!("{PUBLIC}/bilan/2025");
+    let page = visitor.get(&bilan).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("10\u{202F}500"), "saisi: not public");
+    assert!(!page.body.contains("Clauses sociales"), "saisi: not public");
+    assert!(public_row(&page, "Nombre d'heures").contains("Non renseigné"));
+    assert!(
+        !public_row(&page, "Nombre de traitements").contains("96"),
+        "soumis: not public"
+    );
+    let withheld = page.texts(".spaser-withheld");
+    assert_eq!(withheld.len(), 2, "the page says which: {withheld:?}");
+    assert!(withheld[0].contains("Valeurs en cours de validation : non publiées"));
+    assert!(!page.texts(".spaser-publication-rule").is_empty());
+    // The same for the exports, the comparison and the plan page.
+    for file in ["bilan.csv", "bilan.json"] {
+        let (status, bytes, _) = visitor.get_bytes(&format!("{bilan}/{file}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains("10500"), "{file}");
+        assert!(!text.contains("Clauses sociales"), "{file}");
+        assert!(!text.contains("96"), "{file}");
+    }
+    let (_, bytes, _) = visitor.get_bytes(&format!("{bilan}/bilan.xlsx")).await;
+    let rows = spaser::import::read_table(&bytes, "bilan.xlsx").unwrap();
+    assert!(!rows.iter().flatten().any(|c| c == "10500" || c == "96"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&visitor.get_bytes(&format!("{bilan}/bilan.json")).await.1).unwrap();
+    let hours_row = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action_code"] == "5")
+        .unwrap();
+    assert_eq!(hours_row["actual"], serde_json::Value::Null);
+    assert_eq!(hours_row["values_withheld"], true);
+    let compare = visitor
+        .get(&format!("{PUBLIC}/comparaison?de=2025&a=2026"))
+        .await;
+    assert!(!compare.body.contains("10\u{202F}500"));
+    let plan = visitor.get(&format!("{PUBLIC}?annee=2025")).await;
+    assert!(!plan.body.contains("10\u{202F}500"));
+    // Members still see everything.
+    let member = staff.get(&format!("{PLAN}/bilan/2025")).await;
+    assert!(member.body.contains("10\u{202F}500"));
+
+    // Validated: public at once (the page rendered once is not served stale).
+    staff.get(ENTRY).await;
+    assert_eq!(
+        staff
+            .post(
+                &format!("{ENTRY}/actions/{action5}/circuit"),
+                &[("transition", "valider")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = visitor.get(&bilan).await;
+    assert!(public_row(&page, "Nombre d'heures").contains("10 500 h"));
+    assert!(page.body.contains("Clauses sociales dans 12 marchés."));
+    assert_eq!(page.texts(".spaser-withheld").len(), 1);
+    // Returned: still not public.
+    assert_eq!(
+        staff
+            .post(
+                &format!("{ENTRY}/actions/{action10}/circuit"),
+                &[("transition", "renvoyer"), ("comment", "Source ?")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = visitor.get(&bilan).await;
+    assert!(!public_row(&page, "Nombre de traitements").contains("96"));
+    // Locked: the year is public as it stands.
+    assert_eq!(
+        staff
+            .post(&format!("{ENTRY}/verrou"), &[("verrou", "verrouiller")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = visitor.get(&bilan).await;
+    assert!(
+        public_row(&page, "Nombre de traitements").contains("96 %"),
+        "{}",
+        public_row(&page, "Nombre de traitements")
+    );
+    assert!(page.texts(".spaser-withheld").is_empty());
+}
+
+// Item 17: no visitor forces the public page to be rendered again.
+#[tokio::test]
+async fn a_visitor_cannot_bypass_the_public_page_cache() {
+    let pool = demo_pool().await;
+    let state = spaser::web::AppState::new(pool.clone());
+    let app = spaser::web::router(state.clone());
+    publish_office(&pool).await;
+    let path = format!("{PUBLIC}/bilan/2025");
+    let (status, _) = crate::support::get(&app, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    // What is kept for the current revision is what every visitor gets, whatever they ask.
+    let (plan, revision): (i64, i64) =
+        sqlx::query_as("SELECT id, revision FROM plan WHERE slug = 'spaser-2025-2027'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    state.pages.put(
+        (plan, 2025, revision),
+        axum::body::Bytes::from_static(b"<p>rendu une fois</p>"),
+    );
+    for (name, value) in [
+        ("cache-control", "no-cache"),
+        ("cache-control", "no-store, max-age=0"),
+        ("pragma", "no-cache"),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(
+                Request::get(&path)
+                    .header(name, value)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            normalise(std::str::from_utf8(&body).unwrap()),
+            "<p>rendu une fois</p>",
+            "{name}: {value}"
+        );
+    }
 }
