@@ -590,11 +590,40 @@ pub async fn link(
                 page.problem = Some("Choisissez un indicateur calculé dans la liste.".into());
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             };
-            let min = fields
-                .get("seuil")
-                .map(|s| threshold(Some(s)))
-                .unwrap_or_default();
-            let by_amount = fields.get("base").is_some_and(|b| b == "valeur");
+            // Only what the form offers: a basis in number or in value, a threshold in euros.
+            let by_amount = match fields.get("base").map(String::as_str) {
+                None | Some("nombre") => Some(false),
+                Some("valeur") => Some(true),
+                Some(_) => None,
+            };
+            let seuil = fields.get("seuil").map(|s| s.trim()).unwrap_or_default();
+            let min = match crate::domain::entry::parse_number(seuil) {
+                Ok(None) => Ok(Decimal::ZERO),
+                Ok(Some((v, unit)))
+                    if !v.is_sign_negative() && unit.as_deref().is_none_or(|u| u == "€") =>
+                {
+                    Ok(v)
+                }
+                Ok(Some(_)) => Err(format!(
+                    "« {seuil} » n'est pas un montant positif en € HT : indiquez par exemple 90 000."
+                )),
+                Err(e) => Err(e),
+            };
+            let problem = match (by_amount, &min) {
+                (None, _) => Some(
+                    "Choisissez une part en nombre de contrats ou en valeur (€ HT).".to_string(),
+                ),
+                (_, Err(e)) => Some(format!("Seuil des contrats : {e}")),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                drop(tx);
+                let mut page =
+                    indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
+                page.problem = Some(format!("{problem} Rien n'a été enregistré."));
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            let (by_amount, min) = (by_amount.unwrap_or_default(), min.unwrap_or_default());
             sqlx::query!(
                 r#"INSERT INTO indicator_link (indicator_id, measure, by_amount, min_amount) VALUES ($1, $2, $3, $4)
                    ON CONFLICT (indicator_id) DO UPDATE SET measure = EXCLUDED.measure, by_amount = EXCLUDED.by_amount,

@@ -563,6 +563,32 @@ async fn only_an_indicator_in_percent_can_be_linked() {
         scalar(&pool, "SELECT count(*) FROM indicator_link").await,
         0
     );
+    // Nor a basis or a threshold the form does not offer.
+    for (field, value) in [("base", "tout"), ("seuil", "beaucoup"), ("seuil", "-5")] {
+        let refused = staff
+            .post(
+                links,
+                &[
+                    ("indicateur", share.as_str()),
+                    ("mesure", "social_any"),
+                    (field, value),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}"
+        );
+        assert!(
+            !refused.texts(".fr-alert--error p").is_empty(),
+            "{field}={value}"
+        );
+    }
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM indicator_link").await,
+        0
+    );
     // Nor behind the form's back.
     let direct = sqlx::query(
         "INSERT INTO indicator_link (indicator_id, measure) VALUES ($1::bigint, 'social_any')",
