@@ -426,14 +426,21 @@ async fn import_file(
     let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
     match &existing {
         Some(head) => {
-            crate::plans::store::sync_plan(
+            match crate::plans::store::sync_plan(
                 &mut tx,
                 org.id,
                 head.id,
                 &payload.draft,
                 confirm_removals,
             )
-            .await?
+            .await
+            {
+                Ok(()) => {}
+                Err(locked @ crate::plans::store::SyncError::Locked(_)) => {
+                    return Err(CliError::Invalid(locked.to_string()));
+                }
+                Err(crate::plans::store::SyncError::Db(e)) => return Err(e.into()),
+            }
         }
         None => {
             payload.header.slug = crate::plans::store::new_plan_slug(

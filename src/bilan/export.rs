@@ -1,6 +1,6 @@
-//! The bilan as files: CSV for Excel in France (UTF-8 with BOM, `;`, decimal comma), XLSX (real
-//! numbers with number formats, frozen header), JSON for open data (documented in
-//! `static/schema/bilan-v1.json`).
+//! The bilan as files: CSV for Excel in France (UTF-8 with BOM, `;`, decimal comma, no text cell a
+//! spreadsheet would run as a formula), XLSX (real numbers with number formats, frozen header),
+//! JSON for open data (documented in `static/schema/bilan-v1.json`).
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -37,8 +37,12 @@ fn headers(bilan: &Bilan) -> Vec<String> {
         "Statut fixé à la main".into(),
         "Justification".into(),
         format!("Mis en œuvre {y}"),
+        format!("Publication des valeurs {y}"),
     ]
 }
+
+/// What the public export says of an action whose values are left out.
+pub const WITHHELD: &str = "Valeurs en cours de validation : non publiées";
 
 /// A cell: text, or a number.
 enum Cell {
@@ -92,6 +96,7 @@ fn cells(row: &Row<'_>) -> Vec<Cell> {
         }),
         Cell::Text(hand.unwrap_or_default()),
         text(row.action.narrative.as_deref()),
+        text(row.action.withheld.then_some(WITHHELD)),
     ]
 }
 
@@ -101,25 +106,18 @@ fn csv_number(value: Decimal) -> String {
 }
 
 pub fn to_csv(bilan: &Bilan) -> Vec<u8> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        let _ = writer.write_record(headers(bilan));
-        for row in bilan.rows() {
-            let record: Vec<String> = cells(&row)
-                .into_iter()
-                .map(|c| match c {
-                    Cell::Text(t) => t,
-                    Cell::Number(n) => n.map(csv_number).unwrap_or_default(),
-                })
-                .collect();
-            let _ = writer.write_record(record);
-        }
-        let _ = writer.flush();
-    }
-    out
+    use crate::domain::csv_file::{self, Cell as CsvCell};
+    let header = headers(bilan).into_iter().map(CsvCell::Text).collect();
+    let rows = bilan.rows().into_iter().map(|row| {
+        cells(&row)
+            .into_iter()
+            .map(|c| match c {
+                Cell::Text(t) => CsvCell::Text(t),
+                Cell::Number(n) => CsvCell::Number(n.map(csv_number).unwrap_or_default()),
+            })
+            .collect()
+    });
+    csv_file::write(std::iter::once(header).chain(rows))
 }
 
 pub fn to_xlsx(bilan: &Bilan) -> Result<Vec<u8>, XlsxError> {
@@ -214,6 +212,7 @@ pub fn to_json(bilan: &Bilan) -> Value {
                 "status_set_by_hand": by_hand(row).is_some(),
                 "justification": by_hand(row),
                 "narrative": row.action.narrative,
+                "values_withheld": row.action.withheld,
             })
         })
         .collect();

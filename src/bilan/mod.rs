@@ -3,7 +3,7 @@
 
 mod export;
 
-pub use export::{to_csv, to_json, to_xlsx};
+pub use export::{WITHHELD, to_csv, to_json, to_xlsx};
 
 use rust_decimal::Decimal;
 
@@ -107,6 +107,10 @@ pub struct BilanAction {
     pub status: StatusView,
     pub narrative: Option<String>,
     pub indicators: Vec<BilanIndicator>,
+    /// The public reads it: its values of the year are not validated yet, and left out.
+    pub withheld: bool,
+    /// The same for the year before.
+    pub previous_withheld: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -230,6 +234,9 @@ pub fn build(tree: &PlanTree, year: i32, statuses: &Statuses) -> Bilan {
                                 .iter()
                                 .map(|i| indicator(i, year, previous_year, &years, statuses))
                                 .collect(),
+                            withheld: tree.withheld.contains(&(a.id, year)),
+                            previous_withheld: previous_year
+                                .is_some_and(|p| tree.withheld.contains(&(a.id, p))),
                         })
                         .collect(),
                 }
@@ -274,6 +281,16 @@ pub struct Row<'a> {
 }
 
 impl Bilan {
+    /// How many actions have values of the year left out, not yet validated (public bilans).
+    pub fn withheld(&self) -> usize {
+        self.groups
+            .iter()
+            .flat_map(|g| g.objectives.iter())
+            .flat_map(|o| o.actions.iter())
+            .filter(|a| a.withheld)
+            .count()
+    }
+
     pub fn rows(&self) -> Vec<Row<'_>> {
         let mut rows = Vec::new();
         for group in &self.groups {

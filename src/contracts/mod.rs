@@ -85,6 +85,10 @@ pub async fn save(
     })
 }
 
+/// The years a register or the legal indicators may be asked for: those a DECP notification date
+/// may have.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
 /// After a large import, outside any transaction: fresh statistics and visibility map, so that
 /// the legal indicators are read from the year index alone.
 pub async fn tidy(conn: &mut PgConnection) -> Result<(), sqlx::Error> {

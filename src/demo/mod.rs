@@ -43,6 +43,9 @@ pub struct DemoPlan {
     pub organisation_kind: &'static str,
     pub header: PlanHeader,
     pub draft: PlanDraft,
+    /// The values are those of a bilan already published: validated, so the public reads them
+    /// once the plan is published.
+    pub validated: bool,
 }
 
 pub fn office_plan() -> Result<DemoPlan, DemoError> {
@@ -63,6 +66,7 @@ pub fn office_plan() -> Result<DemoPlan, DemoError> {
             objective_term: ObjectiveTerm::Objectif,
         },
         draft: reading.draft,
+        validated: false,
     })
 }
 
@@ -193,6 +197,7 @@ pub fn gosb_plan() -> Result<DemoPlan, DemoError> {
             axes: Vec::new(),
             objectives,
         },
+        validated: true,
     })
 }
 
@@ -290,7 +295,21 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
         if exists {
             report.already_there.push(name);
         } else {
-            store::insert_plan(&mut tx, organisation_id, &demo.header, &demo.draft).await?;
+            let plan_id =
+                store::insert_plan(&mut tx, organisation_id, &demo.header, &demo.draft).await?;
+            if demo.validated {
+                // Every action's year with values, as the published bilan gave them.
+                sqlx::query!(
+                    r#"INSERT INTO action_review (action_id, year, state)
+                       SELECT i.action_id, v.year, 'validated' FROM indicator_actual v
+                         JOIN indicator i ON i.id = v.indicator_id WHERE v.plan_id = $1
+                       UNION
+                       SELECT n.action_id, n.year, 'validated' FROM action_narrative n WHERE n.plan_id = $1"#,
+                    plan_id
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
             report.loaded.push(name);
         }
         ensure_demo_users(

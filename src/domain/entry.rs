@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use super::format::number_fr;
 use super::targets::normalize_unit;
 
 /// A number as French users type it: `12 000`, `12 000,5`, `12000.5`, `95 %`, `31 107,86 €`,
@@ -35,7 +36,13 @@ pub fn parse_number(input: &str) -> Result<Option<(Decimal, Option<String>)>, St
     } else {
         return Err(not_a_number());
     };
-    let compact: String = number.chars().filter(|c| !is_space(*c)).collect();
+    // A space separates thousands, and only between groups of three digits: « 12 000 »,
+    // « 1 234 567,5 », never « 1 2 3 » (which would otherwise read as 123).
+    let groups: Vec<&str> = number.split(is_space).filter(|g| !g.is_empty()).collect();
+    if groups.len() > 1 && !grouped_by_thousands(&groups) {
+        return Err(not_a_number());
+    }
+    let compact: String = groups.concat();
     if compact.is_empty()
         || compact.matches(['-', '+']).count() > 1
         || compact[1..].contains(['-', '+'])
@@ -52,9 +59,48 @@ pub fn parse_number(input: &str) -> Result<Option<(Decimal, Option<String>)>, St
     if normalized.matches('.').count() > 1 {
         return Err(not_a_number());
     }
+    let integer_digits = normalized
+        .trim_start_matches(['+', '-'])
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('0')
+        .len();
+    if integer_digits > MAX_DIGITS {
+        return Err(format!(
+            "« {trimmed} » est trop grand : {} au plus.",
+            number_fr(max_number())
+        ));
+    }
     let value =
         Decimal::from_str(normalized.trim_start_matches('+')).map_err(|_| not_a_number())?;
     Ok(Some((value, unit)))
+}
+
+/// Digits before the decimal separator a number may have: up to 999 999 999 999 999, far beyond
+/// any real quantity, and far enough below the largest decimal that no computation on it overflows.
+const MAX_DIGITS: usize = 15;
+
+/// The largest number accepted.
+pub fn max_number() -> Decimal {
+    Decimal::from(999_999_999_999_999_i64)
+}
+
+/// Whether space-separated parts are thousands groups: the first of one to three digits (after an
+/// optional sign), the others of exactly three, the last possibly followed by its decimals.
+fn grouped_by_thousands(groups: &[&str]) -> bool {
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let (first, rest) = groups.split_first().expect("two groups at least");
+    let (last, middle) = rest.split_last().expect("two groups at least");
+    let last_integer = last.split([',', '.']).next().unwrap_or_default();
+    let decimals = &last[last_integer.len()..];
+    digits(first.trim_start_matches(['+', '-']), 1..=3)
+        && first.len() - first.trim_start_matches(['+', '-']).len() <= 1
+        && middle.iter().all(|g| digits(g, 3..=3))
+        && digits(last_integer, 3..=3)
+        && (decimals.is_empty() || digits(&decimals[1..], 1..=usize::MAX))
 }
 
 fn is_space(c: char) -> bool {
@@ -96,7 +142,16 @@ pub fn ratio(numerator: Decimal, denominator: Decimal) -> Result<Decimal, String
     if numerator > denominator {
         return Err("Le numérateur ne peut pas dépasser le dénominateur.".into());
     }
-    Ok((numerator * Decimal::ONE_HUNDRED / denominator).round_dp(1))
+    numerator
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|n| n.checked_div(denominator))
+        .map(|r| r.round_dp(1))
+        .ok_or_else(|| {
+            format!(
+                "Le numérateur et le dénominateur sont trop grands : {} au plus.",
+                number_fr(max_number())
+            )
+        })
 }
 
 #[cfg(test)]
@@ -125,6 +180,12 @@ mod tests {
             ("-3", "-3", None),
             ("0", "0", None),
             ("  7  ", "7", None),
+            ("1 234 567,5", "1234567.5", None),
+            ("1 234 567.5", "1234567.5", None),
+            ("-12 000", "-12000", None),
+            ("12   000", "12000", None),
+            ("999 999 999 999 999", "999999999999999", None),
+            ("0000000000000000000012", "12", None),
         ];
         for (input, value, unit) in cases {
             let (v, u) = parse_number(input)
@@ -146,10 +207,41 @@ mod tests {
             "4-",
             "€",
             "12 €€€€€€€€€€€€€€€€",
+            " 1 2 3 ",
+            "1 2 3",
+            "12 00",
+            "1 2345",
+            "1234 567",
+            "1 234 56,5",
+            "1 234,5 6",
+            "- 3",
+            "+-1 000",
+            "1 234,",
         ] {
             let error = parse_number(input).unwrap_err();
             assert!(error.contains("n'est pas un nombre"), "{input}: {error}");
         }
+    }
+
+    #[test]
+    fn numbers_too_large_are_refused_before_any_computation() {
+        for input in [
+            "79228162514264337593543950335",
+            "1 000 000 000 000 000",
+            "99999999999999999999999999999999999",
+            "-1000000000000000",
+        ] {
+            let error = parse_number(input).unwrap_err();
+            assert!(
+                error.contains(
+                    "est trop grand : 999\u{202F}999\u{202F}999\u{202F}999\u{202F}999 au plus"
+                ),
+                "{input}: {error}"
+            );
+        }
+        let max = Decimal::MAX;
+        assert!(ratio(max, max).unwrap_err().contains("trop grands"));
+        assert_eq!(ratio(max_number(), max_number()), Ok(d("100")));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The SPASER domain, free of HTTP and of the database: plan drafts, the reading of free-text
-//! targets, the reading of a plan spreadsheet, accounts and roles, and French number formatting.
+//! targets, the reading of a plan spreadsheet, accounts and roles, French number formatting, and CSV files safe to open.
 
 pub mod account;
 pub mod chart;
+pub mod csv_file;
 pub mod entry;
 pub mod format;
 pub mod model;

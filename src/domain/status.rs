@@ -102,11 +102,17 @@ pub fn indicator_status(f: &IndicatorFacts) -> Option<Status> {
     if reached {
         return Some(Status::Achieved);
     }
+    // Checked: numbers beyond any real quantity give no progress rather than a panic.
+    let ratio = |a: Option<Decimal>, b: Option<Decimal>| a?.checked_div(b?);
     let progress = match (f.direction, f.baseline) {
-        (Direction::Up, Some(b)) if target > b => Some((actual - b) / (target - b)),
-        (Direction::Down, Some(b)) if target < b => Some((b - actual) / (b - target)),
-        (Direction::Up, _) if target > Decimal::ZERO => Some(actual / target),
-        (Direction::Down, _) if actual > Decimal::ZERO => Some(target / actual),
+        (Direction::Up, Some(b)) if target > b => {
+            ratio(actual.checked_sub(b), target.checked_sub(b))
+        }
+        (Direction::Down, Some(b)) if target < b => {
+            ratio(b.checked_sub(actual), b.checked_sub(target))
+        }
+        (Direction::Up, _) if target > Decimal::ZERO => actual.checked_div(target),
+        (Direction::Down, _) if actual > Decimal::ZERO => target.checked_div(actual),
         _ => None,
     };
     Some(match progress {

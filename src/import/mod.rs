@@ -130,6 +130,16 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
         .filter(|(c, _)| first.contains(*c))
         .map(|(_, b)| b)
         .ok_or(FileError::NotASpreadsheet)?;
+    // A cell neutralised against formulas by an export reads back as it was.
+    let restore = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|cell| crate::domain::csv_file::restore(&cell).into_owned())
+                    .collect()
+            })
+            .collect()
+    };
     let mut rows = Vec::new();
     let mut keep = |row: Vec<String>| {
         if rows.len() as u64 >= MAX_ROWS {
@@ -147,7 +157,7 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
             }
             keep(line.split('\t').map(str::to_string).collect())?;
         }
-        return Ok(rows);
+        return Ok(restore(rows));
     }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -171,7 +181,7 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, Fil
             Err(e) => return Err(FileError::Corrupt(e.to_string())),
         }
     }
-    Ok(rows)
+    Ok(restore(rows))
 }
 
 fn kind_text(kind: Option<IndicatorKind>) -> &'static str {
@@ -267,18 +277,14 @@ pub fn plan_rows(tree: &PlanTree) -> Vec<Vec<String>> {
     rows
 }
 
+/// The rows as a CSV file; no cell is left that a spreadsheet would run as a formula (reading the
+/// file back undoes it: see [`read_table`]).
 pub fn rows_to_csv(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        for row in rows {
-            let _ = writer.write_record(row);
-        }
-        let _ = writer.flush();
-    }
-    out
+    use crate::domain::csv_file::{self, Cell};
+    csv_file::write(
+        rows.iter()
+            .map(|row| row.iter().cloned().map(Cell::Text).collect()),
+    )
 }
 
 pub fn rows_to_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

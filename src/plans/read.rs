@@ -1,7 +1,7 @@
 //! Reads organisations and plans for the pages. A plan is read in a fixed number of queries,
 //! whatever its size, then assembled in memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -119,6 +119,51 @@ pub struct PlanTree {
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Axes in order; a plan without axes has one group whose axis is `None`.
     pub groups: Vec<AxisGroup>,
+    /// The actions' years whose values procurement staff validated: (action, year).
+    pub validated: HashSet<(i64, i32)>,
+    /// The years locked.
+    pub locked_years: Vec<i32>,
+    /// The actions' years whose values [`PlanTree::for_public`] withheld: (action, year).
+    pub withheld: HashSet<(i64, i32)>,
+}
+
+impl PlanTree {
+    /// The plan as the public reads it. An action's values of a year are public once procurement
+    /// staff validated them, or once the year is locked; the actuals and narratives of the others
+    /// (*saisi*, *soumis*, *renvoyé*, or never reviewed) are left out, and noted in `withheld` so that
+    /// the pages can say so. Targets and the structure are public.
+    pub fn for_public(mut self) -> PlanTree {
+        let mut withheld = HashSet::new();
+        let (validated, locked) = (&self.validated, &self.locked_years);
+        let public =
+            |action: i64, year: i32| locked.contains(&year) || validated.contains(&(action, year));
+        for action in self
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.objectives.iter_mut())
+            .flat_map(|o| o.actions.iter_mut())
+        {
+            let id = action.id;
+            action.narratives.retain(|(year, _)| {
+                let keep = public(id, *year);
+                if !keep {
+                    withheld.insert((id, *year));
+                }
+                keep
+            });
+            for indicator in &mut action.indicators {
+                indicator.actuals.retain(|a| {
+                    let keep = public(id, a.year);
+                    if !keep {
+                        withheld.insert((id, a.year));
+                    }
+                    keep
+                });
+            }
+        }
+        self.withheld = withheld;
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -240,7 +285,8 @@ pub async fn plan_tree(
     }
 }
 
-/// The content of a plan whose head was read: two queries.
+/// The content of a plan whose head was read: two queries (the second also says which values are
+/// validated and which years locked).
 pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT o.id AS objective_id, o.code AS objective_code, o.label AS objective_label,
@@ -274,6 +320,11 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
            UNION ALL
            SELECT 'narrative', n.action_id, n.year, NULL, n.text
              FROM action_narrative n JOIN action a ON a.id = n.action_id WHERE a.plan_id = $1
+           UNION ALL
+           SELECT 'validated', r.action_id, r.year, NULL, NULL
+             FROM action_review r WHERE r.plan_id = $1 AND r.state = 'validated'
+           UNION ALL
+           SELECT 'locked', l.plan_id, l.year, NULL, NULL FROM plan_year_lock l WHERE l.plan_id = $1
            ORDER BY 3"#,
         p.id
     )
@@ -283,8 +334,14 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
     let mut targets: HashMap<i64, Vec<YearEntry>> = HashMap::new();
     let mut actuals: HashMap<i64, Vec<YearEntry>> = HashMap::new();
     let mut narratives: HashMap<i64, Vec<(i32, String)>> = HashMap::new();
+    let mut validated = HashSet::new();
+    let mut locked_years = Vec::new();
     for v in values {
         match v.kind.as_str() {
+            "validated" => {
+                validated.insert((v.item_id, v.year));
+            }
+            "locked" => locked_years.push(v.year),
             "target" => targets.entry(v.item_id).or_default().push(YearEntry {
                 year: v.year,
                 value: v.value,
@@ -390,5 +447,8 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
         objective_term: p.objective_term,
         published_at: p.published_at,
         groups,
+        validated,
+        locked_years,
+        withheld: HashSet::new(),
     })
 }

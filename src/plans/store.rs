@@ -183,6 +183,31 @@ fn columns(values: &[YearValue]) -> (Vec<i32>, Vec<Option<Decimal>>, Vec<Option<
     (years, numbers, texts)
 }
 
+/// How an indicator's targets change: the years it no longer has, and the rows to write (new or
+/// different).
+struct TargetChanges {
+    gone: Vec<i32>,
+    written: Vec<YearValue>,
+}
+
+fn target_changes(old: &[YearValue], new: &[YearValue]) -> TargetChanges {
+    TargetChanges {
+        gone: old
+            .iter()
+            .filter(|o| !new.iter().any(|n| n.year == o.year))
+            .map(|o| o.year)
+            .collect(),
+        written: new
+            .iter()
+            .filter(|n| {
+                !old.iter()
+                    .any(|o| o.year == n.year && o.value == n.value && o.text == n.text)
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
 /// The organisation's services named as pilots in a draft, created when missing.
 struct Services(HashMap<String, i64>);
 
@@ -221,18 +246,76 @@ fn position(index: usize) -> i32 {
     i32::try_from(index + 1).unwrap_or(i32::MAX)
 }
 
+/// Why a re-import was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// Items the re-import would remove or change hold values of a locked year: nothing written.
+    #[error(
+        "Rien n'a été enregistré : ces éléments ont des valeurs d'une année verrouillée, qui ne peuvent ni disparaître ni changer — {}. Gardez-les tels quels dans le fichier, ou faites déverrouiller l'année par la commande publique.",
+        .0.join(" ; ")
+    )]
+    Locked(Vec<String>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// How the messages name an action: « Action 5 », or its text when it has no number.
+fn action_name(code: Option<&str>, label: &str) -> String {
+    match code {
+        Some(code) => format!("Action {code}"),
+        None => label.to_string(),
+    }
+}
+
+/// Years as a message lists them: « 2025 », « 2025, 2026 ».
+fn years_text(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Brings an existing plan in line with a draft (a re-import): items are matched (objectives by
 /// number, actions by number or else by text, indicators by their rank in the action), updated in
 /// place so that the values entered for them stay, created when new, and, when `remove` is true,
 /// deleted when the draft no longer has them. The caller checks beforehand that nothing is to be
 /// removed unless the user confirmed it.
+///
+/// Nothing of a locked year may disappear or change: when the draft would remove an item holding
+/// values of a locked year, or change a target of a locked year, the error names every such item
+/// (the database refuses it anyway); the caller's transaction is then to be rolled back.
 pub async fn sync_plan(
     conn: &mut PgConnection,
     organisation_id: i64,
     plan_id: i64,
     draft: &PlanDraft,
     remove: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), SyncError> {
+    let locked_years: Vec<i32> = sqlx::query_scalar!(
+        "SELECT year FROM plan_year_lock WHERE plan_id = $1 ORDER BY year",
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut old_targets: HashMap<i64, Vec<YearValue>> = HashMap::new();
+    for t in sqlx::query!(
+        "SELECT indicator_id, year, value, text FROM indicator_target WHERE plan_id = $1",
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        old_targets
+            .entry(t.indicator_id)
+            .or_default()
+            .push(YearValue {
+                year: t.year,
+                value: t.value,
+                text: t.text,
+            });
+    }
+    let mut locked = Vec::new();
     let services = Services::upsert(conn, organisation_id, draft).await?;
     let service_ids = |names: &[String]| services.ids(names);
 
@@ -425,16 +508,37 @@ pub async fn sync_plan(
                 )
                 .execute(&mut *conn)
                 .await?;
+                // Only the targets that change are written: those of a locked year may not.
+                let old = old_targets.remove(&indicator_id).unwrap_or_default();
+                let changes = target_changes(&old, &indicator.targets);
+                let refused: Vec<i32> = changes
+                    .gone
+                    .iter()
+                    .chain(changes.written.iter().map(|t| &t.year))
+                    .filter(|y| locked_years.contains(y))
+                    .copied()
+                    .collect();
+                if !refused.is_empty() {
+                    locked.push(format!(
+                        "{} : cible {} de l'indicateur « {} »",
+                        action_name(action.code.as_deref(), &action.label),
+                        years_text(&refused),
+                        indicator.label
+                    ));
+                    continue;
+                }
                 sqlx::query!(
-                    "DELETE FROM indicator_target WHERE indicator_id = $1",
-                    indicator_id
+                    "DELETE FROM indicator_target WHERE indicator_id = $1 AND year = ANY($2)",
+                    indicator_id,
+                    &changes.gone
                 )
                 .execute(&mut *conn)
                 .await?;
-                let (years, values, texts) = columns(&indicator.targets);
+                let (years, values, texts) = columns(&changes.written);
                 sqlx::query!(
                     r#"INSERT INTO indicator_target (indicator_id, year, value, text)
-                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
+                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])
+                       ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, text = EXCLUDED.text"#,
                     indicator_id,
                     &years,
                     &values as &[Option<Decimal>],
@@ -444,6 +548,49 @@ pub async fn sync_plan(
                 .await?;
             }
         }
+    }
+    if remove && !locked_years.is_empty() {
+        // What would be removed and holds anything of a locked year, named.
+        let held = sqlx::query!(
+            r#"SELECT a.code, a.label AS action_label, i.label AS "indicator_label?",
+                      string_agg(DISTINCT x.what, ' et ') AS "what!",
+                      array_agg(DISTINCT x.year ORDER BY x.year) AS "years!"
+                 FROM (SELECT t.indicator_id, NULL::bigint AS action_id, t.year, 'cible' AS what
+                         FROM indicator_target t WHERE t.plan_id = $1 AND NOT t.indicator_id = ANY($2)
+                       UNION ALL
+                       SELECT v.indicator_id, NULL, v.year, 'valeur réalisée' FROM indicator_actual v
+                        WHERE v.plan_id = $1 AND NOT v.indicator_id = ANY($2)
+                       UNION ALL
+                       SELECT NULL, n.action_id, n.year, 'mis en œuvre' FROM action_narrative n
+                        WHERE n.plan_id = $1 AND NOT n.action_id = ANY($3)
+                       UNION ALL
+                       SELECT NULL, r.action_id, r.year, 'circuit de validation' FROM action_review r
+                        WHERE r.plan_id = $1 AND NOT r.action_id = ANY($3)) x
+                 JOIN plan_year_lock l ON l.plan_id = $1 AND l.year = x.year
+                 LEFT JOIN indicator i ON i.id = x.indicator_id
+                 JOIN action a ON a.id = coalesce(x.action_id, i.action_id)
+                GROUP BY a.id, a.code, a.label, i.id, i.label
+                ORDER BY a.id, i.id NULLS FIRST"#,
+            plan_id,
+            &kept_indicators,
+            &kept_actions
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for h in held {
+            let action = action_name(h.code.as_deref(), &h.action_label);
+            let held = format!("{} {}", h.what, years_text(&h.years));
+            locked.push(match h.indicator_label {
+                Some(label) => format!("{action} : indicateur « {label} » ({held})"),
+                None => match &h.code {
+                    Some(_) => format!("{action} — {} ({held})", h.action_label),
+                    None => format!("{action} ({held})"),
+                },
+            });
+        }
+    }
+    if !locked.is_empty() {
+        return Err(SyncError::Locked(locked));
     }
     if remove {
         sqlx::query!(

@@ -45,10 +45,20 @@ async fn load(
     if !(tree.first_year..=tree.last_year).contains(&year) {
         return Err(AppError::NotFound);
     }
+    let tree = for_audience(tree, audience);
     let overrides = values::overrides(conn, tree.id, year).await?;
     let statuses = values::statuses(&tree, year, &overrides);
     let bilan = bilan::build(&tree, year, &statuses);
     Ok((tree, bilan))
+}
+
+/// The plan as the audience reads it: members everything, the public only the values validated
+/// by procurement staff or of a locked year.
+pub fn for_audience(tree: PlanTree, audience: Audience) -> PlanTree {
+    match audience {
+        Audience::Member => tree,
+        Audience::Public => tree.for_public(),
+    }
 }
 
 /// The addresses of a plan for an audience.
@@ -68,6 +78,8 @@ pub struct SummaryView {
 pub struct ValueCell {
     pub number: Option<String>,
     pub text: Option<String>,
+    /// Left out of a public page: not validated yet.
+    pub pending: bool,
 }
 
 impl ValueCell {
@@ -79,7 +91,13 @@ impl ValueCell {
         Self {
             number: value.map(|v| quantity_fr(v, unit)),
             text: text.cloned(),
+            pending: false,
         }
+    }
+
+    fn pending(mut self, pending: bool) -> Self {
+        self.pending = pending;
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -100,6 +118,8 @@ pub struct IndicatorLine {
 
 pub struct ActionBlock {
     pub heading: String,
+    /// Its values of the year are not public yet (public bilan).
+    pub withheld: bool,
     pub pilots: Vec<String>,
     pub badge: Badge,
     pub narrative: Vec<String>,
@@ -138,6 +158,8 @@ pub struct BilanPage {
     pub can_publish: bool,
     pub publication_action: String,
     pub public_href: String,
+    /// How many actions' values of the year are left out of the public page.
+    pub withheld: usize,
 }
 
 /// Width of the summary's distribution bars.
@@ -174,6 +196,7 @@ fn page(
                         .actions
                         .iter()
                         .map(|a| ActionBlock {
+                            withheld: a.withheld,
                             heading: match &a.code {
                                 Some(code) => format!("Action {code} — {}", a.label),
                                 None => a.label.clone(),
@@ -202,12 +225,14 @@ fn page(
                                             i.actual,
                                             i.actual_text.as_ref(),
                                             unit,
-                                        ),
+                                        )
+                                        .pending(a.withheld),
                                         previous: ValueCell::new(
                                             i.previous,
                                             i.previous_text.as_ref(),
                                             unit,
-                                        ),
+                                        )
+                                        .pending(a.previous_withheld),
                                         badge: Badge::new(Some(&i.status)),
                                         sentence: i.sentence.clone(),
                                         chart: i.chart.clone(),
@@ -254,6 +279,7 @@ fn page(
             tree.organisation.slug, tree.slug
         ),
         public_href: plan_base(&tree.organisation.slug, &tree.slug, Audience::Public),
+        withheld: bilan.withheld(),
     }
 }
 
@@ -276,11 +302,11 @@ pub async fn member_bilan(
 }
 
 /// The public bilan. The page is the same for every visitor (the anonymous frame), so it is
-/// rendered once per plan revision: one query when nothing changed, four when it did.
+/// rendered once per plan revision: one query when nothing changed, four when it did. Nothing a
+/// visitor sends (`Cache-Control: no-cache`…) makes it render again: the revision alone decides.
 pub async fn public_bilan(
     State(state): State<AppState>,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
-    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let head = read::plan_head(&mut conn, &organisation, &plan)
@@ -288,14 +314,10 @@ pub async fn public_bilan(
         .filter(|h| h.published_at.is_some() && (h.first_year..=h.last_year).contains(&year))
         .ok_or(AppError::NotFound)?;
     let key = (head.id, year, head.revision);
-    let fresh = headers
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("no-cache"));
-    if !fresh && let Some(html) = state.pages.get(key) {
+    if let Some(html) = state.pages.get(key) {
         return Ok(html_response(html));
     }
-    let tree = read::plan_content(&mut conn, head).await?;
+    let tree = read::plan_content(&mut conn, head).await?.for_public();
     let overrides = values::overrides(&mut conn, tree.id, year).await?;
     let bilan = bilan::build(&tree, year, &values::statuses(&tree, year, &overrides));
     let html = axum::body::Bytes::from(
@@ -402,6 +424,7 @@ async fn compare(
     if audience == Audience::Public && tree.published_at.is_none() {
         return Err(AppError::NotFound);
     }
+    let tree = for_audience(tree, audience);
     let period = tree.first_year..=tree.last_year;
     let second = query
         .a
@@ -455,12 +478,14 @@ async fn compare(
             label: ia.label.clone(),
             first: (
                 ValueCell::new(ia.target, ia.target_text.as_ref(), unit),
-                ValueCell::new(ia.actual, ia.actual_text.as_ref(), unit),
+                ValueCell::new(ia.actual, ia.actual_text.as_ref(), unit)
+                    .pending(ra.action.withheld),
                 Badge::new(Some(&ia.status)),
             ),
             second: (
                 ValueCell::new(ib.target, ib.target_text.as_ref(), unit),
-                ValueCell::new(ib.actual, ib.actual_text.as_ref(), unit),
+                ValueCell::new(ib.actual, ib.actual_text.as_ref(), unit)
+                    .pending(rb.action.withheld),
                 Badge::new(Some(&ib.status)),
             ),
         });

@@ -26,10 +26,61 @@ use crate::domain::format::{number_fr, quantity_fr};
 
 #[derive(Deserialize, Default)]
 pub struct Filters {
-    annee: Option<i32>,
+    /// As typed in the filter form: read by [`asked_year`].
+    annee: Option<String>,
     mesure: Option<String>,
     seuil: Option<String>,
     procedure: Option<String>,
+}
+
+/// The year the filters ask for (the current one when none), or why it cannot be read.
+fn asked_year(filters: &Filters) -> Result<i32, String> {
+    let Some(text) = filters
+        .annee
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(chrono::Datelike::year(&chrono::Utc::now()));
+    };
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| contracts::YEARS.contains(y))
+        .ok_or_else(|| {
+            format!(
+                "Année « {text} » invalide : indiquez une année entre {} et {}.",
+                contracts::YEARS.start(),
+                contracts::YEARS.end()
+            )
+        })
+}
+
+/// The filters with a year that can be shown: an invalid one is replaced by the current year,
+/// and the message saying why comes with them.
+fn checked_year(mut filters: Filters) -> (Filters, Option<String>) {
+    match asked_year(&filters) {
+        Ok(_) => (filters, None),
+        Err(problem) => {
+            filters.annee = None;
+            (filters, Some(problem))
+        }
+    }
+}
+
+/// A page, or the page in 422 with the problem that replaced what was asked.
+fn answer<P: IntoResponse>(
+    page: P,
+    problem: Option<String>,
+    set: impl FnOnce(&mut P, String),
+) -> Response {
+    match problem {
+        None => page.into_response(),
+        Some(problem) => {
+            let mut page = page;
+            set(&mut page, problem);
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+    }
 }
 
 fn threshold(text: Option<&str>) -> Decimal {
@@ -144,9 +195,7 @@ async fn register_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<RegisterPage, AppError> {
-    let year = filters
-        .annee
-        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
+    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
     let measure = filters.mesure.as_deref().and_then(Measure::from_db);
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
@@ -201,10 +250,12 @@ pub async fn register(
     session: Session,
     Path(organisation): Path<String>,
     Query(filters): Query<Filters>,
-) -> Result<RegisterPage, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
-    register_page(&mut conn, &session, &access, &filters).await
+    let (filters, problem) = checked_year(filters);
+    let page = register_page(&mut conn, &session, &access, &filters).await?;
+    Ok(answer(page, problem, |p, m| p.problem = Some(m)))
 }
 
 /// Upload a DECP file (JSON or CSV). Strict by default: one bad record and nothing is saved.
@@ -465,9 +516,7 @@ async fn indicators_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<IndicatorsPage, AppError> {
-    let year = filters
-        .annee
-        .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()));
+    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
     let shares = contracts::shares(
@@ -559,10 +608,12 @@ pub async fn indicators(
     session: Session,
     Path(organisation): Path<String>,
     Query(filters): Query<Filters>,
-) -> Result<IndicatorsPage, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
-    indicators_page(&mut conn, &session, &access, &filters).await
+    let (filters, problem) = checked_year(filters);
+    let page = indicators_page(&mut conn, &session, &access, &filters).await?;
+    Ok(answer(page, problem, |p, m| p.problem = Some(m)))
 }
 
 /// Link a plan indicator to a computed share (or remove the link).
@@ -583,16 +634,25 @@ pub async fn link(
         .get("indicateur")
         .and_then(|v| v.parse().ok())
         .ok_or(AppError::NotFound)?;
-    // The indicator must be one of this organisation's.
-    let owned = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM indicator i JOIN plan p ON p.id = i.plan_id WHERE i.id = $1 AND p.organisation_id = $2) AS "owned!""#,
+    // The indicator must be one of this organisation's, and in % as the form offers.
+    let Some(found) = sqlx::query!(
+        r#"SELECT i.label, i.unit FROM indicator i JOIN plan p ON p.id = i.plan_id
+            WHERE i.id = $1 AND p.organisation_id = $2"#,
         indicator,
         access.organisation.id
     )
-    .fetch_one(&mut *conn)
-    .await?;
-    if !owned {
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
         return Err(AppError::NotFound);
+    };
+    if found.unit.as_deref() != Some("%") {
+        let mut page = indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
+        page.problem = Some(format!(
+            "« {} » n'est pas un indicateur en % : seul un indicateur en % peut être calculé depuis les contrats. Rien n'a été enregistré.",
+            found.label
+        ));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = conn.begin().await?;
     match fields.get("mesure").map(String::as_str) {
@@ -612,11 +672,40 @@ pub async fn link(
                 page.problem = Some("Choisissez un indicateur calculé dans la liste.".into());
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             };
-            let min = fields
-                .get("seuil")
-                .map(|s| threshold(Some(s)))
-                .unwrap_or_default();
-            let by_amount = fields.get("base").is_some_and(|b| b == "valeur");
+            // Only what the form offers: a basis in number or in value, a threshold in euros.
+            let by_amount = match fields.get("base").map(String::as_str) {
+                None | Some("nombre") => Some(false),
+                Some("valeur") => Some(true),
+                Some(_) => None,
+            };
+            let seuil = fields.get("seuil").map(|s| s.trim()).unwrap_or_default();
+            let min = match crate::domain::entry::parse_number(seuil) {
+                Ok(None) => Ok(Decimal::ZERO),
+                Ok(Some((v, unit)))
+                    if !v.is_sign_negative() && unit.as_deref().is_none_or(|u| u == "€") =>
+                {
+                    Ok(v)
+                }
+                Ok(Some(_)) => Err(format!(
+                    "« {seuil} » n'est pas un montant positif en € HT : indiquez par exemple 90 000."
+                )),
+                Err(e) => Err(e),
+            };
+            let problem = match (by_amount, &min) {
+                (None, _) => Some(
+                    "Choisissez une part en nombre de contrats ou en valeur (€ HT).".to_string(),
+                ),
+                (_, Err(e)) => Some(format!("Seuil des contrats : {e}")),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                drop(tx);
+                let mut page =
+                    indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
+                page.problem = Some(format!("{problem} Rien n'a été enregistré."));
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            let (by_amount, min) = (by_amount.unwrap_or_default(), min.unwrap_or_default());
             sqlx::query!(
                 r#"INSERT INTO indicator_link (indicator_id, measure, by_amount, min_amount) VALUES ($1, $2, $3, $4)
                    ON CONFLICT (indicator_id) DO UPDATE SET measure = EXCLUDED.measure, by_amount = EXCLUDED.by_amount,

@@ -141,6 +141,8 @@ pub struct ComputedNote {
 
 pub struct EntryIndicator {
     pub computed: Option<ComputedNote>,
+    /// This user may change its value (an indicator with pilots of its own is theirs).
+    pub editable: bool,
     pub id: i64,
     pub label: String,
     pub unit: Option<String>,
@@ -223,19 +225,32 @@ struct Rights<'a> {
 }
 
 impl Rights<'_> {
-    fn pilots(&self, action: &ActionNode) -> bool {
-        let mine = |names: &[String]| names.iter().any(|n| self.services.contains(n));
-        mine(&action.pilots) || action.indicators.iter().any(|i| mine(&i.pilots))
+    fn mine(&self, names: &[String]) -> bool {
+        names.iter().any(|n| self.services.contains(n))
     }
 
-    fn can_edit(&self, action: &ActionNode, review: Option<ReviewState>) -> bool {
+    /// The action, or one of its indicators, is piloted by one of the user's services.
+    fn pilots(&self, action: &ActionNode) -> bool {
+        self.mine(&action.pilots) || action.indicators.iter().any(|i| self.mine(&i.pilots))
+    }
+
+    /// An indicator with pilots of its own is theirs alone; one without is its action's.
+    fn pilots_indicator(&self, action: &ActionNode, indicator: &IndicatorNode) -> bool {
+        if indicator.pilots.is_empty() {
+            self.mine(&action.pilots)
+        } else {
+            self.mine(&indicator.pilots)
+        }
+    }
+
+    fn may_write(&self, pilots: bool, review: Option<ReviewState>) -> bool {
         if self.locked {
             return false;
         }
         match self.role {
             Role::Procurement => true,
             Role::Pilot => {
-                self.pilots(action)
+                pilots
                     && !matches!(
                         review,
                         Some(ReviewState::Submitted | ReviewState::Validated)
@@ -243,6 +258,21 @@ impl Rights<'_> {
             }
             Role::Admin | Role::Committee => false,
         }
+    }
+
+    /// The action's own fields (what was done).
+    fn can_edit(&self, action: &ActionNode, review: Option<ReviewState>) -> bool {
+        self.may_write(self.pilots(action), review)
+    }
+
+    /// One indicator's value.
+    fn can_edit_indicator(
+        &self,
+        action: &ActionNode,
+        indicator: &IndicatorNode,
+        review: Option<ReviewState>,
+    ) -> bool {
+        self.may_write(self.pilots_indicator(action, indicator), review)
     }
 
     fn can_submit(&self, action: &ActionNode, review: Option<ReviewState>) -> bool {
@@ -350,6 +380,8 @@ fn build_page(
                     .indicators
                     .iter()
                     .map(|indicator| {
+                        let indicator_editable =
+                            rights.can_edit_indicator(action, indicator, state);
                         let (typed, errors) =
                             typed.get(&indicator.id).cloned().unwrap_or_else(|| {
                                 (
@@ -369,6 +401,8 @@ fn build_page(
                             &base,
                             ctx.values.actuals.contains_key(&indicator.id),
                         );
+                        line.editable = indicator_editable;
+                        any_editable |= indicator_editable;
                         // Computed from the contracts: say so, with the counts and the contracts.
                         if let Some((measure, by_amount, min)) = ctx.values.links.get(&indicator.id) {
                             let actual = ctx.values.actuals.get(&indicator.id).filter(|a| a.computed);
@@ -503,6 +537,7 @@ fn entry_indicator(
     let target = indicator.targets.iter().find(|t| t.year == year);
     EntryIndicator {
         computed: None,
+        editable: false,
         id: indicator.id,
         label: indicator.label.clone(),
         unit: indicator.unit.clone(),
@@ -764,7 +799,7 @@ pub async fn save(
                     if !fields.contains_key(&format!("ver-{}", indicator.id)) {
                         continue;
                     }
-                    if !editable {
+                    if !rights.can_edit_indicator(action, indicator, state_) {
                         refused = true;
                         continue;
                     }

@@ -537,14 +537,22 @@ pub async fn commit(
     let mut plan_slug = draft.payload.header.slug.clone();
     match draft.plan_id {
         Some(plan_id) => {
-            store::sync_plan(
+            match store::sync_plan(
                 &mut tx,
                 access.organisation.id,
                 plan_id,
                 &draft.payload.draft,
                 confirmed,
             )
-            .await?;
+            .await
+            {
+                Ok(()) => {}
+                Err(locked @ store::SyncError::Locked(_)) => {
+                    drop(tx);
+                    return refuse(&locked.to_string(), changes);
+                }
+                Err(store::SyncError::Db(e)) => return Err(e.into()),
+            }
         }
         None => {
             let header = &draft.payload.header;

@@ -69,15 +69,31 @@ impl AppState {
 }
 
 /// Rendered public pages, keyed by what they show: (plan, year, plan revision). The revision is
-/// kept by the database, so a change made through any application server is seen by all.
-#[derive(Default)]
+/// kept by the database, so a change made through any application server is seen by all; nothing
+/// a client sends takes part in the key or forces a page to be rendered again.
 pub struct PageCache {
     pages: std::sync::Mutex<std::collections::HashMap<(i64, i32, i64), axum::body::Bytes>>,
+    capacity: usize,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self::with_capacity(Self::CAPACITY)
+    }
 }
 
 impl PageCache {
     /// Pages kept at most; past that the cache starts again empty.
     const CAPACITY: usize = 256;
+
+    /// A cache of at most `capacity` pages; with 0, every page is rendered afresh (for the
+    /// benchmark's measure of rendering).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            pages: Default::default(),
+            capacity,
+        }
+    }
 
     pub fn get(&self, key: (i64, i32, i64)) -> Option<axum::body::Bytes> {
         self.pages
@@ -88,8 +104,11 @@ impl PageCache {
     }
 
     pub fn put(&self, key: (i64, i32, i64), page: axum::body::Bytes) {
+        if self.capacity == 0 {
+            return;
+        }
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= Self::CAPACITY {
+        if pages.len() >= self.capacity {
             pages.clear();
         }
         // Older revisions of the same page will not be asked again.

@@ -282,6 +282,8 @@ pub struct ActionView {
     pub pilots: Vec<String>,
     pub indicators: Vec<IndicatorView>,
     pub narratives: Vec<NarrativeView>,
+    /// For the public: the years whose values are not validated yet, said.
+    pub withheld: Option<String>,
 }
 
 impl ActionView {
@@ -290,7 +292,13 @@ impl ActionView {
         years: &[i32],
         my_services: &[String],
         statuses: &Statuses,
+        withheld: &std::collections::HashSet<(i64, i32)>,
     ) -> Self {
+        let withheld_years: Vec<String> = years
+            .iter()
+            .filter(|y| withheld.contains(&(action.id, **y)))
+            .map(i32::to_string)
+            .collect();
         let heading = match &action.code {
             Some(code) => format!("Action {code} — {}", action.label),
             None => action.label.clone(),
@@ -316,6 +324,17 @@ impl ActionView {
                     paragraphs: text.split("\n\n").map(str::to_string).collect(),
                 })
                 .collect(),
+            withheld: (!withheld_years.is_empty()).then(|| {
+                format!(
+                    "{} {} : en cours de validation, non publiées.",
+                    if withheld_years.len() > 1 {
+                        "Valeurs des années"
+                    } else {
+                        "Valeurs"
+                    },
+                    withheld_years.join(", ")
+                )
+            }),
         }
     }
 }
@@ -423,7 +442,13 @@ impl PlanPage {
                                 .map(|a| {
                                     counts.1 += 1;
                                     counts.2 += a.indicators.len();
-                                    ActionView::new(a, &years, &my_services, &statuses)
+                                    ActionView::new(
+                                        a,
+                                        &years,
+                                        &my_services,
+                                        &statuses,
+                                        &plan.withheld,
+                                    )
                                 })
                                 .collect(),
                         }
@@ -535,7 +560,8 @@ pub async fn public_plan(
     let tree = read::plan_tree(&mut conn, &organisation, &plan)
         .await?
         .filter(|t| t.published_at.is_some())
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .for_public();
     let year = status_year(&tree, query.annee);
     let overrides = values::overrides(&mut conn, tree.id, year).await?;
     let statuses = values::statuses(&tree, year, &overrides);

@@ -210,7 +210,7 @@ fn bad_files_are_refused_in_french() {
     );
 }
 
-async fn upload(
+pub(crate) async fn upload(
     client: &mut Client,
     organisation: &str,
     file: &[u8],

@@ -10,6 +10,7 @@ mod embedded;
 mod entry;
 mod fuzz;
 mod import;
+mod integrity;
 mod journeys;
 mod matrix;
 mod model;

@@ -55,11 +55,26 @@ async fn two_application_servers_share_sessions_edits_and_conflicts() {
         .await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
 
-    // The public bilan, kept by each server, shows an edit made on the other at once.
+    // The public bilan, kept by each server, shows an edit made on the other at once (the
+    // values validated: the public reads only those).
     sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
         .execute(&pool)
         .await
         .unwrap();
+    let action5: i64 = sqlx::query_scalar("SELECT id FROM action WHERE code = '5'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    on_a.get(ENTRY).await;
+    assert_eq!(
+        on_a.post(
+            &format!("{ENTRY}/actions/{action5}/circuit"),
+            &[("transition", "valider")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
     let public = "/public/office-habitat/spaser-2025-2027/bilan/2025";
     let mut visitor_b = Client::new(&b);
     let before = visitor_b.get(public).await;
