@@ -807,7 +807,14 @@ mod tests {
 
     #[test]
     fn the_official_example_reads() {
-        let r = read_json(&std::fs::read("../shared/decp/example-marches.json").unwrap()).unwrap();
+        let r = read_json(
+            &std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/decp/example-marches.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         assert_eq!(r.contracts.len(), 2);
         let c = &r.contracts[0];
@@ -828,9 +835,14 @@ mod tests {
                 && c.env_clause
                 && !c.env_criterion
         );
-        let both =
-            read_json(&std::fs::read("../shared/decp/example-marches-concessions.json").unwrap())
-                .unwrap();
+        let both = read_json(
+            &std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/decp/example-marches-concessions.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
         assert_eq!(both.contracts.len(), 4, "{:?}", both.errors);
         assert_eq!(both.contracts.iter().filter(|c| c.concession).count(), 2);
     }

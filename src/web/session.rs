@@ -22,8 +22,27 @@ use super::layout::Layout;
 use crate::auth::{self, SessionRow, SharedUser};
 
 pub const COOKIE: &str = "spaser_session";
-/// Largest request body read when looking for the CSRF field (uploads included).
+/// Largest request body read when looking for the CSRF field: a signed-in person's upload (plan
+/// or contract file)…
 pub const MAX_BODY: usize = 12 * 1024 * 1024;
+/// …any other form of a signed-in person (the entry page of a large plan)…
+pub const MAX_FORM_BODY: usize = 2 * 1024 * 1024;
+/// …and a visitor's (sign-in, activation).
+pub const MAX_VISITOR_BODY: usize = 64 * 1024;
+
+/// How much of a request body the middleware may hold before the CSRF token is checked: only a
+/// signed-in person may send a large body, and only to the two upload forms.
+fn body_limit(path: &str, signed_in: bool) -> usize {
+    let upload = path
+        .strip_prefix("/organisations/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, page)| page == "import" || page == "contrats");
+    match (signed_in, upload) {
+        (false, _) => MAX_VISITOR_BODY,
+        (true, true) => MAX_BODY,
+        (true, false) => MAX_FORM_BODY,
+    }
+}
 /// The form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "_csrf";
 
@@ -247,12 +266,25 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
         request
     } else {
         let (parts, body) = request.into_parts();
-        let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
-            (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Requête trop volumineuse (12 Mo au plus).",
-            )
-                .into_response()
+        if session.csrf().is_none() {
+            // No session and no visitor token: no token can match; the body is not read.
+            tracing::warn!(path = %parts.uri.path(), "requête sans session : refusée");
+            return Err(ErrorPage::render_with(
+                StatusCode::FORBIDDEN,
+                Layout::new(&session),
+            ));
+        }
+        let limit = body_limit(parts.uri.path(), session.user().is_some());
+        let bytes = to_bytes(body, limit).await.map_err(|_| {
+            let message = if limit >= 1024 * 1024 {
+                format!(
+                    "Requête trop volumineuse ({} Mo au plus).",
+                    limit / (1024 * 1024)
+                )
+            } else {
+                format!("Requête trop volumineuse ({} Ko au plus).", limit / 1024)
+            };
+            (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
         })?;
         let sent = csrf_sent(&parts, &bytes).await;
         let matches = match (sent, session.csrf()) {
@@ -341,4 +373,28 @@ async fn csrf_sent(parts: &Parts, body: &Bytes) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_members_uploads_may_be_large() {
+        assert_eq!(body_limit("/organisations/o/import", true), MAX_BODY);
+        assert_eq!(body_limit("/organisations/o/contrats", true), MAX_BODY);
+        assert_eq!(
+            body_limit("/organisations/o/import", false),
+            MAX_VISITOR_BODY
+        );
+        assert_eq!(body_limit("/connexion", false), MAX_VISITOR_BODY);
+        assert_eq!(
+            body_limit("/organisations/o/plans/p/saisie/2025", true),
+            MAX_FORM_BODY
+        );
+        assert_eq!(
+            body_limit("/organisations/o/plans/import", true),
+            MAX_FORM_BODY
+        );
+    }
 }

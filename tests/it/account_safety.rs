@@ -429,6 +429,13 @@ async fn anonymous_visits_store_no_session_and_expired_rows_are_purged() {
             .status,
         StatusCode::FORBIDDEN
     );
+    // A visitor cannot make the server hold a large body.
+    let large = "x".repeat(100 * 1024);
+    let page = visitor
+        .post("/connexion", &[("email", large.as_str())])
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.body.contains("64 Ko au plus"), "{}", page.body);
     let signed = visitor
         .post(
             "/connexion",

@@ -76,7 +76,11 @@ async fn the_official_examples_import_and_the_shares_equal_a_count_by_hand() {
     add_siret(&mut admin, "21750001630066").await;
     add_siret(&mut admin, "12345678901234").await;
     let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
-    let marches = std::fs::read("../shared/decp/example-marches.json").unwrap();
+    let marches = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/decp/example-marches.json"
+    ))
+    .unwrap();
     let page = upload(&mut staff, &marches, "example-marches.json", "strict").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(
@@ -85,7 +89,11 @@ async fn the_official_examples_import_and_the_shares_equal_a_count_by_hand() {
             "1 contrat(s) importé(s) ou mis à jour ; 1 écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; 0 illisible(s) ; 0 valeur(s) d'indicateurs recalculée(s)."
         ]
     );
-    let mixed = std::fs::read("../shared/decp/example-marches-concessions.json").unwrap();
+    let mixed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/decp/example-marches-concessions.json"
+    ))
+    .unwrap();
     let page = upload(
         &mut staff,
         &mixed,

@@ -117,7 +117,11 @@ fn fuzz_target_texts_and_numbers() {
 
 #[test]
 fn fuzz_spreadsheet_files() {
-    let seed = std::fs::read("../shared/seeds/office-spaser-action-plan-2025-2027.tsv").unwrap();
+    let seed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/demo/office-spaser-action-plan-2025-2027.tsv"
+    ))
+    .unwrap();
     let rows = read_table(&seed, "plan.tsv").unwrap();
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let ws = workbook.add_worksheet();
@@ -175,8 +179,8 @@ fn fuzz_spreadsheet_files() {
 #[test]
 fn fuzz_decp_files() {
     let seeds = [
-        std::fs::read("../shared/decp/example-marches.json").unwrap(),
-        std::fs::read("../shared/decp/example-marches-concessions.json").unwrap(),
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decp/example-marches.json")).unwrap(),
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decp/example-marches-concessions.json")).unwrap(),
         b"id;acheteur.id;montant;dateNotification;considerationsSociales\nA;21750001630066;95000;2025-02-01;Clause sociale, Sans objet\n".to_vec(),
     ];
     let mut rng = Rng(0xDEC9_2024);

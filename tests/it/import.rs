@@ -10,7 +10,11 @@ use sqlx::PgPool;
 
 use crate::support::{Client, app, demo_pool, fresh_database};
 
-const SEED: &str = "../shared/seeds/office-spaser-action-plan-2025-2027.tsv";
+/// The office's plan, as shipped with the demo (a byte copy of the seed: `demo_data.rs`).
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/demo/office-spaser-action-plan-2025-2027.tsv"
+);
 
 fn seed_rows() -> Vec<Vec<String>> {
     read_table(&std::fs::read(SEED).unwrap(), "plan.tsv").unwrap()
