@@ -230,3 +230,34 @@ impl PlanDraft {
         names
     }
 }
+
+/// The key by which an action of the file meets an action of the plan.
+pub fn action_key(code: Option<&str>, label: &str) -> String {
+    match code {
+        Some(code) => format!("n°{code}"),
+        None => crate::domain::sheet::fold(label),
+    }
+}
+
+/// A plan's address from its title.
+pub fn slugify(title: &str) -> String {
+    let folded = crate::domain::sheet::fold(title);
+    let mut slug = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug
+        .trim_end_matches('-')
+        .chars()
+        .take(60)
+        .collect::<String>();
+    if slug.is_empty() {
+        "plan".into()
+    } else {
+        slug.trim_end_matches('-').to_string()
+    }
+}

@@ -9,6 +9,7 @@ pub use workbook::{
 };
 
 use crate::domain::model::{IndicatorKind, PlanDraft};
+pub use crate::domain::model::{action_key, slugify};
 use crate::domain::sheet::Column;
 use crate::domain::targets::{parse_targets, targets_text};
 use crate::plans::read::PlanTree;
@@ -316,14 +317,6 @@ pub struct Changes {
     pub removed: Vec<String>,
 }
 
-/// The key by which an action of the file meets an action of the plan.
-pub fn action_key(code: Option<&str>, label: &str) -> String {
-    match code {
-        Some(code) => format!("n°{code}"),
-        None => crate::domain::sheet::fold(label),
-    }
-}
-
 /// Compares a file's plan with the stored one.
 pub fn changes(existing: &PlanTree, draft: &PlanDraft) -> Changes {
     let mut out = Changes::default();
@@ -538,27 +531,4 @@ pub fn preview_text(payload: &Payload, changes: Option<&Changes>) -> String {
         }
     }
     out
-}
-
-/// A plan's address from its title.
-pub fn slugify(title: &str) -> String {
-    let folded = crate::domain::sheet::fold(title);
-    let mut slug = String::new();
-    for c in folded.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    let slug = slug
-        .trim_end_matches('-')
-        .chars()
-        .take(60)
-        .collect::<String>();
-    if slug.is_empty() {
-        "plan".into()
-    } else {
-        slug.trim_end_matches('-').to_string()
-    }
 }

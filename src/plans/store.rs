@@ -16,7 +16,7 @@ pub async fn new_plan_slug(
     organisation_id: i64,
     title: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let base = crate::import::slugify(title);
+    let base = crate::domain::model::slugify(title);
     let rows = sqlx::query!(
         r#"SELECT slug, lower(title) = lower($3) AS "same_title!" FROM plan
             WHERE organisation_id = $1 AND (slug = $2 OR slug LIKE $2 || '-%' OR lower(title) = lower($3))"#,
@@ -367,7 +367,12 @@ pub async fn sync_plan(
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| (crate::import::action_key(r.code.as_deref(), &r.label), r.id))
+    .map(|r| {
+        (
+            crate::domain::model::action_key(r.code.as_deref(), &r.label),
+            r.id,
+        )
+    })
     .collect();
     let mut kept_objectives = Vec::new();
     let mut kept_actions = Vec::new();
@@ -405,7 +410,7 @@ pub async fn sync_plan(
         kept_objectives.push(objective_id);
 
         for (a_pos, action) in objective.actions.iter().enumerate() {
-            let key = crate::import::action_key(action.code.as_deref(), &action.label);
+            let key = crate::domain::model::action_key(action.code.as_deref(), &action.label);
             let action_id = match old_actions.get(&key) {
                 Some(id) => {
                     sqlx::query!(

@@ -11,22 +11,14 @@ use sqlx::PgConnection;
 
 use super::AppState;
 use super::access::{admin_of, member_of};
-use super::entry::Badge;
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
+use super::view::{Audience, Badge, ValueView, plan_href};
 use crate::bilan::{self, Bilan, Counts};
 use crate::domain::chart::{self, IndicatorChart, Part};
-use crate::domain::format::quantity_fr;
 use crate::plans::read::{self, PlanTree};
 use crate::plans::values;
-
-/// Who reads: a member of the organisation, or anyone (published plans only).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    Member,
-    Public,
-}
 
 /// The plan and its bilan for a year, in four queries.
 async fn load(
@@ -61,55 +53,17 @@ pub fn for_audience(tree: PlanTree, audience: Audience) -> PlanTree {
     }
 }
 
-/// The addresses of a plan for an audience.
-pub fn plan_base(organisation: &str, plan: &str, audience: Audience) -> String {
-    match audience {
-        Audience::Member => format!("/organisations/{organisation}/plans/{plan}"),
-        Audience::Public => format!("/public/{organisation}/{plan}"),
-    }
-}
-
 pub struct SummaryView {
     pub label: String,
     pub counts: Counts,
     pub parts: Vec<Part>,
 }
 
-pub struct ValueCell {
-    pub number: Option<String>,
-    pub text: Option<String>,
-    /// Left out of a public page: not validated yet.
-    pub pending: bool,
-}
-
-impl ValueCell {
-    fn new(
-        value: Option<rust_decimal::Decimal>,
-        text: Option<&String>,
-        unit: Option<&str>,
-    ) -> Self {
-        Self {
-            number: value.map(|v| quantity_fr(v, unit)),
-            text: text.cloned(),
-            pending: false,
-        }
-    }
-
-    fn pending(mut self, pending: bool) -> Self {
-        self.pending = pending;
-        self
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.number.is_none() && self.text.is_none()
-    }
-}
-
 pub struct IndicatorLine {
     pub label: String,
-    pub target: ValueCell,
-    pub actual: ValueCell,
-    pub previous: ValueCell,
+    pub target: ValueView,
+    pub actual: ValueView,
+    pub previous: ValueView,
     pub badge: Badge,
     pub sentence: Option<String>,
     pub chart: Option<IndicatorChart>,
@@ -172,7 +126,7 @@ fn page(
     audience: Audience,
     can_publish: bool,
 ) -> BilanPage {
-    let base = plan_base(&tree.organisation.slug, &tree.slug, audience);
+    let base = plan_href(&tree.organisation.slug, &tree.slug, audience);
     let mut chart_count = 0;
     let groups = bilan
         .groups
@@ -216,18 +170,18 @@ fn page(
                                     let unit = i.unit.as_deref();
                                     IndicatorLine {
                                         label: i.label.clone(),
-                                        target: ValueCell::new(
+                                        target: ValueView::new(
                                             i.target,
                                             i.target_text.as_ref(),
                                             unit,
                                         ),
-                                        actual: ValueCell::new(
+                                        actual: ValueView::new(
                                             i.actual,
                                             i.actual_text.as_ref(),
                                             unit,
                                         )
                                         .pending(a.withheld),
-                                        previous: ValueCell::new(
+                                        previous: ValueView::new(
                                             i.previous,
                                             i.previous_text.as_ref(),
                                             unit,
@@ -278,7 +232,7 @@ fn page(
             "/organisations/{}/plans/{}/publication",
             tree.organisation.slug, tree.slug
         ),
-        public_href: plan_base(&tree.organisation.slug, &tree.slug, Audience::Public),
+        public_href: plan_href(&tree.organisation.slug, &tree.slug, Audience::Public),
         withheld: bilan.withheld(),
     }
 }
@@ -385,8 +339,8 @@ pub async fn public_export(
 pub struct CompareLine {
     pub heading: Option<String>,
     pub label: String,
-    pub first: (ValueCell, ValueCell, Badge),
-    pub second: (ValueCell, ValueCell, Badge),
+    pub first: (ValueView, ValueView, Badge),
+    pub second: (ValueView, ValueView, Badge),
 }
 
 #[derive(Template, WebTemplate)]
@@ -477,21 +431,21 @@ async fn compare(
             heading: (action != last_action).then(|| action.clone()),
             label: ia.label.clone(),
             first: (
-                ValueCell::new(ia.target, ia.target_text.as_ref(), unit),
-                ValueCell::new(ia.actual, ia.actual_text.as_ref(), unit)
+                ValueView::new(ia.target, ia.target_text.as_ref(), unit),
+                ValueView::new(ia.actual, ia.actual_text.as_ref(), unit)
                     .pending(ra.action.withheld),
                 Badge::new(Some(&ia.status)),
             ),
             second: (
-                ValueCell::new(ib.target, ib.target_text.as_ref(), unit),
-                ValueCell::new(ib.actual, ib.actual_text.as_ref(), unit)
+                ValueView::new(ib.target, ib.target_text.as_ref(), unit),
+                ValueView::new(ib.actual, ib.actual_text.as_ref(), unit)
                     .pending(rb.action.withheld),
                 Badge::new(Some(&ib.status)),
             ),
         });
         last_action = action;
     }
-    let base = plan_base(&tree.organisation.slug, &tree.slug, audience);
+    let base = plan_href(&tree.organisation.slug, &tree.slug, audience);
     Ok(ComparePage {
         layout,
         organisation: tree.organisation.name.clone(),
@@ -576,4 +530,33 @@ pub async fn publication(
     }
     tracing::info!(user = user.id, plan = %plan, publish, "publication");
     Ok(Redirect::to(&format!("/organisations/{organisation}/plans/{plan}")).into_response())
+}
+
+/// The routes of this feature.
+pub fn routes() -> Vec<super::RouteDef> {
+    use super::{get_route, post_route};
+    vec![
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/bilan/{year}",
+            member_bilan,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/bilan/{year}/{file}",
+            member_export,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/comparaison",
+            member_compare,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/publication",
+            publication,
+        ),
+        get_route("/public/{organisation}/{plan}/bilan/{year}", public_bilan),
+        get_route(
+            "/public/{organisation}/{plan}/bilan/{year}/{file}",
+            public_export,
+        ),
+        get_route("/public/{organisation}/{plan}/comparaison", public_compare),
+    ]
 }

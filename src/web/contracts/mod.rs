@@ -727,3 +727,25 @@ pub async fn link(
     ))
     .into_response())
 }
+
+/// The routes of this feature.
+pub fn routes() -> Vec<super::RouteDef> {
+    use super::{get_route, post_route};
+    vec![
+        get_route("/organisations/{organisation}/contrats", register),
+        post_route("/organisations/{organisation}/contrats", upload),
+        get_route(
+            "/organisations/{organisation}/contrats/imports/{import}",
+            import_report,
+        ),
+        post_route("/organisations/{organisation}/sirets", sirets),
+        get_route(
+            "/organisations/{organisation}/indicateurs-legaux",
+            indicators,
+        ),
+        post_route(
+            "/organisations/{organisation}/indicateurs-legaux/liens",
+            link,
+        ),
+    ]
+}

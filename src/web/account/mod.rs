@@ -350,6 +350,20 @@ pub async fn activate(
     Ok(Redirect::to("/").into_response())
 }
 
+/// The routes of this feature.
+pub fn routes() -> Vec<super::RouteDef> {
+    use super::{get_route, post_route};
+    vec![
+        get_route("/connexion", sign_in_form),
+        post_route("/connexion", sign_in),
+        post_route("/deconnexion", sign_out),
+        get_route("/compte", account_page),
+        post_route("/compte/mot-de-passe", change_password),
+        get_route("/activation/{token}", activation_form),
+        post_route("/activation/{token}", activate),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::local_path;

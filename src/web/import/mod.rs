@@ -623,3 +623,18 @@ pub async fn export_plan(
     )
         .into_response())
 }
+
+/// The routes of this feature.
+pub fn routes() -> Vec<super::RouteDef> {
+    use super::{get_route, post_route};
+    vec![
+        get_route("/organisations/{organisation}/import", upload_form),
+        post_route("/organisations/{organisation}/import", upload),
+        get_route("/organisations/{organisation}/import/{draft}", preview),
+        post_route("/organisations/{organisation}/import/{draft}", commit),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/export/{file}",
+            export_plan,
+        ),
+    ]
+}

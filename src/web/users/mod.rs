@@ -362,3 +362,17 @@ pub async fn remove(
     ))
     .into_response())
 }
+
+/// The routes of this feature.
+pub fn routes() -> Vec<super::RouteDef> {
+    use super::{get_route, post_route};
+    vec![
+        get_route("/organisations/{organisation}/utilisateurs", list),
+        post_route("/organisations/{organisation}/utilisateurs", create),
+        post_route("/organisations/{organisation}/utilisateurs/{user}", update),
+        post_route(
+            "/organisations/{organisation}/utilisateurs/{user}/retirer",
+            remove,
+        ),
+    ]
+}

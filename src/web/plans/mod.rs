@@ -1,4 +1,5 @@
-//! Home, organisation and plan pages, with the view models their templates read.
+//! A plan's page, for members and (published) for the public: axes, objectives, actions,
+//! indicators, targets and actuals of every year.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -6,180 +7,14 @@ use axum::extract::{Path, Query, State};
 
 use super::AppState;
 use super::access::member_of;
-use super::bilan::{Audience, plan_base};
-use super::entry::Badge;
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
+use super::view::{Audience, Badge, ValueView, period, plan_href};
 use crate::domain::account::Role;
 use crate::domain::format::{date_fr, quantity_fr};
-use crate::plans::read::{
-    self, ActionNode, IndicatorNode, OrganisationRow, PlanSummary, PlanTree, YearEntry,
-};
+use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree, YearEntry};
 use crate::plans::values::{self, Statuses};
-
-/// A plan in a list.
-pub struct PlanCard {
-    pub href: String,
-    pub title: String,
-    pub period: String,
-    pub adopted: Option<String>,
-    pub sizes: String,
-}
-
-impl PlanCard {
-    fn new(plan: &PlanSummary, organisation: &OrganisationRow, public: bool) -> Self {
-        let term = plan.objective_term;
-        let objectives = if plan.objectives > 1 {
-            term.label_plural()
-        } else {
-            term.label()
-        };
-        Self {
-            href: if public {
-                format!("/public/{}/{}", organisation.slug, plan.slug)
-            } else {
-                format!("/organisations/{}/plans/{}", organisation.slug, plan.slug)
-            },
-            title: plan.title.clone(),
-            period: period(plan.first_year, plan.last_year),
-            adopted: plan.adopted_on.map(date_fr),
-            sizes: format!(
-                "{} {} · {} {} · {} {}",
-                plan.objectives,
-                objectives.to_lowercase(),
-                plan.actions,
-                plural(plan.actions, "action", "actions"),
-                plan.indicators,
-                plural(plan.indicators, "indicateur", "indicateurs"),
-            ),
-        }
-    }
-}
-
-fn plural<'a>(n: i64, one: &'a str, many: &'a str) -> &'a str {
-    if n > 1 { many } else { one }
-}
-
-fn period(first: i32, last: i32) -> String {
-    if first == last {
-        first.to_string()
-    } else {
-        format!("{first}–{last}")
-    }
-}
-
-pub struct OrganisationCard {
-    pub href: String,
-    pub name: String,
-    pub kind: Option<String>,
-    pub plans: Vec<PlanCard>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub layout: Layout,
-    pub signed_in: bool,
-    pub organisations: Vec<OrganisationCard>,
-}
-
-/// Visitors are invited to sign in and see the published plans; members see their
-/// organisations' plans.
-pub async fn home(State(state): State<AppState>, session: Session) -> Result<HomePage, AppError> {
-    let layout = Layout::new(&session);
-    let user = session.user();
-    let mut conn = state.pool.acquire().await?;
-    let organisations = read::organisations(&mut conn).await?;
-    let plans = read::plan_summaries(&mut conn, None).await?;
-    let mut cards = Vec::new();
-    for o in &organisations {
-        let member = user.as_ref().is_some_and(|u| u.membership(o.id).is_some());
-        let own: Vec<PlanCard> = plans
-            .iter()
-            .filter(|p| p.organisation_id == o.id && (member || (user.is_none() && p.published)))
-            .map(|p| PlanCard::new(p, o, !member))
-            .collect();
-        if member || !own.is_empty() {
-            cards.push(OrganisationCard {
-                href: if member {
-                    format!("/organisations/{}", o.slug)
-                } else {
-                    own[0].href.clone()
-                },
-                name: o.name.clone(),
-                kind: o.kind.clone(),
-                plans: own,
-            });
-        }
-    }
-    Ok(HomePage {
-        layout,
-        signed_in: user.is_some(),
-        organisations: cards,
-    })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "organisation.html")]
-pub struct OrganisationPage {
-    pub layout: Layout,
-    pub role: Role,
-    pub users_href: String,
-    pub import_href: String,
-    pub contracts_href: String,
-    pub legal_href: String,
-    pub name: String,
-    pub short_name: String,
-    pub kind: Option<String>,
-    pub plans: Vec<PlanCard>,
-}
-
-pub async fn organisation(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    session: Session,
-    Path(slug): Path<String>,
-) -> Result<OrganisationPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let access = member_of(&mut conn, &user, &slug).await?;
-    let organisation = access.organisation;
-    let plans = read::plan_summaries(&mut conn, Some(organisation.id)).await?;
-    Ok(OrganisationPage {
-        layout: Layout::new(&session),
-        role: access.membership.role,
-        users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
-        import_href: format!("/organisations/{}/import", organisation.slug),
-        contracts_href: format!("/organisations/{}/contrats", organisation.slug),
-        legal_href: format!("/organisations/{}/indicateurs-legaux", organisation.slug),
-        plans: plans
-            .iter()
-            .map(|p| PlanCard::new(p, &organisation, false))
-            .collect(),
-        name: organisation.name,
-        short_name: organisation.short_name,
-        kind: organisation.kind,
-    })
-}
-
-/// A number and/or a text, ready to show.
-pub struct ValueView {
-    pub number: Option<String>,
-    pub text: Option<String>,
-}
-
-impl ValueView {
-    pub(super) fn from_entry(entry: Option<&YearEntry>, unit: Option<&str>) -> Self {
-        Self {
-            number: entry.and_then(|e| e.value).map(|v| quantity_fr(v, unit)),
-            text: entry.and_then(|e| e.text.clone()),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.number.is_none() && self.text.is_none()
-    }
-}
 
 pub struct IndicatorView {
     pub badge: Badge,
@@ -353,7 +188,7 @@ pub struct GroupView {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "plan.html")]
+#[template(path = "plans/plan.html")]
 pub struct PlanPage {
     pub layout: Layout,
     /// The year whose statuses the badges show.
@@ -397,13 +232,13 @@ impl PlanPage {
         } else {
             Audience::Public
         };
-        let base = plan_base(&plan.organisation.slug, &plan.slug, audience);
+        let base = plan_href(&plan.organisation.slug, &plan.slug, audience);
         let published = plan.published_at.is_some();
         let publication_action = format!(
             "/organisations/{}/plans/{}/publication",
             plan.organisation.slug, plan.slug
         );
-        let public_href = plan_base(&plan.organisation.slug, &plan.slug, Audience::Public);
+        let public_href = plan_href(&plan.organisation.slug, &plan.slug, Audience::Public);
         let term = plan.objective_term;
         let mut counts = (0, 0, 0);
         let groups: Vec<GroupView> = plan
@@ -573,4 +408,13 @@ pub async fn public_plan(
         statuses,
         None,
     ))
+}
+
+/// The routes of this feature.
+pub fn routes() -> Vec<super::RouteDef> {
+    use super::get_route;
+    vec![
+        get_route("/organisations/{organisation}/plans/{plan}", plan),
+        get_route("/public/{organisation}/{plan}", public_plan),
+    ]
 }

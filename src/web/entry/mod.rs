@@ -1,0 +1,186 @@
+//! Entering a year's values: the entry page (« Saisie »), the pilot's view (« Mes actions »),
+//! saving with conflict detection, the review workflow, locks, statuses set by hand, history,
+//! and the rules page.
+//!
+//! - [`page`]: the page's view and how it is built from the plan, the year's values and the rights;
+//! - [`save`]: the whole-page save (parsing, rights, conflicts, history);
+//! - [`review`]: submit, validate, return; lock and unlock a year; statuses set by hand;
+//! - [`history`]: an indicator's history; [`rules`]: the status rules.
+
+mod history;
+mod page;
+mod review;
+mod rules;
+mod save;
+
+pub use history::history;
+pub use page::{entry_page, my_actions};
+pub use review::{lock, override_status, workflow};
+pub use rules::rules;
+pub use save::save;
+
+use crate::web::RouteDef;
+
+/// The routes of this feature.
+pub fn routes() -> Vec<RouteDef> {
+    use crate::web::{get_route, post_route};
+    vec![
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}",
+            entry_page,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}",
+            save,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/mes-actions/{year}",
+            my_actions,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}/actions/{action}/circuit",
+            workflow,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/saisie/{year}/verrou",
+            lock,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/statuts/{year}",
+            override_status,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/indicateurs/{indicator}/historique",
+            history,
+        ),
+        get_route("/regles", rules),
+    ]
+}
+
+use sqlx::PgConnection;
+
+use crate::auth::User;
+use crate::domain::account::Role;
+use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree};
+use crate::plans::values::{self, ReviewState, YearValues};
+use crate::web::access::{OrgAccess, member_of};
+use crate::web::error::AppError;
+
+/// Who may do what in this organisation's plan, for one year.
+pub(super) struct Rights<'a> {
+    role: Role,
+    services: &'a [String],
+    locked: bool,
+}
+
+impl Rights<'_> {
+    fn mine(&self, names: &[String]) -> bool {
+        names.iter().any(|n| self.services.contains(n))
+    }
+
+    /// The action, or one of its indicators, is piloted by one of the user's services.
+    fn pilots(&self, action: &ActionNode) -> bool {
+        self.mine(&action.pilots) || action.indicators.iter().any(|i| self.mine(&i.pilots))
+    }
+
+    /// An indicator with pilots of its own is theirs alone; one without is its action's.
+    fn pilots_indicator(&self, action: &ActionNode, indicator: &IndicatorNode) -> bool {
+        if indicator.pilots.is_empty() {
+            self.mine(&action.pilots)
+        } else {
+            self.mine(&indicator.pilots)
+        }
+    }
+
+    fn may_write(&self, pilots: bool, review: Option<ReviewState>) -> bool {
+        if self.locked {
+            return false;
+        }
+        match self.role {
+            Role::Procurement => true,
+            Role::Pilot => {
+                pilots
+                    && !matches!(
+                        review,
+                        Some(ReviewState::Submitted | ReviewState::Validated)
+                    )
+            }
+            Role::Admin | Role::Committee => false,
+        }
+    }
+
+    /// The action's own fields (what was done).
+    fn can_edit(&self, action: &ActionNode, review: Option<ReviewState>) -> bool {
+        self.may_write(self.pilots(action), review)
+    }
+
+    /// One indicator's value.
+    fn can_edit_indicator(
+        &self,
+        action: &ActionNode,
+        indicator: &IndicatorNode,
+        review: Option<ReviewState>,
+    ) -> bool {
+        self.may_write(self.pilots_indicator(action, indicator), review)
+    }
+
+    fn can_submit(&self, action: &ActionNode, review: Option<ReviewState>) -> bool {
+        !self.locked
+            && (self.role == Role::Procurement || (self.role == Role::Pilot && self.pilots(action)))
+            && matches!(review, Some(ReviewState::Entered | ReviewState::Returned))
+    }
+
+    fn can_review(&self, review: Option<ReviewState>) -> bool {
+        !self.locked
+            && self.role == Role::Procurement
+            && matches!(
+                review,
+                Some(ReviewState::Submitted | ReviewState::Validated | ReviewState::Entered)
+            )
+    }
+}
+
+/// Everything a handler of the entry pages starts from.
+pub(super) struct Context {
+    access: OrgAccess,
+    tree: PlanTree,
+    values: YearValues,
+    services: Vec<String>,
+    year: i32,
+}
+
+pub(super) async fn context(
+    conn: &mut PgConnection,
+    user: &User,
+    organisation: &str,
+    plan: &str,
+    year: i32,
+) -> Result<Context, AppError> {
+    let access = member_of(conn, user, organisation).await?;
+    let tree = read::plan_tree(conn, organisation, plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !(tree.first_year..=tree.last_year).contains(&year) {
+        return Err(AppError::NotFound);
+    }
+    let values = values::year_values(conn, tree.id, year).await?;
+    let services = if access.membership.role == Role::Pilot {
+        read::service_names(conn, &access.membership.services).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Context {
+        access,
+        tree,
+        values,
+        services,
+        year,
+    })
+}
+
+pub(super) fn plan_base(ctx: &Context) -> String {
+    format!(
+        "/organisations/{}/plans/{}",
+        ctx.access.organisation.slug, ctx.tree.slug
+    )
+}

@@ -1,0 +1,475 @@
+//! The entry page and « Mes actions »: their view, built from the plan, the year's values and the rights.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+
+use super::*;
+use crate::domain::account::Role;
+use crate::domain::format::{number_fr, quantity_fr};
+use crate::plans::read::{ActionNode, IndicatorNode, PlanTree};
+use crate::plans::values::{self, Actual, ReviewState};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::session::{CurrentUser, Session};
+use crate::web::view::{Badge, ValueView};
+
+/// The fields of one indicator in the form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    pub value: String,
+    pub text: String,
+    pub comment: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub version: i32,
+    /// The fingerprint of what the page showed when it was loaded: a field sent back unchanged
+    /// is left alone, so that a whole-page save only touches what this person changed.
+    pub original: String,
+}
+
+/// A short, stable fingerprint of some texts (FNV-1a).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.trim().bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+impl Typed {
+    pub(super) fn shown(&self) -> String {
+        fingerprint(&[
+            &self.value,
+            &self.text,
+            &self.comment,
+            &self.numerator,
+            &self.denominator,
+        ])
+    }
+
+    pub(super) fn from_actual(actual: Option<&Actual>) -> Self {
+        let Some(a) = actual else {
+            let mut typed = Typed::default();
+            typed.original = typed.shown();
+            return typed;
+        };
+        let mut typed = Typed {
+            value: a.value.map(number_fr).unwrap_or_default(),
+            text: a.text.clone().unwrap_or_default(),
+            comment: a.comment.clone().unwrap_or_default(),
+            numerator: a.numerator.map(number_fr).unwrap_or_default(),
+            denominator: a.denominator.map(number_fr).unwrap_or_default(),
+            version: a.version,
+            original: String::new(),
+        };
+        typed.original = typed.shown();
+        typed
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors {
+    pub value: Option<String>,
+    pub ratio: Option<String>,
+    pub text: Option<String>,
+}
+
+impl FieldErrors {
+    pub(super) fn any(&self) -> bool {
+        self.value.is_some() || self.ratio.is_some() || self.text.is_some()
+    }
+}
+
+/// An actual computed from the contracts.
+pub struct ComputedNote {
+    pub said: String,
+    pub href: String,
+}
+
+pub struct EntryIndicator {
+    pub computed: Option<ComputedNote>,
+    /// This user may change its value (an indicator with pilots of its own is theirs).
+    pub editable: bool,
+    pub id: i64,
+    pub label: String,
+    pub unit: Option<String>,
+    pub percent: bool,
+    pub target: ValueView,
+    pub badge: Badge,
+    pub typed: Typed,
+    pub errors: FieldErrors,
+    pub history_href: String,
+    pub filled: bool,
+}
+
+pub struct EntryAction {
+    pub id: i64,
+    pub heading: String,
+    pub pilots: Vec<String>,
+    pub badge: Badge,
+    pub review: Option<(&'static str, &'static str)>,
+    pub review_comment: Option<String>,
+    pub editable: bool,
+    pub can_submit: bool,
+    pub can_review: bool,
+    pub narrative: String,
+    pub narrative_version: i32,
+    pub narrative_original: String,
+    pub indicators: Vec<EntryIndicator>,
+    pub to_fill: bool,
+}
+
+pub struct EntryObjective {
+    pub id: i64,
+    pub heading: String,
+    pub badge: Badge,
+    pub actions: Vec<EntryAction>,
+}
+
+pub struct EntryGroup {
+    pub heading: Option<String>,
+    pub objectives: Vec<EntryObjective>,
+}
+
+/// A value two people changed at once.
+pub struct ConflictView {
+    pub label: String,
+    pub theirs: String,
+    pub mine: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "entry/entry.html")]
+pub struct EntryPage {
+    pub layout: Layout,
+    pub organisation: String,
+    pub organisation_href: String,
+    pub plan_title: String,
+    pub plan_href: String,
+    pub year: i32,
+    pub years: Vec<(i32, String)>,
+    /// « Mes actions »: only the user's (or one service's) actions, what is to fill first.
+    pub mine: Option<String>,
+    pub form_action: String,
+    pub base: String,
+    pub lock: Option<String>,
+    pub can_lock: bool,
+    pub can_override: bool,
+    pub any_editable: bool,
+    pub groups: Vec<EntryGroup>,
+    pub missing_by_service: Vec<(String, usize, usize)>,
+    pub error_count: usize,
+    pub conflicts: Vec<ConflictView>,
+    pub problem: Option<String>,
+    pub saved: bool,
+}
+
+/// The page, from the context; `typed` replaces what is stored for the indicators the user
+/// submitted (their input is kept on errors and conflicts).
+pub(super) fn build_page(
+    ctx: &Context,
+    layout: Layout,
+    mine: Option<String>,
+    service_filter: Option<&str>,
+    typed: &HashMap<i64, (Typed, FieldErrors)>,
+    narratives_typed: &HashMap<i64, (String, i32, String)>,
+) -> EntryPage {
+    let rights = Rights {
+        role: ctx.access.membership.role,
+        services: &ctx.services,
+        locked: ctx.values.lock.is_some(),
+    };
+    let statuses = values::statuses(&ctx.tree, ctx.year, &ctx.values.overrides);
+    let base = plan_base(ctx);
+    let mut error_count = 0;
+    let mut any_editable = false;
+    let filter = |action: &ActionNode| -> bool {
+        match (mine.is_some(), service_filter) {
+            (false, _) => true,
+            (true, Some(service)) => action
+                .pilots
+                .iter()
+                .chain(action.indicators.iter().flat_map(|i| i.pilots.iter()))
+                .any(|p| p == service),
+            (true, None) => rights.pilots(action),
+        }
+    };
+    let mut groups = Vec::new();
+    for group in &ctx.tree.groups {
+        let mut objectives = Vec::new();
+        for objective in &group.objectives {
+            let mut actions = Vec::new();
+            for action in objective.actions.iter().filter(|a| filter(a)) {
+                let review = ctx.values.reviews.get(&action.id);
+                let state = review.map(|r| r.state);
+                let editable = rights.can_edit(action, state);
+                any_editable |= editable;
+                let indicators: Vec<EntryIndicator> = action
+                    .indicators
+                    .iter()
+                    .map(|indicator| {
+                        let indicator_editable =
+                            rights.can_edit_indicator(action, indicator, state);
+                        let (typed, errors) =
+                            typed.get(&indicator.id).cloned().unwrap_or_else(|| {
+                                (
+                                    Typed::from_actual(ctx.values.actuals.get(&indicator.id)),
+                                    FieldErrors::default(),
+                                )
+                            });
+                        if errors.any() {
+                            error_count += 1;
+                        }
+                        let mut line = entry_indicator(
+                            indicator,
+                            ctx.year,
+                            typed,
+                            errors,
+                            &statuses,
+                            &base,
+                            ctx.values.actuals.contains_key(&indicator.id),
+                        );
+                        line.editable = indicator_editable;
+                        any_editable |= indicator_editable;
+                        // Computed from the contracts: say so, with the counts and the contracts.
+                        if let Some((measure, by_amount, min)) = ctx.values.links.get(&indicator.id) {
+                            let actual = ctx.values.actuals.get(&indicator.id).filter(|a| a.computed);
+                            line.computed = Some(ComputedNote {
+                                said: match actual.and_then(|a| a.numerator.zip(a.denominator)) {
+                                    Some((n, d)) => format!(
+                                        "Valeur calculée depuis les contrats (DECP) : {} sur {}{}.",
+                                        quantity_fr(n, None),
+                                        quantity_fr(d, None),
+                                        if *by_amount { " € HT" } else { " contrats" }
+                                    ),
+                                    None => "Valeur calculée depuis les contrats (DECP) : aucun contrat pour cette année.".into(),
+                                },
+                                href: format!(
+                                    "/organisations/{}/contrats?annee={}&mesure={measure}&seuil={min}",
+                                    ctx.access.organisation.slug, ctx.year
+                                ),
+                            });
+                        }
+                        line
+                    })
+                    .collect();
+                let (narrative, narrative_version, narrative_original) = narratives_typed
+                    .get(&action.id)
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        let n = ctx.values.narratives.get(&action.id);
+                        let text = n.and_then(|n| n.text.clone()).unwrap_or_default();
+                        let original = fingerprint(&[&text]);
+                        (text, n.map_or(0, |n| n.version), original)
+                    });
+                let to_fill = indicators.iter().any(|i| !i.filled)
+                    || (indicators.is_empty() && narrative.is_empty());
+                actions.push(EntryAction {
+                    id: action.id,
+                    heading: match &action.code {
+                        Some(code) => format!("Action {code} — {}", action.label),
+                        None => action.label.clone(),
+                    },
+                    pilots: action.pilots.clone(),
+                    badge: Badge::new(statuses.actions.get(&action.id)),
+                    review: state.map(|s| (s.label(), s.badge_class())),
+                    review_comment: review
+                        .and_then(|r| r.comment.clone())
+                        .filter(|_| state == Some(ReviewState::Returned)),
+                    editable,
+                    can_submit: rights.can_submit(action, state),
+                    can_review: rights.can_review(state),
+                    narrative,
+                    narrative_version,
+                    narrative_original,
+                    indicators,
+                    to_fill,
+                });
+            }
+            if mine.is_some() {
+                // The pilot's view: what is still to fill first.
+                actions.sort_by_key(|a| !a.to_fill);
+            }
+            if !actions.is_empty() {
+                objectives.push(EntryObjective {
+                    id: objective.id,
+                    heading: match ctx.tree.objective_term {
+                        crate::domain::model::ObjectiveTerm::Objectif => {
+                            format!("Objectif {} — {}", objective.code, objective.label)
+                        }
+                        crate::domain::model::ObjectiveTerm::FicheAction => {
+                            format!("{} — {}", objective.code, objective.label)
+                        }
+                    },
+                    badge: Badge::new(statuses.objectives.get(&objective.id)),
+                    actions,
+                });
+            }
+        }
+        if !objectives.is_empty() {
+            groups.push(EntryGroup {
+                heading: group
+                    .axis
+                    .as_ref()
+                    .map(|a| format!("Axe {} — {}", a.number, a.label)),
+                objectives,
+            });
+        }
+    }
+    let view = if mine.is_some() {
+        "mes-actions"
+    } else {
+        "saisie"
+    };
+    EntryPage {
+        layout,
+        organisation: ctx.access.organisation.short_name.clone(),
+        organisation_href: format!("/organisations/{}", ctx.access.organisation.slug),
+        plan_title: ctx.tree.title.clone(),
+        plan_href: base.clone(),
+        year: ctx.year,
+        years: (ctx.tree.first_year..=ctx.tree.last_year)
+            .map(|y| (y, format!("{base}/{view}/{y}")))
+            .collect(),
+        mine,
+        form_action: format!("{base}/saisie/{}", ctx.year),
+        base,
+        lock: ctx.values.lock.as_ref().map(|l| {
+            format!(
+                "Année verrouillée par {} le {}.",
+                l.by,
+                l.at.format("%d/%m/%Y")
+            )
+        }),
+        can_lock: ctx.access.membership.role == Role::Procurement,
+        can_override: ctx.access.membership.role == Role::Procurement && ctx.values.lock.is_none(),
+        any_editable,
+        groups,
+        missing_by_service: missing_by_service(&ctx.tree, ctx.year),
+        error_count,
+        conflicts: Vec::new(),
+        problem: None,
+        saved: false,
+    }
+}
+
+pub(super) fn entry_indicator(
+    indicator: &IndicatorNode,
+    year: i32,
+    typed: Typed,
+    errors: FieldErrors,
+    statuses: &values::Statuses,
+    base: &str,
+    filled: bool,
+) -> EntryIndicator {
+    let target = indicator.targets.iter().find(|t| t.year == year);
+    EntryIndicator {
+        computed: None,
+        editable: false,
+        id: indicator.id,
+        label: indicator.label.clone(),
+        unit: indicator.unit.clone(),
+        percent: indicator.unit.as_deref() == Some("%"),
+        target: ValueView::from_entry(target, indicator.unit.as_deref()),
+        badge: Badge::new(statuses.indicators.get(&indicator.id)),
+        typed,
+        errors,
+        history_href: format!("{base}/indicateurs/{}/historique", indicator.id),
+        filled,
+    }
+}
+
+/// For each service: how many of its indicators have no actual for the year, out of how many.
+pub(super) fn missing_by_service(tree: &PlanTree, year: i32) -> Vec<(String, usize, usize)> {
+    let mut counts: Vec<(String, usize, usize)> = Vec::new();
+    for group in &tree.groups {
+        for objective in &group.objectives {
+            for action in &objective.actions {
+                for indicator in &action.indicators {
+                    let filled = indicator.actuals.iter().any(|a| a.year == year);
+                    let pilots = if indicator.pilots.is_empty() {
+                        &action.pilots
+                    } else {
+                        &indicator.pilots
+                    };
+                    for pilot in pilots {
+                        match counts.iter_mut().find(|c| &c.0 == pilot) {
+                            Some(c) => {
+                                c.1 += usize::from(!filled);
+                                c.2 += 1;
+                            }
+                            None => counts.push((pilot.clone(), usize::from(!filled), 1)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts
+}
+
+#[derive(Deserialize)]
+pub struct EntryQuery {
+    #[serde(default)]
+    enregistre: Option<String>,
+    #[serde(default)]
+    service: Option<String>,
+}
+
+pub async fn entry_page(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+    Query(query): Query<EntryQuery>,
+) -> Result<EntryPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    let mut page = build_page(
+        &ctx,
+        Layout::new(&session),
+        None,
+        None,
+        &HashMap::new(),
+        &HashMap::new(),
+    );
+    page.saved = query.enregistre.is_some();
+    Ok(page)
+}
+
+/// « Mes actions »: a pilot's actions (or, with `?service=`, one service's), what is to fill first.
+pub async fn my_actions(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+    Query(query): Query<EntryQuery>,
+) -> Result<EntryPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    let service = query.service.filter(|s| !s.is_empty());
+    let label = match (&service, ctx.services.is_empty()) {
+        (Some(s), _) => format!("Actions pilotées par {s}"),
+        (None, false) => format!("Mes actions — {}", ctx.services.join(", ")),
+        (None, true) => "Mes actions — vous ne pilotez aucun service".to_string(),
+    };
+    let mut page = build_page(
+        &ctx,
+        Layout::new(&session),
+        Some(label),
+        service.as_deref(),
+        &HashMap::new(),
+        &HashMap::new(),
+    );
+    page.saved = query.enregistre.is_some();
+    Ok(page)
+}

@@ -1,0 +1,350 @@
+//! The review workflow (submit, validate, return), locks, and statuses set by hand.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sqlx::Acquire;
+
+use super::page::*;
+use super::save::*;
+use super::*;
+use crate::domain::account::Role;
+use crate::domain::status::Status;
+use crate::plans::read::PlanTree;
+use crate::plans::values::{self, Level, LogLine, ReviewState};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::session::{CurrentUser, Session};
+
+pub(super) fn review_line(
+    plan_id: i64,
+    year: i32,
+    action_id: i64,
+    before: Option<ReviewState>,
+    after: ReviewState,
+    comment: Option<&str>,
+    user_id: i64,
+) -> LogLine<'static> {
+    LogLine {
+        plan_id,
+        year,
+        indicator_id: None,
+        action_id: Some(action_id),
+        objective_id: None,
+        field: "Circuit de validation",
+        before: before.map(|s| s.label().to_string()),
+        after: Some(match comment {
+            Some(c) => format!("{} : {c}", after.label()),
+            None => after.label().to_string(),
+        }),
+        user_id,
+    }
+}
+
+/// Submit, validate or return an action's values.
+pub async fn workflow(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan, year, action_id)): Path<(String, String, i32, i64)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    let action = ctx
+        .tree
+        .groups
+        .iter()
+        .flat_map(|g| g.objectives.iter())
+        .flat_map(|o| o.actions.iter())
+        .find(|a| a.id == action_id)
+        .ok_or(AppError::NotFound)?;
+    let fields = pairs(&body);
+    let transition = fields
+        .get("transition")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let comment = fields
+        .get("comment")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty());
+    let rights = Rights {
+        role: ctx.access.membership.role,
+        services: &ctx.services,
+        locked: ctx.values.lock.is_some(),
+    };
+    let current = ctx.values.reviews.get(&action_id).map(|r| r.state);
+    let next = match transition {
+        "soumettre" if rights.can_submit(action, current) => ReviewState::Submitted,
+        "valider" if rights.can_review(current) => ReviewState::Validated,
+        "renvoyer" if rights.can_review(current) => {
+            if comment.is_none() {
+                let mut page = build_page(
+                    &ctx,
+                    Layout::new(&session),
+                    None,
+                    None,
+                    &HashMap::new(),
+                    &HashMap::new(),
+                );
+                page.problem = Some(
+                    "Pour renvoyer des valeurs, écrivez au pilote ce qu'il faut reprendre.".into(),
+                );
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            ReviewState::Returned
+        }
+        "soumettre" | "valider" | "renvoyer" => return Err(AppError::Forbidden),
+        _ => return Err(AppError::NotFound),
+    };
+    let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, ctx.tree.id).await?;
+    let before = values::review_for_update(&mut tx, action_id, year).await?;
+    if before != current {
+        tx.rollback().await?;
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &HashMap::new(),
+            &HashMap::new(),
+        );
+        page.problem = Some(
+            "Quelqu'un a changé l'état de cette action entre-temps : vérifiez-le et recommencez."
+                .into(),
+        );
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    let comment = if next == ReviewState::Returned {
+        comment
+    } else {
+        None
+    };
+    values::write_review(&mut tx, action_id, year, next, comment, user.id).await?;
+    values::log(
+        &mut tx,
+        &review_line(ctx.tree.id, year, action_id, before, next, comment, user.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "{}/saisie/{year}#action-{action_id}",
+        plan_base(&ctx)
+    ))
+    .into_response())
+}
+
+/// Lock or unlock a year.
+pub async fn lock(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    if ctx.access.membership.role != Role::Procurement {
+        return Err(AppError::Forbidden);
+    }
+    let fields = pairs(&body);
+    let lock = match fields.get("verrou").map(String::as_str) {
+        Some("verrouiller") => true,
+        Some("deverrouiller") => false,
+        _ => return Err(AppError::NotFound),
+    };
+    let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, ctx.tree.id).await?;
+    let locked = values::is_locked(&mut tx, ctx.tree.id, year).await?;
+    if locked != lock {
+        if lock {
+            sqlx::query!(
+                "INSERT INTO plan_year_lock (plan_id, year, locked_by) VALUES ($1, $2, $3)",
+                ctx.tree.id,
+                year,
+                user.id
+            )
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query!(
+                "DELETE FROM plan_year_lock WHERE plan_id = $1 AND year = $2",
+                ctx.tree.id,
+                year
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (before, after) = if lock {
+            ("Ouverte", "Verrouillée")
+        } else {
+            ("Verrouillée", "Ouverte")
+        };
+        values::log(
+            &mut tx,
+            &LogLine {
+                plan_id: ctx.tree.id,
+                year,
+                indicator_id: None,
+                action_id: None,
+                objective_id: None,
+                field: "Verrouillage de l'année",
+                before: Some(before.into()),
+                after: Some(after.into()),
+                user_id: user.id,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}/saisie/{year}", plan_base(&ctx))).into_response())
+}
+
+/// Set or remove a status by hand.
+pub async fn override_status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    if ctx.access.membership.role != Role::Procurement {
+        return Err(AppError::Forbidden);
+    }
+    let fields = pairs(&body);
+    let level = fields
+        .get("level")
+        .and_then(|l| Level::from_db(l))
+        .ok_or(AppError::NotFound)?;
+    let item: i64 = fields
+        .get("item")
+        .and_then(|i| i.parse().ok())
+        .ok_or(AppError::NotFound)?;
+    // The item must be of this plan.
+    let (indicator_id, action_id, objective_id, label) =
+        find_item(&ctx.tree, level, item).ok_or(AppError::NotFound)?;
+    let status = fields.get("status").map(String::as_str).unwrap_or_default();
+    let justification = fields
+        .get("justification")
+        .map(|j| j.trim().to_string())
+        .unwrap_or_default();
+    let status = match status {
+        "" => None,
+        s => Some(
+            Status::from_db(s)
+                .filter(|s| *s != Status::Unknown)
+                .ok_or(AppError::NotFound)?,
+        ),
+    };
+    let problem = match status {
+        _ if ctx.values.lock.is_some() => {
+            Some("L'année est verrouillée : le statut ne peut pas changer.")
+        }
+        Some(_) if justification.chars().count() < 5 => {
+            Some("Justifiez le statut fixé à la main (5 caractères au moins).")
+        }
+        Some(_) if justification.chars().count() > 2000 => {
+            Some("La justification est trop longue (2 000 caractères au plus).")
+        }
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &HashMap::new(),
+            &HashMap::new(),
+        );
+        page.problem = Some(format!("{problem} ({label})"));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let before = ctx
+        .values
+        .overrides
+        .get(&(level, item))
+        .map(|o| format!("{} (à la main : {})", o.status.label(), o.justification));
+    let mut tx = conn.begin().await?;
+    let after = match status {
+        Some(status) => {
+            sqlx::query!(
+                r#"INSERT INTO status_override (plan_id, level, item_id, year, status, justification, set_by)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   ON CONFLICT (level, item_id, year) DO UPDATE
+                      SET status = EXCLUDED.status, justification = EXCLUDED.justification,
+                          set_by = EXCLUDED.set_by, set_at = now()"#,
+                ctx.tree.id,
+                level.as_db(),
+                item,
+                year,
+                status.as_db(),
+                justification,
+                user.id
+            )
+            .execute(&mut *tx)
+            .await?;
+            Some(format!("{} (à la main : {justification})", status.label()))
+        }
+        None => {
+            sqlx::query!(
+                "DELETE FROM status_override WHERE level = $1 AND item_id = $2 AND year = $3",
+                level.as_db(),
+                item,
+                year
+            )
+            .execute(&mut *tx)
+            .await?;
+            Some("Statut calculé".to_string())
+        }
+    };
+    values::log(
+        &mut tx,
+        &LogLine {
+            plan_id: ctx.tree.id,
+            year,
+            indicator_id,
+            action_id,
+            objective_id,
+            field: "Statut",
+            before: before.or(Some("Statut calculé".into())),
+            after,
+            user_id: user.id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}/saisie/{year}", plan_base(&ctx))).into_response())
+}
+
+pub(super) type ItemIds = (Option<i64>, Option<i64>, Option<i64>, String);
+
+pub(super) fn find_item(tree: &PlanTree, level: Level, item: i64) -> Option<ItemIds> {
+    for objective in tree.groups.iter().flat_map(|g| g.objectives.iter()) {
+        if level == Level::Objective && objective.id == item {
+            return Some((None, None, Some(objective.id), objective.label.clone()));
+        }
+        for action in &objective.actions {
+            if level == Level::Action && action.id == item {
+                return Some((None, Some(action.id), None, action.label.clone()));
+            }
+            for indicator in &action.indicators {
+                if level == Level::Indicator && indicator.id == item {
+                    return Some((
+                        Some(indicator.id),
+                        Some(action.id),
+                        None,
+                        indicator.label.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    None
+}

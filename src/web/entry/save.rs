@@ -1,0 +1,427 @@
+//! The whole-page save: each indicator's fields parsed, the rights checked, conflicts detected,
+//! the changes and their history written in one transaction.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rust_decimal::Decimal;
+use sqlx::Acquire;
+
+use super::page::*;
+use super::review::*;
+use super::*;
+use crate::domain::account::Role;
+use crate::domain::entry::{check_quantity, parse_number, ratio};
+use crate::domain::format::{number_fr, quantity_fr};
+use crate::plans::read::{ActionNode, IndicatorNode};
+use crate::plans::values::{self, Actual, LogLine, ReviewState};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::session::{CurrentUser, Session};
+
+/// One indicator's submission, parsed.
+pub(super) struct Submission {
+    indicator_id: i64,
+    actual: Actual,
+    version: i32,
+}
+
+pub(super) fn pairs(body: &Bytes) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+pub(super) fn clean_text(input: &str, max: usize, what: &str) -> Result<Option<String>, String> {
+    let text = input.trim();
+    if text.chars().count() > max {
+        return Err(format!("{what} est trop long ({max} caractères au plus)."));
+    }
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// Parses one indicator's fields; the errors go beside the fields.
+pub(super) fn parse_submission(
+    indicator: &IndicatorNode,
+    fields: &HashMap<String, String>,
+) -> (Typed, FieldErrors, Option<Actual>) {
+    let id = indicator.id;
+    let get = |prefix: &str| {
+        fields
+            .get(&format!("{prefix}-{id}"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let typed = Typed {
+        value: get("v"),
+        text: get("t"),
+        comment: get("c"),
+        numerator: get("n"),
+        denominator: get("d"),
+        version: get("ver").parse().unwrap_or(0),
+        original: get("o"),
+    };
+    let unit = indicator.unit.as_deref();
+    let mut errors = FieldErrors::default();
+    let mut value = match parse_number(&typed.value) {
+        Ok(Some((v, typed_unit))) => match check_quantity(v, typed_unit.as_deref(), unit) {
+            Ok(()) => Some(v),
+            Err(e) => {
+                errors.value = Some(e);
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            errors.value = Some(e);
+            None
+        }
+    };
+    let numerator = parse_number(&typed.numerator);
+    let denominator = parse_number(&typed.denominator);
+    let (mut numerator_value, mut denominator_value) = (None, None);
+    match (numerator, denominator) {
+        (Ok(None), Ok(None)) => {}
+        (Ok(Some((n, _))), Ok(Some((d, _)))) => match ratio(n, d) {
+            Ok(r) => {
+                match value {
+                    Some(v) if (v - r).abs() > Decimal::new(1, 1) => {
+                        errors.ratio = Some(format!(
+                            "La valeur {} ne correspond pas à {} / {} = {}.",
+                            quantity_fr(v, unit),
+                            number_fr(n),
+                            number_fr(d),
+                            quantity_fr(r, unit)
+                        ));
+                    }
+                    _ => value = Some(r),
+                }
+                numerator_value = Some(n);
+                denominator_value = Some(d);
+            }
+            Err(e) => errors.ratio = Some(e),
+        },
+        (Err(e), _) | (_, Err(e)) => errors.ratio = Some(e),
+        _ => {
+            errors.ratio =
+                Some("Saisissez le numérateur et le dénominateur, ou aucun des deux.".into())
+        }
+    }
+    let text = clean_text(&typed.text, 2000, "Le texte")
+        .map_err(|e| errors.text = Some(e))
+        .ok()
+        .flatten();
+    let comment = clean_text(&typed.comment, 2000, "Le commentaire")
+        .map_err(|e| errors.text = Some(e))
+        .ok()
+        .flatten();
+    if comment.is_some() && value.is_none() && text.is_none() && !errors.any() {
+        errors.value =
+            Some("Un commentaire accompagne une valeur : saisissez la valeur ou un texte.".into());
+    }
+    let actual = (!errors.any()).then_some(Actual {
+        value,
+        text,
+        comment,
+        numerator: numerator_value,
+        denominator: denominator_value,
+        version: typed.version,
+        computed: false,
+    });
+    (typed, errors, actual)
+}
+
+pub(super) fn display_value(value: Option<Decimal>, unit: Option<&str>) -> Option<String> {
+    value.map(|v| quantity_fr(v, unit))
+}
+
+pub(super) fn describe(actual: &Actual, unit: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = display_value(actual.value, unit) {
+        parts.push(v);
+    }
+    if let Some(t) = &actual.text {
+        parts.push(t.clone());
+    }
+    if parts.is_empty() {
+        "(vide)".into()
+    } else {
+        parts.join(" — ")
+    }
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan, year)): Path<(String, String, i32)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    let fields = pairs(&body);
+    let rights = Rights {
+        role: ctx.access.membership.role,
+        services: &ctx.services,
+        locked: ctx.values.lock.is_some(),
+    };
+
+    // Which indicators and narratives the form carries; each must be the user's to change.
+    let mut typed: HashMap<i64, (Typed, FieldErrors)> = HashMap::new();
+    let mut submissions: Vec<(Submission, &IndicatorNode, &ActionNode)> = Vec::new();
+    let mut narratives: Vec<(i64, Option<String>, i32, &ActionNode)> = Vec::new();
+    let mut narratives_typed: HashMap<i64, (String, i32, String)> = HashMap::new();
+    let mut narrative_error = None;
+    let mut refused = false;
+    for group in &ctx.tree.groups {
+        for objective in &group.objectives {
+            for action in &objective.actions {
+                let state_ = ctx.values.reviews.get(&action.id).map(|r| r.state);
+                let editable = rights.can_edit(action, state_);
+                for indicator in &action.indicators {
+                    if !fields.contains_key(&format!("ver-{}", indicator.id)) {
+                        continue;
+                    }
+                    if !rights.can_edit_indicator(action, indicator, state_) {
+                        refused = true;
+                        continue;
+                    }
+                    let (t, e, actual) = parse_submission(indicator, &fields);
+                    if t.shown() == t.original {
+                        continue; // sent back as shown: not this person's change
+                    }
+                    if let Some(actual) = actual {
+                        let version = t.version;
+                        submissions.push((
+                            Submission {
+                                indicator_id: indicator.id,
+                                actual,
+                                version,
+                            },
+                            indicator,
+                            action,
+                        ));
+                    }
+                    typed.insert(indicator.id, (t, e));
+                }
+                if let Some(version) = fields.get(&format!("rver-{}", action.id)) {
+                    if !editable {
+                        refused = true;
+                        continue;
+                    }
+                    let raw = fields
+                        .get(&format!("r-{}", action.id))
+                        .cloned()
+                        .unwrap_or_default();
+                    let version = version.parse().unwrap_or(0);
+                    let original = fields
+                        .get(&format!("ro-{}", action.id))
+                        .cloned()
+                        .unwrap_or_default();
+                    if fingerprint(&[&raw]) == original {
+                        continue; // sent back as shown
+                    }
+                    match clean_text(&raw, 20_000, "Le texte « mis en œuvre »") {
+                        Ok(text) => narratives.push((action.id, text, version, action)),
+                        Err(e) => narrative_error = Some(e),
+                    }
+                    narratives_typed.insert(action.id, (raw, version, original));
+                }
+            }
+        }
+    }
+    if ctx.values.lock.is_some() {
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &typed,
+            &narratives_typed,
+        );
+        page.problem = Some("L'année est verrouillée : rien n'a été enregistré. Demandez à la commande publique de la déverrouiller.".into());
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    if refused {
+        tracing::warn!(
+            user = user.id,
+            "saisie refusée : indicateur hors des droits de l'utilisateur"
+        );
+        return Err(AppError::Forbidden);
+    }
+    if typed.values().any(|(_, e)| e.any()) || narrative_error.is_some() {
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &typed,
+            &narratives_typed,
+        );
+        page.problem = narrative_error.or(Some(
+            "Certaines valeurs sont à corriger : rien n'a été enregistré.".into(),
+        ));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+
+    // One transaction: every change, or none; one save of this plan at a time.
+    let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, ctx.tree.id).await?;
+    let mut conflicts = Vec::new();
+    let mut touched_actions: Vec<&ActionNode> = Vec::new();
+    let mut changes: Vec<(Submission, Actual, &IndicatorNode, &ActionNode)> = Vec::new();
+    for (submission, indicator, action) in submissions {
+        let current = values::actual_for_update(&mut tx, submission.indicator_id, year).await?;
+        if submission.actual.same_as(&current) {
+            continue;
+        }
+        if submission.version != current.version {
+            conflicts.push(ConflictView {
+                label: indicator.label.clone(),
+                theirs: describe(&current, indicator.unit.as_deref()),
+                mine: describe(&submission.actual, indicator.unit.as_deref()),
+            });
+            // The form shown again carries the user's input, against the current version:
+            // sending it again keeps theirs over the other.
+            if let Some((t, _)) = typed.get_mut(&submission.indicator_id) {
+                t.version = current.version;
+                t.original = Typed::from_actual(Some(&current)).original;
+            }
+            continue;
+        }
+        changes.push((submission, current, indicator, action));
+    }
+    let mut narrative_changes = Vec::new();
+    for (action_id, text, version, action) in narratives {
+        let current = values::narrative_for_update(&mut tx, action_id, year).await?;
+        if current.text == text {
+            continue;
+        }
+        if version != current.version {
+            conflicts.push(ConflictView {
+                label: format!("Mis en œuvre — {}", action.label),
+                theirs: current.text.clone().unwrap_or_else(|| "(vide)".into()),
+                mine: text.clone().unwrap_or_else(|| "(vide)".into()),
+            });
+            if let Some(t) = narratives_typed.get_mut(&action_id) {
+                t.1 = current.version;
+                t.2 = fingerprint(&[current.text.as_deref().unwrap_or_default()]);
+            }
+            continue;
+        }
+        narrative_changes.push((action_id, text, current, action));
+    }
+    if !conflicts.is_empty() {
+        tx.rollback().await?;
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &typed,
+            &narratives_typed,
+        );
+        page.conflicts = conflicts;
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    for (submission, current, indicator, action) in &changes {
+        values::write_actual(
+            &mut tx,
+            submission.indicator_id,
+            year,
+            &submission.actual,
+            user.id,
+        )
+        .await?;
+        let unit = indicator.unit.as_deref();
+        let log = |field: &'static str, before: Option<String>, after: Option<String>| LogLine {
+            plan_id: ctx.tree.id,
+            year,
+            indicator_id: Some(submission.indicator_id),
+            action_id: Some(action.id),
+            objective_id: None,
+            field,
+            before,
+            after,
+            user_id: user.id,
+        };
+        let a = &submission.actual;
+        let mut lines = Vec::new();
+        if a.value != current.value {
+            lines.push(log(
+                "Valeur réalisée",
+                display_value(current.value, unit),
+                display_value(a.value, unit),
+            ));
+        }
+        if (a.numerator, a.denominator) != (current.numerator, current.denominator) {
+            let ratio = |n: Option<Decimal>, d: Option<Decimal>| {
+                n.zip(d)
+                    .map(|(n, d)| format!("{} / {}", number_fr(n), number_fr(d)))
+            };
+            lines.push(log(
+                "Numérateur / dénominateur",
+                ratio(current.numerator, current.denominator),
+                ratio(a.numerator, a.denominator),
+            ));
+        }
+        if a.text != current.text {
+            lines.push(log("Texte", current.text.clone(), a.text.clone()));
+        }
+        if a.comment != current.comment {
+            lines.push(log(
+                "Commentaire",
+                current.comment.clone(),
+                a.comment.clone(),
+            ));
+        }
+        for line in &lines {
+            values::log(&mut tx, line).await?;
+        }
+        if !touched_actions.iter().any(|t| t.id == action.id) {
+            touched_actions.push(action);
+        }
+    }
+    for (action_id, text, current, action) in &narrative_changes {
+        values::write_narrative(&mut tx, *action_id, year, text.as_deref(), user.id).await?;
+        values::log(
+            &mut tx,
+            &LogLine {
+                plan_id: ctx.tree.id,
+                year,
+                indicator_id: None,
+                action_id: Some(*action_id),
+                objective_id: None,
+                field: "Mis en œuvre",
+                before: current.text.clone(),
+                after: text.clone(),
+                user_id: user.id,
+            },
+        )
+        .await?;
+        if !touched_actions.iter().any(|t| t.id == action.id) {
+            touched_actions.push(action);
+        }
+    }
+    // A pilot's new values are « saisi » again until submitted.
+    for action in touched_actions {
+        let current = values::review_for_update(&mut tx, action.id, year).await?;
+        let next = match (current, ctx.access.membership.role) {
+            (None, _) => Some(ReviewState::Entered),
+            (Some(ReviewState::Returned), Role::Pilot) => Some(ReviewState::Entered),
+            _ => None,
+        };
+        if let Some(next) = next {
+            values::write_review(&mut tx, action.id, year, next, None, user.id).await?;
+            values::log(
+                &mut tx,
+                &review_line(ctx.tree.id, year, action.id, current, next, None, user.id),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}/saisie/{year}?enregistre=1", plan_base(&ctx))).into_response())
+}
