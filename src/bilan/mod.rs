@@ -5,6 +5,7 @@ mod export;
 
 pub use export::{WITHHELD, to_csv, to_json, to_xlsx};
 
+use crate::domain::model::HasPeriod;
 use rust_decimal::Decimal;
 
 use crate::domain::chart::{self, IndicatorChart};
@@ -195,7 +196,7 @@ fn indicator(
 /// The bilan of a year.
 pub fn build(tree: &PlanTree, year: i32, statuses: &Statuses) -> Bilan {
     let previous_year = Some(year - 1).filter(|y| *y >= tree.first_year);
-    let years: Vec<i32> = (tree.first_year..=tree.last_year).collect();
+    let years: Vec<i32> = tree.period().years().collect();
     let mut total = Counts::default();
     let mut summary = Vec::new();
     let mut groups = Vec::new();
@@ -319,3 +320,5 @@ impl Bilan {
         rows
     }
 }
+
+crate::has_period!(Bilan);

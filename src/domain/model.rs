@@ -261,3 +261,51 @@ pub fn slugify(title: &str) -> String {
         slug.trim_end_matches('-').to_string()
     }
 }
+
+/// A plan's period: its first and last year, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub first: i32,
+    pub last: i32,
+}
+
+impl Period {
+    pub fn new(first: i32, last: i32) -> Self {
+        Self { first, last }
+    }
+
+    pub fn contains(self, year: i32) -> bool {
+        (self.first..=self.last).contains(&year)
+    }
+
+    /// Every year of the period, in order.
+    pub fn years(self) -> std::ops::RangeInclusive<i32> {
+        self.first..=self.last
+    }
+}
+
+/// What has a period.
+pub trait HasPeriod {
+    fn first_year(&self) -> i32;
+    fn last_year(&self) -> i32;
+    fn period(&self) -> Period {
+        Period::new(self.first_year(), self.last_year())
+    }
+}
+
+/// Implements [`HasPeriod`] for structs with `first_year` and `last_year` fields.
+#[macro_export]
+macro_rules! has_period {
+    ($($t:ty),*) => {$(
+        impl $crate::domain::model::HasPeriod for $t {
+            fn first_year(&self) -> i32 {
+                self.first_year
+            }
+            fn last_year(&self) -> i32 {
+                self.last_year
+            }
+        }
+    )*};
+}
+
+has_period!(PlanHeader);

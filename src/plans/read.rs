@@ -452,3 +452,5 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
         withheld: HashSet::new(),
     })
 }
+
+crate::has_period!(PlanSummary, PlanTree, PlanHead);

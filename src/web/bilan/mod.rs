@@ -1,6 +1,7 @@
 //! The annual bilan: the committee's page, its exports, the comparison of two years, and the
 //! publication by which anyone may read a plan and its bilans.
 
+use crate::domain::model::HasPeriod;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -34,7 +35,7 @@ async fn load(
     if audience == Audience::Public && tree.published_at.is_none() {
         return Err(AppError::NotFound);
     }
-    if !(tree.first_year..=tree.last_year).contains(&year) {
+    if !tree.period().contains(year) {
         return Err(AppError::NotFound);
     }
     let tree = for_audience(tree, audience);
@@ -210,7 +211,9 @@ fn page(
         plan_href: base.clone(),
         year: bilan.year,
         previous_year: bilan.previous_year,
-        years: (tree.first_year..=tree.last_year)
+        years: tree
+            .period()
+            .years()
             .map(|y| (y, format!("{base}/bilan/{y}")))
             .collect(),
         exports: format!("{base}/bilan/{}", bilan.year),
@@ -265,7 +268,7 @@ pub async fn public_bilan(
     let mut conn = state.pool.acquire().await?;
     let head = read::plan_head(&mut conn, &organisation, &plan)
         .await?
-        .filter(|h| h.published_at.is_some() && (h.first_year..=h.last_year).contains(&year))
+        .filter(|h| h.published_at.is_some() && h.period().contains(year))
         .ok_or(AppError::NotFound)?;
     let key = (head.id, year, head.revision);
     if let Some(html) = state.pages.get(key) {
@@ -379,7 +382,7 @@ async fn compare(
         return Err(AppError::NotFound);
     }
     let tree = for_audience(tree, audience);
-    let period = tree.first_year..=tree.last_year;
+    let period = tree.period().years();
     let second = query
         .a
         .filter(|y| period.contains(y))

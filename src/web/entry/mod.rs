@@ -19,6 +19,7 @@ pub use review::{lock, override_status, workflow};
 pub use rules::rules;
 pub use save::save;
 
+use crate::domain::model::HasPeriod;
 use crate::web::RouteDef;
 
 /// The routes of this feature.
@@ -160,7 +161,7 @@ pub(super) async fn context(
     let tree = read::plan_tree(conn, organisation, plan)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !(tree.first_year..=tree.last_year).contains(&year) {
+    if !tree.period().contains(year) {
         return Err(AppError::NotFound);
     }
     let values = values::year_values(conn, tree.id, year).await?;

@@ -1,5 +1,6 @@
 //! The entry page and « Mes actions »: their view, built from the plan, the year's values and the rights.
 
+use crate::domain::model::HasPeriod;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -336,7 +337,10 @@ pub(super) fn build_page(
         plan_title: ctx.tree.title.clone(),
         plan_href: base.clone(),
         year: ctx.year,
-        years: (ctx.tree.first_year..=ctx.tree.last_year)
+        years: ctx
+            .tree
+            .period()
+            .years()
             .map(|y| (y, format!("{base}/{view}/{y}")))
             .collect(),
         mine,

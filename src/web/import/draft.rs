@@ -1,6 +1,7 @@
 //! The preview of an imported plan, its corrections, and the commit (new plan or re-import).
 
 use crate::domain::format::quantity_fr;
+use crate::domain::model::HasPeriod;
 use crate::domain::model::{PlanHeader, YearValue};
 use crate::domain::targets::parse_target_cell;
 use crate::import::{self, Changes, Payload};
@@ -75,7 +76,7 @@ pub(super) fn preview_page(
 ) -> PreviewPage {
     let d = &payload.draft;
     let h = &payload.header;
-    let years: Vec<i32> = (h.first_year..=h.last_year).collect();
+    let years: Vec<i32> = h.period().years().collect();
     PreviewPage {
         layout: Layout::new(session),
         organisation: access.organisation.short_name.clone(),

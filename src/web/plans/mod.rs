@@ -1,6 +1,7 @@
 //! A plan's page, for members and (published) for the public: axes, objectives, actions,
 //! indicators, targets and actuals of every year.
 
+use crate::domain::model::HasPeriod;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -226,7 +227,7 @@ impl PlanPage {
         statuses: Statuses,
         role: Option<Role>,
     ) -> Self {
-        let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
+        let years: Vec<i32> = plan.period().years().collect();
         let audience = if role.is_some() {
             Audience::Member
         } else {
@@ -337,7 +338,7 @@ pub struct YearQuery {
 /// The year a plan page shows statuses for: the one asked, else the latest with values, else
 /// the current year within the period.
 fn status_year(tree: &PlanTree, asked: Option<i32>) -> i32 {
-    let period = tree.first_year..=tree.last_year;
+    let period = tree.period().years();
     if let Some(year) = asked.filter(|y| period.contains(y)) {
         return year;
     }
