@@ -19,10 +19,59 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("accès refusé")]
     Forbidden,
+    /// The form is refused: the same page again, with the person's input and the messages
+    /// beside the fields (422).
+    #[error("formulaire refusé")]
+    Invalid(Rendered),
+    /// Someone changed what this person was changing: the page with both versions (409).
+    #[error("modification concurrente")]
+    Conflict(Rendered),
     #[error("base de données injoignable")]
     Unavailable(#[source] BoxError),
     #[error("erreur interne")]
     Internal(#[source] BoxError),
+}
+
+/// A page rendered for an [`AppError::Invalid`] or [`AppError::Conflict`].
+pub struct Rendered(Box<Response>);
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rendered(..)")
+    }
+}
+
+impl AppError {
+    /// A refused form: `page` shows the input kept and what is wrong (422).
+    pub fn invalid(page: impl IntoResponse) -> Self {
+        AppError::Invalid(Rendered(Box::new(page.into_response())))
+    }
+
+    /// A conflict: `page` shows both versions (409).
+    pub fn conflict(page: impl IntoResponse) -> Self {
+        AppError::Conflict(Rendered(Box::new(page.into_response())))
+    }
+}
+
+/// The cause of a failed request, left on its response for [`log_errors`] to write: errors are
+/// logged in one place, with the request they belong to, not where they are turned into pages.
+#[derive(Debug, Clone)]
+struct Cause {
+    unavailable: bool,
+    chain: String,
+}
+
+/// The middleware that logs the causes of failed requests (5xx), inside the request's span.
+pub async fn log_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(cause) = response.extensions().get::<Cause>() {
+        if cause.unavailable {
+            tracing::warn!(error = %cause.chain, "base de données injoignable");
+        } else {
+            tracing::error!(error = %cause.chain, "requête en échec");
+        }
+    }
+    response
 }
 
 impl From<sqlx::Error> for AppError {
@@ -160,9 +209,16 @@ impl IntoResponse for AppError {
                     .finish();
                 Redirect::to(&format!("/connexion?{query}")).into_response()
             }
+            AppError::Invalid(Rendered(page)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, *page).into_response()
+            }
+            AppError::Conflict(Rendered(page)) => (StatusCode::CONFLICT, *page).into_response(),
             AppError::Unavailable(cause) => {
-                tracing::warn!(error = %cause_chain(cause.as_ref()), "base de données injoignable");
                 let mut response = ErrorPage::response(StatusCode::SERVICE_UNAVAILABLE);
+                response.extensions_mut().insert(Cause {
+                    unavailable: true,
+                    chain: cause_chain(cause.as_ref()),
+                });
                 response.headers_mut().insert(
                     axum::http::header::RETRY_AFTER,
                     axum::http::HeaderValue::from_static("5"),
@@ -170,8 +226,12 @@ impl IntoResponse for AppError {
                 response
             }
             AppError::Internal(cause) => {
-                tracing::error!(error = %cause_chain(cause.as_ref()), "requête en échec");
-                ErrorPage::response(StatusCode::INTERNAL_SERVER_ERROR)
+                let mut response = ErrorPage::response(StatusCode::INTERNAL_SERVER_ERROR);
+                response.extensions_mut().insert(Cause {
+                    unavailable: false,
+                    chain: cause_chain(cause.as_ref()),
+                });
+                response
             }
         }
     }

@@ -176,6 +176,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(|| async { ErrorPage::response(StatusCode::NOT_FOUND) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::layer))
+        .layer(axum::middleware::from_fn(error::log_errors))
         .layer(axum::extract::DefaultBodyLimit::max(session::MAX_BODY))
         // Revalidated at each use (answered 304 while unchanged), so a new stylesheet is seen
         // at once after an upgrade: the URLs carry no version.

@@ -268,7 +268,7 @@ pub async fn change_password(
     if let Some(message) = problem {
         drop(conn);
         let page = account_page_for(&state, &session, Some(message), false).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     auth::set_password(&mut conn, user.id, &form.password).await?;
     if let Some(id) = session.current_id() {
@@ -334,7 +334,7 @@ pub async fn activate(
             email,
             error: Some(message.to_string()),
         };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     // The link is spent and the password written in one statement, only if the account still
     // has none: a link made for an account never sets the password of one already in use.

@@ -13,7 +13,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use sqlx::Acquire;
@@ -231,7 +230,7 @@ pub async fn link(
             "« {} » n'est pas un indicateur en % : seul un indicateur en % peut être calculé depuis les contrats. Rien n'a été enregistré.",
             found.label
         ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     let mut tx = conn.begin().await?;
     match fields.get("mesure").map(String::as_str) {
@@ -249,7 +248,7 @@ pub async fn link(
                 let mut page =
                     indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
                 page.problem = Some("Choisissez un indicateur calculé dans la liste.".into());
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                return Err(AppError::invalid(page));
             };
             // Only what the form offers: a basis in number or in value, a threshold in euros.
             let by_amount = match fields.get("base").map(String::as_str) {
@@ -282,7 +281,7 @@ pub async fn link(
                 let mut page =
                     indicators_page(&mut conn, &session, &access, &Filters::default()).await?;
                 page.problem = Some(format!("{problem} Rien n'a été enregistré."));
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                return Err(AppError::invalid(page));
             }
             let (by_amount, min) = (by_amount.unwrap_or_default(), min.unwrap_or_default());
             sqlx::query!(

@@ -14,7 +14,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use sqlx::Acquire;
@@ -202,7 +201,7 @@ pub async fn upload(
         page.problem = Some(
             "Le formulaire envoyé est illisible : choisissez le fichier et recommencez.".into(),
         );
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     };
     let (mut file, mut partial) = (None, false);
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -218,7 +217,7 @@ pub async fn upload(
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         page.problem =
             Some("Choisissez un fichier DECP (JSON ou CSV) : le fichier envoyé est vide.".into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     };
     if bytes.len() > decp::MAX_BYTES {
         page.problem = Some(format!(
@@ -226,7 +225,7 @@ pub async fn upload(
             bytes.len().div_ceil(1024 * 1024),
             decp::MAX_BYTES / (1024 * 1024)
         ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     // Read off the runtime, within the reader's limits.
     let reading = uploads::parse(&state, move || {
@@ -241,7 +240,7 @@ pub async fn upload(
         Ok(Ok(r)) => r,
         Ok(Err(message)) => {
             page.problem = Some(message);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return Err(AppError::invalid(page));
         }
         Err(Busy) => {
             page.problem = Some(Busy::MESSAGE.into());
@@ -256,7 +255,7 @@ pub async fn upload(
             number_fr(Decimal::from(reading.error_count)),
             number_fr(Decimal::from(reading.contracts.len()))
         ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     let mut tx = conn.begin().await?;
     let saved = contracts::save(&mut tx, access.organisation.id, &reading.contracts).await?;
@@ -346,7 +345,7 @@ pub async fn sirets(
     if siret.len() != 14 || !siret.chars().all(|c| c.is_ascii_digit()) {
         let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
         page.problem = Some("Un SIRET compte 14 chiffres.".into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     if fields.contains_key("retirer") {
         sqlx::query!(

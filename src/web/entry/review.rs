@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::Acquire;
 
@@ -94,7 +93,7 @@ pub async fn workflow(
                 page.problem = Some(
                     "Pour renvoyer des valeurs, écrivez au pilote ce qu'il faut reprendre.".into(),
                 );
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                return Err(AppError::invalid(page));
             }
             ReviewState::Returned
         }
@@ -118,7 +117,7 @@ pub async fn workflow(
             "Quelqu'un a changé l'état de cette action entre-temps : vérifiez-le et recommencez."
                 .into(),
         );
-        return Ok((StatusCode::CONFLICT, page).into_response());
+        return Err(AppError::conflict(page));
     }
     let comment = if next == ReviewState::Returned {
         comment
@@ -264,7 +263,7 @@ pub async fn override_status(
             &HashMap::new(),
         );
         page.problem = Some(format!("{problem} ({label})"));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
     let before = ctx
         .values

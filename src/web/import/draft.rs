@@ -15,7 +15,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::Acquire;
 
@@ -277,7 +276,7 @@ pub async fn commit(
             changes,
         );
         page.error = Some(message.to_string());
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        Err(AppError::invalid(page))
     };
     if changes.as_ref().is_some_and(|c| !c.removed.is_empty()) && !confirmed {
         return refuse(

@@ -13,7 +13,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template, WebTemplate)]
@@ -88,7 +87,7 @@ pub async fn upload(
         page.error = Some(
             "Le formulaire envoyé est illisible : choisissez le fichier et recommencez.".into(),
         );
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     };
     let mut file: Option<(String, Bytes)> = None;
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -100,7 +99,7 @@ pub async fn upload(
                 Err(_) => {
                     page.error =
                         Some("Le fichier n'a pas pu être reçu en entier : réessayez.".into());
-                    return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                    return Err(AppError::invalid(page));
                 }
             }
         } else {
@@ -116,7 +115,7 @@ pub async fn upload(
     }
     let refuse = |mut page: UploadPage, message: String| {
         page.error = Some(message);
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        Err(AppError::invalid(page))
     };
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return refuse(

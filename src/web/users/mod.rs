@@ -229,7 +229,7 @@ pub async fn create(
         view.form = form;
         view.errors = errors;
         view.problem = Some(NOT_CREATED.into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+        return Err(AppError::invalid(view));
     };
     let services = if role == Role::Pilot {
         services
@@ -251,7 +251,7 @@ pub async fn create(
             view.form = form;
             view.errors.email = Some("Cette personne fait déjà partie de l'organisation.");
             view.problem = Some(NOT_CREATED.into());
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+            return Err(AppError::invalid(view));
         }
         Err(CreateUserError::Db(e)) => return Err(e.into()),
     };
@@ -310,7 +310,7 @@ pub async fn update(
     };
     if let Some(problem) = problem {
         view.problem = Some(problem.to_string());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+        return Err(AppError::invalid(view));
     }
     let role = role.unwrap_or(member.role);
     let services = if role == Role::Pilot {
@@ -343,7 +343,7 @@ pub async fn remove(
     if member_id == user.id {
         let mut view = page(&mut conn, &session, &access, user.id).await?;
         view.problem = Some("Vous ne pouvez pas vous retirer vous-même de l'organisation.".into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response());
+        return Err(AppError::invalid(view));
     }
     let removed = sqlx::query!(
         "DELETE FROM membership WHERE user_id = $1 AND organisation_id = $2",
