@@ -251,6 +251,8 @@ async fn writes_take_as_many_statements_for_150_indicators_as_for_10() {
         small.save, large.save,
         "a whole-page save of 150 changed indicators takes as many statements as one of 10"
     );
+    assert_eq!(small.import, large.import, "importing a new plan");
+    assert_eq!(small.reimport, large.reimport, "re-importing a plan");
 }
 
 /// Links `indicators` indicators of a plan to the contracts, in one statement (the test's own).
