@@ -281,92 +281,130 @@ pub async fn register(
 }
 
 /// Writes the computed actual of every linked indicator of the organisation, for every year of
-/// its plan that is not locked; each change goes to the history under `user_id`.
+/// its plan that is not locked; each change goes to the history under `user_id`. A fixed number
+/// of statements whatever the number of links and years: the organisation's plans locked (as a
+/// save locks its plan before its values, so that the two are serialised), one aggregate for
+/// every link and year, one write of every value, one history insert.
 pub async fn refresh_linked(
     conn: &mut PgConnection,
     organisation_id: i64,
     user_id: i64,
 ) -> Result<usize, sqlx::Error> {
-    let links = sqlx::query!(
-        r#"SELECT l.indicator_id, l.measure, l.by_amount, l.min_amount, i.action_id, p.id AS plan_id,
-                  p.first_year, p.last_year
-             FROM indicator_link l JOIN indicator i ON i.id = l.indicator_id JOIN plan p ON p.id = i.plan_id
-            WHERE p.organisation_id = $1"#,
+    sqlx::query!(
+        "SELECT id FROM plan WHERE organisation_id = $1 ORDER BY id FOR UPDATE",
         organisation_id
     )
     .fetch_all(&mut *conn)
     .await?;
-    let mut written = 0;
-    for link in links {
-        let Some(measure) = Measure::from_db(&link.measure) else {
+    // Each link and open year of its plan, with the year's contracts of at least its threshold
+    // counted once per (year, threshold, measure), and the value stored now.
+    let rows = sqlx::query!(
+        r#"WITH wanted AS (
+               SELECT l.indicator_id, l.measure, l.by_amount, l.min_amount, i.action_id, p.id AS plan_id, y.year
+                 FROM indicator_link l
+                 JOIN indicator i ON i.id = l.indicator_id
+                 JOIN plan p ON p.id = i.plan_id
+                CROSS JOIN LATERAL generate_series(p.first_year, p.last_year) AS y(year)
+                WHERE p.organisation_id = $1
+                  AND NOT EXISTS (SELECT 1 FROM plan_year_lock k WHERE k.plan_id = p.id AND k.year = y.year)
+           ), counted AS (
+               SELECT w.year, w.min_amount, w.measure,
+                      count(c.id) AS total, coalesce(sum(c.amount), 0) AS total_amount,
+                      count(c.id) FILTER (WHERE m.holds) AS part,
+                      coalesce(sum(c.amount) FILTER (WHERE m.holds), 0) AS part_amount
+                 FROM (SELECT DISTINCT year, min_amount, measure FROM wanted) w
+                 LEFT JOIN contract c
+                   ON c.organisation_id = $1 AND c.notified_on >= make_date(w.year, 1, 1)
+                  AND c.notified_on < make_date(w.year + 1, 1, 1) AND c.amount >= w.min_amount
+                 CROSS JOIN LATERAL (SELECT CASE w.measure
+                        WHEN 'social_any' THEN c.social_clause OR c.social_criterion OR c.reserved
+                        WHEN 'social_clause' THEN c.social_clause
+                        WHEN 'social_criterion' THEN c.social_criterion
+                        WHEN 'reserved' THEN c.reserved
+                        WHEN 'env_any' THEN c.env_clause OR c.env_criterion
+                        WHEN 'env_clause' THEN c.env_clause
+                        WHEN 'env_criterion' THEN c.env_criterion
+                        ELSE false END AS holds) m
+                GROUP BY w.year, w.min_amount, w.measure
+           )
+           SELECT w.indicator_id AS "indicator_id!", w.action_id AS "action_id!", w.plan_id AS "plan_id!",
+                  w.year AS "year!", w.by_amount AS "by_amount!",
+                  k.total AS "total!", k.total_amount AS "total_amount!", k.part AS "part!",
+                  k.part_amount AS "part_amount!",
+                  v.value AS "current_value?", v.numerator AS "current_numerator?",
+                  v.denominator AS "current_denominator?"
+             FROM wanted w
+             JOIN counted k ON k.year = w.year AND k.min_amount = w.min_amount AND k.measure = w.measure
+             LEFT JOIN indicator_actual v ON v.indicator_id = w.indicator_id AND v.year = w.year
+            ORDER BY w.indicator_id, w.year"#,
+        organisation_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut written = Vec::new();
+    let mut history = Vec::new();
+    for row in rows {
+        let (part, whole) = if row.by_amount {
+            (row.part_amount, row.total_amount)
+        } else {
+            (Decimal::from(row.part), Decimal::from(row.total))
+        };
+        let Some(value) = percent(part, whole) else {
             continue;
         };
-        for year in link.first_year..=link.last_year {
-            if values::is_locked(conn, link.plan_id, year).await? {
-                continue;
-            }
-            let share = shares(conn, organisation_id, year, link.min_amount, None)
-                .await?
-                .into_iter()
-                .find(|s| s.measure == measure)
-                .expect("every measure");
-            let (part, whole) = if link.by_amount {
-                (share.amount, share.total_amount)
-            } else {
-                (Decimal::from(share.count), Decimal::from(share.total_count))
-            };
-            let current = values::actual_for_update(conn, link.indicator_id, year).await?;
-            let Some(value) = percent(part, whole) else {
-                continue;
-            };
-            let unit = if link.by_amount { "€ HT" } else { "contrats" };
-            let comment = format!(
-                "Calculé depuis les données DECP : {} {unit} sur {}",
-                crate::domain::format::number_fr(part).replace('\u{202F}', " "),
-                crate::domain::format::number_fr(whole).replace('\u{202F}', " ")
-            );
-            if current.value == Some(value)
-                && current.numerator == Some(part)
-                && current.denominator == Some(whole)
-            {
-                continue;
-            }
-            sqlx::query!(
-                r#"INSERT INTO indicator_actual (indicator_id, year, value, comment, numerator, denominator, updated_by, computed)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, true)
-                   ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, comment = EXCLUDED.comment,
-                       numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, text = NULL,
-                       updated_by = EXCLUDED.updated_by, updated_at = now(), computed = true,
-                       version = indicator_actual.version + 1"#,
-                link.indicator_id,
-                year,
-                value,
-                comment,
-                part,
-                whole,
-                user_id
-            )
-            .execute(&mut *conn)
-            .await?;
-            values::log(
-                conn,
-                &LogLine {
-                    plan_id: link.plan_id,
-                    year,
-                    indicator_id: Some(link.indicator_id),
-                    action_id: Some(link.action_id),
-                    objective_id: None,
-                    field: "Valeur réalisée (calculée)",
-                    before: current
-                        .value
-                        .map(|v| format!("{} %", crate::domain::format::number_fr(v))),
-                    after: Some(format!("{} %", crate::domain::format::number_fr(value))),
-                    user_id,
-                },
-            )
-            .await?;
-            written += 1;
+        if row.current_value == Some(value)
+            && row.current_numerator == Some(part)
+            && row.current_denominator == Some(whole)
+        {
+            continue;
         }
+        let unit = if row.by_amount { "€ HT" } else { "contrats" };
+        let comment = format!(
+            "Calculé depuis les données DECP : {} {unit} sur {}",
+            crate::domain::format::number_fr(part).replace('\u{202F}', " "),
+            crate::domain::format::number_fr(whole).replace('\u{202F}', " ")
+        );
+        history.push(LogLine {
+            plan_id: row.plan_id,
+            year: row.year,
+            indicator_id: Some(row.indicator_id),
+            action_id: Some(row.action_id),
+            objective_id: None,
+            field: "Valeur réalisée (calculée)",
+            before: row
+                .current_value
+                .map(|v| format!("{} %", crate::domain::format::number_fr(v))),
+            after: Some(format!("{} %", crate::domain::format::number_fr(value))),
+            user_id,
+        });
+        written.push((row.indicator_id, row.year, value, comment, part, whole));
     }
-    Ok(written)
+    if !written.is_empty() {
+        macro_rules! col {
+            ($f:expr) => {
+                written.iter().map($f).collect::<Vec<_>>()
+            };
+        }
+        sqlx::query!(
+            r#"INSERT INTO indicator_actual (indicator_id, year, value, comment, numerator, denominator, updated_by, computed)
+               SELECT u.indicator_id, u.year, u.value, u.comment, u.numerator, u.denominator, $1, true
+                 FROM unnest($2::bigint[], $3::int[], $4::numeric[], $5::text[], $6::numeric[], $7::numeric[])
+                      AS u(indicator_id, year, value, comment, numerator, denominator)
+               ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, comment = EXCLUDED.comment,
+                   numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, text = NULL,
+                   updated_by = EXCLUDED.updated_by, updated_at = now(), computed = true,
+                   version = indicator_actual.version + 1"#,
+            user_id,
+            &col!(|w| w.0),
+            &col!(|w| w.1),
+            &col!(|w| w.2),
+            &col!(|w| w.3.clone()),
+            &col!(|w| w.4),
+            &col!(|w| w.5),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    values::log_all(conn, &history).await?;
+    Ok(written.len())
 }

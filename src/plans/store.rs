@@ -1,4 +1,7 @@
-//! Writes a [`PlanDraft`] into the database, in the caller's transaction.
+//! Writes a [`PlanDraft`] into the database, in the caller's transaction: a new plan, or an
+//! existing one brought in line with a re-imported file. Both go through the same writer, with
+//! a fixed number of statements whatever the size of the plan (each level written with `UNNEST`
+//! in one statement, `MERGE` where stored items are updated and new ones inserted).
 
 use std::collections::HashMap;
 
@@ -6,7 +9,7 @@ use sqlx::PgConnection;
 
 use rust_decimal::Decimal;
 
-use crate::domain::model::{PlanDraft, PlanHeader, YearValue};
+use crate::domain::model::{ActionDraft, IndicatorDraft, PlanDraft, PlanHeader, YearValue};
 
 /// The address of a new plan of this title: its slug, or the first of `slug-2`, `slug-3`…
 /// that no plan of the organisation has (titles without Latin letters all slug to `plan`).
@@ -61,117 +64,16 @@ pub async fn insert_plan(
     )
     .fetch_one(&mut *conn)
     .await?;
-
-    let services = Services::upsert(conn, organisation_id, draft).await?;
-    let service_ids = |names: &[String]| services.ids(names);
-
-    let mut axes: HashMap<i32, i64> = HashMap::new();
-    for axis in &draft.axes {
-        let id = sqlx::query_scalar!(
-            "INSERT INTO axis (plan_id, number, label) VALUES ($1, $2, $3) RETURNING id",
-            plan_id,
-            axis.number,
-            axis.label,
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        axes.insert(axis.number, id);
-    }
-
-    for (o_pos, objective) in draft.objectives.iter().enumerate() {
-        let axis_id = objective.axis.and_then(|n| axes.get(&n).copied());
-        let objective_id = sqlx::query_scalar!(
-            r#"INSERT INTO objective (plan_id, axis_id, code, label, position)
-               VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
-            plan_id,
-            axis_id,
-            objective.code,
-            objective.label,
-            position(o_pos),
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-
-        for (a_pos, action) in objective.actions.iter().enumerate() {
-            let action_id = sqlx::query_scalar!(
-                r#"INSERT INTO action (plan_id, objective_id, code, label, position)
-                   VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
-                plan_id,
-                objective_id,
-                action.code,
-                action.label,
-                position(a_pos),
-            )
-            .fetch_one(&mut *conn)
-            .await?;
-            sqlx::query!(
-                "INSERT INTO action_pilot (action_id, service_id) SELECT $1, unnest($2::bigint[])",
-                action_id,
-                &service_ids(&action.pilots),
-            )
-            .execute(&mut *conn)
-            .await?;
-            let (years, texts): (Vec<i32>, Vec<String>) = action.narratives.iter().cloned().unzip();
-            sqlx::query!(
-                r#"INSERT INTO action_narrative (action_id, year, text)
-                   SELECT $1, * FROM unnest($2::int[], $3::text[])"#,
-                action_id,
-                &years,
-                &texts,
-            )
-            .execute(&mut *conn)
-            .await?;
-
-            for (i_pos, indicator) in action.indicators.iter().enumerate() {
-                let indicator_id = sqlx::query_scalar!(
-                    r#"INSERT INTO indicator (plan_id, action_id, position, label, kind, unit, direction,
-                                              baseline_value, baseline_year, targets_source)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
-                    plan_id,
-                    action_id,
-                    position(i_pos),
-                    indicator.label,
-                    indicator.kind.map(|k| k.as_db()),
-                    indicator.unit,
-                    indicator.direction.as_db(),
-                    indicator.baseline.as_ref().map(|b| b.value),
-                    indicator.baseline.as_ref().map(|b| b.year),
-                    indicator.targets_source,
-                )
-                .fetch_one(&mut *conn)
-                .await?;
-                sqlx::query!(
-                    "INSERT INTO indicator_pilot (indicator_id, service_id) SELECT $1, unnest($2::bigint[])",
-                    indicator_id,
-                    &service_ids(&indicator.pilots),
-                )
-                .execute(&mut *conn)
-                .await?;
-                let (years, values, texts) = columns(&indicator.targets);
-                sqlx::query!(
-                    r#"INSERT INTO indicator_target (indicator_id, year, value, text)
-                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
-                    indicator_id,
-                    &years,
-                    &values as &[Option<Decimal>],
-                    &texts as &[Option<String>],
-                )
-                .execute(&mut *conn)
-                .await?;
-                let (years, values, texts) = columns(&indicator.actuals);
-                sqlx::query!(
-                    r#"INSERT INTO indicator_actual (indicator_id, year, value, text)
-                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])"#,
-                    indicator_id,
-                    &years,
-                    &values as &[Option<Decimal>],
-                    &texts as &[Option<String>],
-                )
-                .execute(&mut *conn)
-                .await?;
-            }
-        }
-    }
+    let matched = Matched::new(draft, &HashMap::new(), &HashMap::new());
+    write(
+        conn,
+        organisation_id,
+        plan_id,
+        &matched,
+        &HashMap::new(),
+        Values::FromDraft,
+    )
+    .await?;
     Ok(plan_id)
 }
 
@@ -212,25 +114,36 @@ fn target_changes(old: &[YearValue], new: &[YearValue]) -> TargetChanges {
 struct Services(HashMap<String, i64>);
 
 impl Services {
+    /// One statement, whatever the number of services.
     async fn upsert(
         conn: &mut PgConnection,
         organisation_id: i64,
         draft: &PlanDraft,
     ) -> Result<Self, sqlx::Error> {
-        let mut services = HashMap::new();
-        for name in draft.pilot_names() {
-            let id = sqlx::query_scalar!(
-                r#"INSERT INTO service (organisation_id, name) VALUES ($1, $2)
+        let names = draft.pilot_names();
+        let rows = sqlx::query!(
+            r#"WITH wanted AS (
+                   SELECT DISTINCT ON (lower(n.name)) n.name, n.ord
+                     FROM unnest($2::text[]) WITH ORDINALITY AS n(name, ord)
+                    ORDER BY lower(n.name), n.ord
+               ), saved AS (
+                   -- In order of first appearance: the pages list pilots in the order of their ids.
+                   INSERT INTO service (organisation_id, name) SELECT $1, name FROM wanted ORDER BY ord
                    ON CONFLICT (organisation_id, lower(name)) DO UPDATE SET name = service.name
-                   RETURNING id"#,
-                organisation_id,
-                name,
-            )
-            .fetch_one(&mut *conn)
-            .await?;
-            services.insert(name.to_lowercase(), id);
-        }
-        Ok(Self(services))
+                   RETURNING id, lower(name) AS key
+               )
+               SELECT n.name AS "name!", s.id AS "id!"
+                 FROM unnest($2::text[]) AS n(name) JOIN saved s ON s.key = lower(n.name)"#,
+            organisation_id,
+            &names,
+        )
+        .fetch_all(conn)
+        .await?;
+        Ok(Self(
+            rows.into_iter()
+                .map(|r| (r.name.to_lowercase(), r.id))
+                .collect(),
+        ))
     }
 
     /// The ids of these names (compared without regard to case).
@@ -244,6 +157,375 @@ impl Services {
 
 fn position(index: usize) -> i32 {
     i32::try_from(index + 1).unwrap_or(i32::MAX)
+}
+
+/// The draft's actions and indicators, each with the stored one it updates (none for a new
+/// plan or a new item): actions by number, or by text when they have none; indicators by their
+/// rank in their action. Objectives are matched by number by the database itself.
+struct Matched<'a> {
+    draft: &'a PlanDraft,
+    /// Per action of the draft, in order.
+    actions: Vec<Option<i64>>,
+    /// Per indicator of the draft, in order.
+    indicators: Vec<Option<i64>>,
+}
+
+impl<'a> Matched<'a> {
+    /// `actions`: the stored actions by key; `indicators`: each stored action's indicators in
+    /// the order of their positions.
+    fn new(
+        draft: &'a PlanDraft,
+        actions: &HashMap<String, i64>,
+        indicators: &HashMap<i64, Vec<i64>>,
+    ) -> Self {
+        let mut matched = Matched {
+            draft,
+            actions: Vec::new(),
+            indicators: Vec::new(),
+        };
+        for action in draft.actions() {
+            let id = actions
+                .get(&crate::domain::model::action_key(
+                    action.code.as_deref(),
+                    &action.label,
+                ))
+                .copied();
+            matched.actions.push(id);
+            let stored = id.and_then(|id| indicators.get(&id));
+            for rank in 0..action.indicators.len() {
+                matched
+                    .indicators
+                    .push(stored.and_then(|s| s.get(rank)).copied());
+            }
+        }
+        matched
+    }
+
+    /// Each indicator of the draft: its action (and the action's index in the draft), the
+    /// stored indicator it updates, and its rank in its action.
+    fn indicators(&self) -> impl Iterator<Item = Placed<'a>> + '_ {
+        self.draft
+            .actions()
+            .enumerate()
+            .flat_map(|(index, action)| {
+                action
+                    .indicators
+                    .iter()
+                    .enumerate()
+                    .map(move |(rank, indicator)| (index, action, indicator, rank))
+            })
+            .zip(&self.indicators)
+            .map(|((action_index, action, indicator, rank), id)| Placed {
+                action_index,
+                action,
+                indicator,
+                id: *id,
+                rank,
+            })
+    }
+}
+
+/// An indicator of the draft in its place.
+struct Placed<'a> {
+    action_index: usize,
+    action: &'a ActionDraft,
+    indicator: &'a IndicatorDraft,
+    /// The stored indicator it updates.
+    id: Option<i64>,
+    rank: usize,
+}
+
+/// Whether the draft's yearly values (« mis en œuvre », actuals) are written: for a new plan
+/// only; a re-import keeps the values entered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Values {
+    FromDraft,
+    Kept,
+}
+
+/// What was written: every item of the draft, by id.
+struct Written {
+    objectives: Vec<i64>,
+    actions: Vec<i64>,
+    indicators: Vec<i64>,
+}
+
+/// Writes the draft into the plan: every level in one or two statements, the same projection
+/// for a new plan and a re-import. Stored items not in the draft are left alone (their
+/// positions must be out of the way, negative).
+async fn write(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    plan_id: i64,
+    matched: &Matched<'_>,
+    old_targets: &HashMap<i64, Vec<YearValue>>,
+    values: Values,
+) -> Result<Written, sqlx::Error> {
+    let draft = matched.draft;
+    let services = Services::upsert(conn, organisation_id, draft).await?;
+
+    // Axes, by number (a number given twice keeps its last label).
+    let mut axes: Vec<(i32, &str)> = Vec::new();
+    for axis in &draft.axes {
+        match axes.iter_mut().find(|(n, _)| *n == axis.number) {
+            Some(a) => a.1 = &axis.label,
+            None => axes.push((axis.number, &axis.label)),
+        }
+    }
+    let (numbers, labels): (Vec<i32>, Vec<String>) =
+        axes.iter().map(|(n, l)| (*n, l.to_string())).unzip();
+    let axes: HashMap<i32, i64> = sqlx::query!(
+        r#"INSERT INTO axis (plan_id, number, label) SELECT $1, * FROM unnest($2::int[], $3::text[])
+           ON CONFLICT (plan_id, number) DO UPDATE SET label = EXCLUDED.label RETURNING id, number"#,
+        plan_id,
+        &numbers,
+        &labels,
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.number, r.id))
+    .collect();
+
+    // Objectives, by number: the stored one of that number is updated.
+    macro_rules! col {
+        ($items:expr, $f:expr) => {
+            $items.map($f).collect::<Vec<_>>()
+        };
+    }
+    let objectives = || draft.objectives.iter().enumerate();
+    let objective_ids: HashMap<String, i64> = sqlx::query!(
+        r#"INSERT INTO objective (plan_id, axis_id, code, label, position)
+           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[])
+           ON CONFLICT (plan_id, code) DO UPDATE
+              SET axis_id = EXCLUDED.axis_id, label = EXCLUDED.label, position = EXCLUDED.position
+           RETURNING id, code"#,
+        plan_id,
+        &col!(objectives(), |(_, o)| o
+            .axis
+            .and_then(|n| axes.get(&n).copied())) as &[Option<i64>],
+        &col!(objectives(), |(_, o)| o.code.clone()),
+        &col!(objectives(), |(_, o)| o.label.clone()),
+        &col!(objectives(), |(p, _)| position(p)),
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.code, r.id))
+    .collect();
+    let objective_of = |code: &str| objective_ids.get(code).copied().unwrap_or_default();
+
+    // Actions: the matched ones updated, the others inserted; then all of them by place.
+    let actions = || {
+        draft
+            .objectives
+            .iter()
+            .flat_map(|o| {
+                o.actions
+                    .iter()
+                    .enumerate()
+                    .map(move |(p, a)| (objective_of(&o.code), position(p), a))
+            })
+            .zip(&matched.actions)
+    };
+    sqlx::query!(
+        r#"MERGE INTO action a
+           USING (SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[])
+                    AS u(id, objective_id, code, label, position)) s
+              ON a.id = s.id AND a.plan_id = $1
+           WHEN MATCHED THEN UPDATE
+                SET objective_id = s.objective_id, code = s.code, label = s.label, position = s.position
+           WHEN NOT MATCHED THEN INSERT (plan_id, objective_id, code, label, position)
+                VALUES ($1, s.objective_id, s.code, s.label, s.position)"#,
+        plan_id,
+        &col!(actions(), |(_, id)| *id) as &[Option<i64>],
+        &col!(actions(), |((o, _, _), _)| o),
+        &col!(actions(), |((_, _, a), _)| a.code.clone()) as &[Option<String>],
+        &col!(actions(), |((_, _, a), _)| a.label.clone()),
+        &col!(actions(), |((_, p, _), _)| p),
+    )
+    .execute(&mut *conn)
+    .await?;
+    let placed: HashMap<(i64, i32), i64> = sqlx::query!(
+        "SELECT id, objective_id, position FROM action WHERE plan_id = $1 AND position > 0",
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| ((r.objective_id, r.position), r.id))
+    .collect();
+    let action_ids: Vec<i64> = col!(actions(), |((o, p, _), _)| placed
+        .get(&(o, p))
+        .copied()
+        .unwrap_or_default());
+    let pairs: Vec<(i64, i64)> = draft
+        .actions()
+        .zip(&action_ids)
+        .flat_map(|(a, id)| services.ids(&a.pilots).into_iter().map(move |s| (*id, s)))
+        .collect();
+    let (pilot_actions, pilot_services): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
+    sqlx::query!(
+        r#"DELETE FROM action_pilot p WHERE p.action_id = ANY($1)
+              AND NOT EXISTS (SELECT 1 FROM unnest($2::bigint[], $3::bigint[]) AS n(action_id, service_id)
+                               WHERE n.action_id = p.action_id AND n.service_id = p.service_id)"#,
+        &action_ids,
+        &pilot_actions,
+        &pilot_services,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO action_pilot (action_id, service_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+           ON CONFLICT DO NOTHING"#,
+        &pilot_actions,
+        &pilot_services,
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    // Indicators: the matched ones updated, the others inserted; then all of them by place.
+    let indicators = || matched.indicators();
+    sqlx::query!(
+        r#"MERGE INTO indicator i
+           USING (SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[],
+                                       $8::text[], $9::numeric[], $10::int[], $11::text[])
+                    AS u(id, action_id, position, label, kind, unit, direction, baseline_value, baseline_year,
+                         targets_source)) s
+              ON i.id = s.id AND i.plan_id = $1
+           WHEN MATCHED THEN UPDATE
+                SET action_id = s.action_id, position = s.position, label = s.label, kind = s.kind, unit = s.unit,
+                    direction = s.direction, baseline_value = s.baseline_value, baseline_year = s.baseline_year,
+                    targets_source = s.targets_source
+           WHEN NOT MATCHED THEN INSERT (plan_id, action_id, position, label, kind, unit, direction, baseline_value,
+                                         baseline_year, targets_source)
+                VALUES ($1, s.action_id, s.position, s.label, s.kind, s.unit, s.direction, s.baseline_value,
+                        s.baseline_year, s.targets_source)"#,
+        plan_id,
+        &col!(indicators(), |p| p.id) as &[Option<i64>],
+        &col!(indicators(), |p| action_ids[p.action_index]),
+        &col!(indicators(), |p| position(p.rank)),
+        &col!(indicators(), |p| p.indicator.label.clone()),
+        &col!(indicators(), |p| p.indicator.kind.map(|k| k.as_db().to_string())) as &[Option<String>],
+        &col!(indicators(), |p| p.indicator.unit.clone()) as &[Option<String>],
+        &col!(indicators(), |p| p.indicator.direction.as_db().to_string()),
+        &col!(indicators(), |p| p.indicator.baseline.as_ref().map(|b| b.value)) as &[Option<Decimal>],
+        &col!(indicators(), |p| p.indicator.baseline.as_ref().map(|b| b.year)) as &[Option<i32>],
+        &col!(indicators(), |p| p.indicator.targets_source.clone()) as &[Option<String>],
+    )
+    .execute(&mut *conn)
+    .await?;
+    let placed: HashMap<(i64, i32), i64> = sqlx::query!(
+        "SELECT id, action_id, position FROM indicator WHERE plan_id = $1 AND position > 0",
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| ((r.action_id, r.position), r.id))
+    .collect();
+    let indicator_ids: Vec<i64> = col!(indicators(), |p| placed
+        .get(&(action_ids[p.action_index], position(p.rank)))
+        .copied()
+        .unwrap_or_default());
+    let pairs: Vec<(i64, i64)> = indicators()
+        .zip(&indicator_ids)
+        .flat_map(|(p, id)| {
+            services
+                .ids(&p.indicator.pilots)
+                .into_iter()
+                .map(move |s| (*id, s))
+        })
+        .collect();
+    let (pilot_indicators, pilot_services): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
+    sqlx::query!(
+        r#"DELETE FROM indicator_pilot p WHERE p.indicator_id = ANY($1)
+              AND NOT EXISTS (SELECT 1 FROM unnest($2::bigint[], $3::bigint[]) AS n(indicator_id, service_id)
+                               WHERE n.indicator_id = p.indicator_id AND n.service_id = p.service_id)"#,
+        &indicator_ids,
+        &pilot_indicators,
+        &pilot_services,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO indicator_pilot (indicator_id, service_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+           ON CONFLICT DO NOTHING"#,
+        &pilot_indicators,
+        &pilot_services,
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    // Targets: only those that change are written (a locked year's may not).
+    let (mut gone_ids, mut gone_years) = (Vec::new(), Vec::new());
+    let mut written: Vec<(i64, YearValue)> = Vec::new();
+    for (placed, id) in indicators().zip(&indicator_ids) {
+        let old = old_targets.get(id).map(Vec::as_slice).unwrap_or_default();
+        let changes = target_changes(old, &placed.indicator.targets);
+        for year in changes.gone {
+            gone_ids.push(*id);
+            gone_years.push(year);
+        }
+        written.extend(changes.written.into_iter().map(|t| (*id, t)));
+    }
+    sqlx::query!(
+        r#"DELETE FROM indicator_target t USING unnest($1::bigint[], $2::int[]) AS g(indicator_id, year)
+            WHERE t.indicator_id = g.indicator_id AND t.year = g.year"#,
+        &gone_ids,
+        &gone_years,
+    )
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = written.iter().map(|(id, _)| *id).collect();
+    let (years, numbers, texts) = columns(&written.into_iter().map(|(_, t)| t).collect::<Vec<_>>());
+    sqlx::query!(
+        r#"INSERT INTO indicator_target (indicator_id, year, value, text)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::numeric[], $4::text[])
+           ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, text = EXCLUDED.text"#,
+        &ids,
+        &years,
+        &numbers as &[Option<Decimal>],
+        &texts as &[Option<String>],
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    if values == Values::FromDraft {
+        let narratives: Vec<(i64, i32, String)> = draft
+            .actions()
+            .zip(&action_ids)
+            .flat_map(|(a, id)| a.narratives.iter().map(move |(y, t)| (*id, *y, t.clone())))
+            .collect();
+        sqlx::query!(
+            r#"INSERT INTO action_narrative (action_id, year, text)
+               SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[])"#,
+            &col!(narratives.iter(), |n| n.0),
+            &col!(narratives.iter(), |n| n.1),
+            &col!(narratives.iter(), |n| n.2.clone()),
+        )
+        .execute(&mut *conn)
+        .await?;
+        let actuals: Vec<(i64, &YearValue)> = indicators()
+            .zip(&indicator_ids)
+            .flat_map(|(p, id)| p.indicator.actuals.iter().map(move |v| (*id, v)))
+            .collect();
+        sqlx::query!(
+            r#"INSERT INTO indicator_actual (indicator_id, year, value, text)
+               SELECT * FROM unnest($1::bigint[], $2::int[], $3::numeric[], $4::text[])"#,
+            &col!(actuals.iter(), |a| a.0),
+            &col!(actuals.iter(), |a| a.1.year),
+            &col!(actuals.iter(), |a| a.1.value) as &[Option<Decimal>],
+            &col!(actuals.iter(), |a| a.1.text.clone()) as &[Option<String>],
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Written {
+        objectives: objective_ids.into_values().collect(),
+        actions: action_ids,
+        indicators: indicator_ids,
+    })
 }
 
 /// Why a re-import was not written.
@@ -280,11 +562,13 @@ fn years_text(years: &[i32]) -> String {
 /// number, actions by number or else by text, indicators by their rank in the action), updated in
 /// place so that the values entered for them stay, created when new, and, when `remove` is true,
 /// deleted when the draft no longer has them. The caller checks beforehand that nothing is to be
-/// removed unless the user confirmed it.
+/// removed unless the user confirmed it. A fixed number of statements, whatever the size of the
+/// plan: the same writer as a new plan's.
 ///
 /// Nothing of a locked year may disappear or change: when the draft would remove an item holding
 /// values of a locked year, or change a target of a locked year, the error names every such item
-/// (the database refuses it anyway); the caller's transaction is then to be rolled back.
+/// (the database refuses it anyway) and nothing of the draft is written; the caller's
+/// transaction is then to be rolled back.
 pub async fn sync_plan(
     conn: &mut PgConnection,
     organisation_id: i64,
@@ -315,23 +599,6 @@ pub async fn sync_plan(
                 text: t.text,
             });
     }
-    let mut locked = Vec::new();
-    let services = Services::upsert(conn, organisation_id, draft).await?;
-    let service_ids = |names: &[String]| services.ids(names);
-
-    let mut axes: HashMap<i32, i64> = HashMap::new();
-    for axis in &draft.axes {
-        let id = sqlx::query_scalar!(
-            r#"INSERT INTO axis (plan_id, number, label) VALUES ($1, $2, $3)
-               ON CONFLICT (plan_id, number) DO UPDATE SET label = EXCLUDED.label RETURNING id"#,
-            plan_id,
-            axis.number,
-            axis.label,
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        axes.insert(axis.number, id);
-    }
 
     // Positions are unique: move the old ones out of the way first.
     sqlx::query!(
@@ -353,13 +620,6 @@ pub async fn sync_plan(
     .execute(&mut *conn)
     .await?;
 
-    let old_objectives: HashMap<String, i64> =
-        sqlx::query!("SELECT id, code FROM objective WHERE plan_id = $1", plan_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| (r.code, r.id))
-            .collect();
     let old_actions: HashMap<String, i64> = sqlx::query!(
         "SELECT id, code, label FROM action WHERE plan_id = $1",
         plan_id
@@ -374,187 +634,52 @@ pub async fn sync_plan(
         )
     })
     .collect();
-    let mut kept_objectives = Vec::new();
-    let mut kept_actions = Vec::new();
-    let mut kept_indicators = Vec::new();
+    // Positions were negated: an action's first indicator has the highest negative position.
+    let mut old_indicators: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in sqlx::query!(
+        "SELECT id, action_id FROM indicator WHERE plan_id = $1 ORDER BY action_id, position DESC",
+        plan_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        old_indicators.entry(r.action_id).or_default().push(r.id);
+    }
+    let matched = Matched::new(draft, &old_actions, &old_indicators);
 
-    for (o_pos, objective) in draft.objectives.iter().enumerate() {
-        let axis_id = objective.axis.and_then(|n| axes.get(&n).copied());
-        let objective_id = match old_objectives.get(&objective.code) {
-            Some(id) => {
-                sqlx::query!(
-                    "UPDATE objective SET label = $2, axis_id = $3, position = $4 WHERE id = $1",
-                    id,
-                    objective.label,
-                    axis_id,
-                    position(o_pos),
-                )
-                .execute(&mut *conn)
-                .await?;
-                *id
-            }
-            None => {
-                sqlx::query_scalar!(
-                    r#"INSERT INTO objective (plan_id, axis_id, code, label, position)
-                       VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
-                    plan_id,
-                    axis_id,
-                    objective.code,
-                    objective.label,
-                    position(o_pos),
-                )
-                .fetch_one(&mut *conn)
-                .await?
-            }
-        };
-        kept_objectives.push(objective_id);
-
-        for (a_pos, action) in objective.actions.iter().enumerate() {
-            let key = crate::domain::model::action_key(action.code.as_deref(), &action.label);
-            let action_id = match old_actions.get(&key) {
-                Some(id) => {
-                    sqlx::query!(
-                        "UPDATE action SET objective_id = $2, code = $3, label = $4, position = $5 WHERE id = $1",
-                        id,
-                        objective_id,
-                        action.code,
-                        action.label,
-                        position(a_pos),
-                    )
-                    .execute(&mut *conn)
-                    .await?;
-                    *id
-                }
-                None => {
-                    sqlx::query_scalar!(
-                        r#"INSERT INTO action (plan_id, objective_id, code, label, position)
-                           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
-                        plan_id,
-                        objective_id,
-                        action.code,
-                        action.label,
-                        position(a_pos),
-                    )
-                    .fetch_one(&mut *conn)
-                    .await?
-                }
-            };
-            kept_actions.push(action_id);
-            sqlx::query!("DELETE FROM action_pilot WHERE action_id = $1", action_id)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query!(
-                "INSERT INTO action_pilot (action_id, service_id) SELECT $1, unnest($2::bigint[])",
-                action_id,
-                &service_ids(&action.pilots),
-            )
-            .execute(&mut *conn)
-            .await?;
-
-            let old_indicators: Vec<i64> = sqlx::query_scalar!(
-                "SELECT id FROM indicator WHERE action_id = $1 ORDER BY position DESC",
-                action_id
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            // Positions were negated: the first indicator has the highest negative position.
-            for (i_pos, indicator) in action.indicators.iter().enumerate() {
-                let indicator_id = match old_indicators.get(i_pos) {
-                    Some(id) => {
-                        sqlx::query!(
-                            r#"UPDATE indicator SET label = $2, kind = $3, unit = $4, direction = $5,
-                                      baseline_value = $6, baseline_year = $7, targets_source = $8, position = $9
-                                WHERE id = $1"#,
-                            id,
-                            indicator.label,
-                            indicator.kind.map(|k| k.as_db()),
-                            indicator.unit,
-                            indicator.direction.as_db(),
-                            indicator.baseline.as_ref().map(|b| b.value),
-                            indicator.baseline.as_ref().map(|b| b.year),
-                            indicator.targets_source,
-                            position(i_pos),
-                        )
-                        .execute(&mut *conn)
-                        .await?;
-                        *id
-                    }
-                    None => {
-                        sqlx::query_scalar!(
-                            r#"INSERT INTO indicator (plan_id, action_id, position, label, kind, unit, direction,
-                                                      baseline_value, baseline_year, targets_source)
-                               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
-                            plan_id,
-                            action_id,
-                            position(i_pos),
-                            indicator.label,
-                            indicator.kind.map(|k| k.as_db()),
-                            indicator.unit,
-                            indicator.direction.as_db(),
-                            indicator.baseline.as_ref().map(|b| b.value),
-                            indicator.baseline.as_ref().map(|b| b.year),
-                            indicator.targets_source,
-                        )
-                        .fetch_one(&mut *conn)
-                        .await?
-                    }
-                };
-                kept_indicators.push(indicator_id);
-                sqlx::query!(
-                    "DELETE FROM indicator_pilot WHERE indicator_id = $1",
-                    indicator_id
-                )
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query!(
-                    "INSERT INTO indicator_pilot (indicator_id, service_id) SELECT $1, unnest($2::bigint[])",
-                    indicator_id,
-                    &service_ids(&indicator.pilots),
-                )
-                .execute(&mut *conn)
-                .await?;
-                // Only the targets that change are written: those of a locked year may not.
-                let old = old_targets.remove(&indicator_id).unwrap_or_default();
-                let changes = target_changes(&old, &indicator.targets);
-                let refused: Vec<i32> = changes
-                    .gone
-                    .iter()
-                    .chain(changes.written.iter().map(|t| &t.year))
-                    .filter(|y| locked_years.contains(y))
-                    .copied()
-                    .collect();
-                if !refused.is_empty() {
-                    locked.push(format!(
-                        "{} : cible {} de l'indicateur « {} »",
-                        action_name(action.code.as_deref(), &action.label),
-                        years_text(&refused),
-                        indicator.label
-                    ));
-                    continue;
-                }
-                sqlx::query!(
-                    "DELETE FROM indicator_target WHERE indicator_id = $1 AND year = ANY($2)",
-                    indicator_id,
-                    &changes.gone
-                )
-                .execute(&mut *conn)
-                .await?;
-                let (years, values, texts) = columns(&changes.written);
-                sqlx::query!(
-                    r#"INSERT INTO indicator_target (indicator_id, year, value, text)
-                       SELECT $1, * FROM unnest($2::int[], $3::numeric[], $4::text[])
-                       ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, text = EXCLUDED.text"#,
-                    indicator_id,
-                    &years,
-                    &values as &[Option<Decimal>],
-                    &texts as &[Option<String>],
-                )
-                .execute(&mut *conn)
-                .await?;
-            }
+    // Nothing of a locked year changes: the targets first, then what would be removed.
+    let mut locked = Vec::new();
+    for Placed {
+        action,
+        indicator,
+        id,
+        ..
+    } in matched.indicators()
+    {
+        let old = id
+            .and_then(|id| old_targets.get(&id))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let changes = target_changes(old, &indicator.targets);
+        let refused: Vec<i32> = changes
+            .gone
+            .iter()
+            .chain(changes.written.iter().map(|t| &t.year))
+            .filter(|y| locked_years.contains(y))
+            .copied()
+            .collect();
+        if !refused.is_empty() {
+            locked.push(format!(
+                "{} : cible {} de l'indicateur « {} »",
+                action_name(action.code.as_deref(), &action.label),
+                years_text(&refused),
+                indicator.label
+            ));
         }
     }
     if remove && !locked_years.is_empty() {
+        let kept_indicators: Vec<i64> = matched.indicators.iter().flatten().copied().collect();
+        let kept_actions: Vec<i64> = matched.actions.iter().flatten().copied().collect();
         // What would be removed and holds anything of a locked year, named.
         let held = sqlx::query!(
             r#"SELECT a.code, a.label AS action_label, i.label AS "indicator_label?",
@@ -597,25 +722,35 @@ pub async fn sync_plan(
     if !locked.is_empty() {
         return Err(SyncError::Locked(locked));
     }
+
+    let kept = write(
+        conn,
+        organisation_id,
+        plan_id,
+        &matched,
+        &old_targets,
+        Values::Kept,
+    )
+    .await?;
     if remove {
         sqlx::query!(
             "DELETE FROM indicator WHERE plan_id = $1 AND NOT id = ANY($2)",
             plan_id,
-            &kept_indicators
+            &kept.indicators
         )
         .execute(&mut *conn)
         .await?;
         sqlx::query!(
             "DELETE FROM action WHERE plan_id = $1 AND NOT id = ANY($2)",
             plan_id,
-            &kept_actions
+            &kept.actions
         )
         .execute(&mut *conn)
         .await?;
         sqlx::query!(
             "DELETE FROM objective WHERE plan_id = $1 AND NOT id = ANY($2)",
             plan_id,
-            &kept_objectives
+            &kept.objectives
         )
         .execute(&mut *conn)
         .await?;

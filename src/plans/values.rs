@@ -386,18 +386,36 @@ pub struct LogLine<'a> {
 }
 
 pub async fn log(conn: &mut PgConnection, line: &LogLine<'_>) -> Result<(), sqlx::Error> {
+    log_all(conn, std::slice::from_ref(line)).await
+}
+
+/// Lines of history, in their order, in one statement whatever their number.
+pub async fn log_all(conn: &mut PgConnection, lines: &[LogLine<'_>]) -> Result<(), sqlx::Error> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    macro_rules! col {
+        ($f:expr) => {
+            lines.iter().map($f).collect::<Vec<_>>()
+        };
+    }
     sqlx::query!(
         r#"INSERT INTO change_log (plan_id, year, indicator_id, action_id, objective_id, field, before, after, user_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        line.plan_id,
-        line.year,
-        line.indicator_id,
-        line.action_id,
-        line.objective_id,
-        line.field,
-        line.before,
-        line.after,
-        line.user_id
+           SELECT u.plan_id, u.year, u.indicator_id, u.action_id, u.objective_id, u.field, u.before, u.after, u.user_id
+             FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
+                         $8::text[], $9::bigint[])
+                  WITH ORDINALITY AS u(plan_id, year, indicator_id, action_id, objective_id, field, before, after,
+                                       user_id, ord)
+            ORDER BY u.ord"#,
+        &col!(|l| l.plan_id),
+        &col!(|l| l.year),
+        &col!(|l| l.indicator_id) as &[Option<i64>],
+        &col!(|l| l.action_id) as &[Option<i64>],
+        &col!(|l| l.objective_id) as &[Option<i64>],
+        &col!(|l| l.field.to_string()),
+        &col!(|l| l.before.clone()) as &[Option<String>],
+        &col!(|l| l.after.clone()) as &[Option<String>],
+        &col!(|l| l.user_id),
     )
     .execute(conn)
     .await?;
@@ -410,126 +428,6 @@ pub async fn lock_plan(conn: &mut PgConnection, plan_id: i64) -> Result<(), sqlx
     sqlx::query!("SELECT id FROM plan WHERE id = $1 FOR UPDATE", plan_id)
         .fetch_optional(conn)
         .await?;
-    Ok(())
-}
-
-/// The current actual of an indicator, locked for the rest of the transaction.
-pub async fn actual_for_update(
-    conn: &mut PgConnection,
-    indicator_id: i64,
-    year: i32,
-) -> Result<Actual, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"SELECT value, text, comment, numerator, denominator, version FROM indicator_actual
-            WHERE indicator_id = $1 AND year = $2 FOR UPDATE"#,
-        indicator_id,
-        year
-    )
-    .fetch_optional(conn)
-    .await?
-    .map(|r| Actual {
-        value: r.value,
-        text: r.text,
-        comment: r.comment,
-        numerator: r.numerator,
-        denominator: r.denominator,
-        version: r.version,
-        computed: false,
-    })
-    .unwrap_or_default())
-}
-
-/// Writes an actual (or deletes it when empty), with the next version.
-pub async fn write_actual(
-    conn: &mut PgConnection,
-    indicator_id: i64,
-    year: i32,
-    actual: &Actual,
-    user_id: i64,
-) -> Result<(), sqlx::Error> {
-    if actual.value.is_none() && actual.text.is_none() {
-        sqlx::query!(
-            "DELETE FROM indicator_actual WHERE indicator_id = $1 AND year = $2",
-            indicator_id,
-            year
-        )
-        .execute(conn)
-        .await?;
-        return Ok(());
-    }
-    sqlx::query!(
-        r#"INSERT INTO indicator_actual (indicator_id, year, value, text, comment, numerator, denominator, updated_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (indicator_id, year) DO UPDATE
-              SET value = EXCLUDED.value, text = EXCLUDED.text, comment = EXCLUDED.comment,
-                  numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator,
-                  updated_by = EXCLUDED.updated_by, updated_at = now(), computed = false,
-                  version = indicator_actual.version + 1"#,
-        indicator_id,
-        year,
-        actual.value,
-        actual.text,
-        actual.comment,
-        actual.numerator,
-        actual.denominator,
-        user_id
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn narrative_for_update(
-    conn: &mut PgConnection,
-    action_id: i64,
-    year: i32,
-) -> Result<Narrative, sqlx::Error> {
-    Ok(sqlx::query!(
-        "SELECT text, version FROM action_narrative WHERE action_id = $1 AND year = $2 FOR UPDATE",
-        action_id,
-        year
-    )
-    .fetch_optional(conn)
-    .await?
-    .map(|r| Narrative {
-        text: Some(r.text),
-        version: r.version,
-    })
-    .unwrap_or_default())
-}
-
-pub async fn write_narrative(
-    conn: &mut PgConnection,
-    action_id: i64,
-    year: i32,
-    text: Option<&str>,
-    user_id: i64,
-) -> Result<(), sqlx::Error> {
-    match text {
-        None => {
-            sqlx::query!(
-                "DELETE FROM action_narrative WHERE action_id = $1 AND year = $2",
-                action_id,
-                year
-            )
-            .execute(conn)
-            .await?;
-        }
-        Some(text) => {
-            sqlx::query!(
-                r#"INSERT INTO action_narrative (action_id, year, text, updated_by) VALUES ($1, $2, $3, $4)
-                   ON CONFLICT (action_id, year) DO UPDATE
-                      SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now(),
-                          version = action_narrative.version + 1"#,
-                action_id,
-                year,
-                text,
-                user_id
-            )
-            .execute(conn)
-            .await?;
-        }
-    }
     Ok(())
 }
 

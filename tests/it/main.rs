@@ -17,5 +17,6 @@ mod model;
 mod pages;
 mod process;
 mod reliability;
+mod set_writes;
 mod support;
 mod uploads;

@@ -5,19 +5,16 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
-use sqlx::Acquire;
 
 use super::page::*;
-use super::review::*;
 use super::*;
-use crate::domain::account::Role;
 use crate::domain::entry::{check_quantity, parse_number, ratio};
 use crate::domain::format::{number_fr, quantity_fr};
+use crate::plans::entry_store::{self, ActualChange, Conflict, EntrySave, NarrativeChange};
 use crate::plans::read::{ActionNode, IndicatorNode};
-use crate::plans::values::{self, Actual, LogLine, ReviewState};
+use crate::plans::values::Actual;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
@@ -242,7 +239,7 @@ pub async fn save(
             &narratives_typed,
         );
         page.problem = Some("L'année est verrouillée : rien n'a été enregistré. Demandez à la commande publique de la déverrouiller.".into());
-        return Ok((StatusCode::CONFLICT, page).into_response());
+        return Err(AppError::conflict(page));
     }
     if refused {
         tracing::warn!(
@@ -263,58 +260,83 @@ pub async fn save(
         page.problem = narrative_error.or(Some(
             "Certaines valeurs sont à corriger : rien n'a été enregistré.".into(),
         ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Err(AppError::invalid(page));
     }
 
-    // One transaction: every change, or none; one save of this plan at a time.
-    let mut tx = conn.begin().await?;
-    values::lock_plan(&mut tx, ctx.tree.id).await?;
-    let mut conflicts = Vec::new();
-    let mut touched_actions: Vec<&ActionNode> = Vec::new();
-    let mut changes: Vec<(Submission, Actual, &IndicatorNode, &ActionNode)> = Vec::new();
-    for (submission, indicator, action) in submissions {
-        let current = values::actual_for_update(&mut tx, submission.indicator_id, year).await?;
-        if submission.actual.same_as(&current) {
-            continue;
-        }
-        if submission.version != current.version {
-            conflicts.push(ConflictView {
-                label: indicator.label.clone(),
-                theirs: describe(&current, indicator.unit.as_deref()),
-                mine: describe(&submission.actual, indicator.unit.as_deref()),
-            });
-            // The form shown again carries the user's input, against the current version:
-            // sending it again keeps theirs over the other.
-            if let Some((t, _)) = typed.get_mut(&submission.indicator_id) {
-                t.version = current.version;
-                t.original = Typed::from_actual(Some(&current)).original;
-            }
-            continue;
-        }
-        changes.push((submission, current, indicator, action));
-    }
-    let mut narrative_changes = Vec::new();
-    for (action_id, text, version, action) in narratives {
-        let current = values::narrative_for_update(&mut tx, action_id, year).await?;
-        if current.text == text {
-            continue;
-        }
-        if version != current.version {
-            conflicts.push(ConflictView {
-                label: format!("Mis en œuvre — {}", action.label),
-                theirs: current.text.clone().unwrap_or_else(|| "(vide)".into()),
-                mine: text.clone().unwrap_or_else(|| "(vide)".into()),
-            });
-            if let Some(t) = narratives_typed.get_mut(&action_id) {
-                t.1 = current.version;
-                t.2 = fingerprint(&[current.text.as_deref().unwrap_or_default()]);
-            }
-            continue;
-        }
-        narrative_changes.push((action_id, text, current, action));
-    }
+    // One transaction of a fixed number of statements: every change, or none; one save of this
+    // plan at a time.
+    let conflicts = entry_store::save_entry(
+        &mut conn,
+        &EntrySave {
+            plan_id: ctx.tree.id,
+            year,
+            user_id: user.id,
+            role: ctx.access.membership.role,
+            actuals: submissions
+                .iter()
+                .map(|(submission, indicator, action)| ActualChange {
+                    indicator_id: submission.indicator_id,
+                    action_id: action.id,
+                    unit: indicator.unit.as_deref(),
+                    actual: submission.actual.clone(),
+                    expected_version: submission.version,
+                })
+                .collect(),
+            narratives: narratives
+                .iter()
+                .map(|(action_id, text, version, _)| NarrativeChange {
+                    action_id: *action_id,
+                    text: text.clone(),
+                    expected_version: *version,
+                })
+                .collect(),
+        },
+    )
+    .await?;
     if !conflicts.is_empty() {
-        tx.rollback().await?;
+        let mut views = Vec::new();
+        for conflict in conflicts {
+            match conflict {
+                Conflict::Actual {
+                    indicator_id,
+                    current,
+                } => {
+                    let Some((submission, indicator, _)) = submissions
+                        .iter()
+                        .find(|(s, _, _)| s.indicator_id == indicator_id)
+                    else {
+                        continue;
+                    };
+                    views.push(ConflictView {
+                        label: indicator.label.clone(),
+                        theirs: describe(&current, indicator.unit.as_deref()),
+                        mine: describe(&submission.actual, indicator.unit.as_deref()),
+                    });
+                    // The form shown again carries the user's input, against the current version:
+                    // sending it again keeps theirs over the other.
+                    if let Some((t, _)) = typed.get_mut(&indicator_id) {
+                        t.version = current.version;
+                        t.original = Typed::from_actual(Some(&current)).original;
+                    }
+                }
+                Conflict::Narrative { action_id, current } => {
+                    let Some((_, text, _, action)) =
+                        narratives.iter().find(|(id, _, _, _)| *id == action_id)
+                    else {
+                        continue;
+                    };
+                    views.push(ConflictView {
+                        label: format!("Mis en œuvre — {}", action.label),
+                        theirs: current.text.clone().unwrap_or_else(|| "(vide)".into()),
+                        mine: text.clone().unwrap_or_else(|| "(vide)".into()),
+                    });
+                    if let Some(t) = narratives_typed.get_mut(&action_id) {
+                        t.1 = current.version;
+                        t.2 = fingerprint(&[current.text.as_deref().unwrap_or_default()]);
+                    }
+                }
+            }
+        }
         let mut page = build_page(
             &ctx,
             Layout::new(&session),
@@ -323,105 +345,8 @@ pub async fn save(
             &typed,
             &narratives_typed,
         );
-        page.conflicts = conflicts;
-        return Ok((StatusCode::CONFLICT, page).into_response());
+        page.conflicts = views;
+        return Err(AppError::conflict(page));
     }
-    for (submission, current, indicator, action) in &changes {
-        values::write_actual(
-            &mut tx,
-            submission.indicator_id,
-            year,
-            &submission.actual,
-            user.id,
-        )
-        .await?;
-        let unit = indicator.unit.as_deref();
-        let log = |field: &'static str, before: Option<String>, after: Option<String>| LogLine {
-            plan_id: ctx.tree.id,
-            year,
-            indicator_id: Some(submission.indicator_id),
-            action_id: Some(action.id),
-            objective_id: None,
-            field,
-            before,
-            after,
-            user_id: user.id,
-        };
-        let a = &submission.actual;
-        let mut lines = Vec::new();
-        if a.value != current.value {
-            lines.push(log(
-                "Valeur réalisée",
-                display_value(current.value, unit),
-                display_value(a.value, unit),
-            ));
-        }
-        if (a.numerator, a.denominator) != (current.numerator, current.denominator) {
-            let ratio = |n: Option<Decimal>, d: Option<Decimal>| {
-                n.zip(d)
-                    .map(|(n, d)| format!("{} / {}", number_fr(n), number_fr(d)))
-            };
-            lines.push(log(
-                "Numérateur / dénominateur",
-                ratio(current.numerator, current.denominator),
-                ratio(a.numerator, a.denominator),
-            ));
-        }
-        if a.text != current.text {
-            lines.push(log("Texte", current.text.clone(), a.text.clone()));
-        }
-        if a.comment != current.comment {
-            lines.push(log(
-                "Commentaire",
-                current.comment.clone(),
-                a.comment.clone(),
-            ));
-        }
-        for line in &lines {
-            values::log(&mut tx, line).await?;
-        }
-        if !touched_actions.iter().any(|t| t.id == action.id) {
-            touched_actions.push(action);
-        }
-    }
-    for (action_id, text, current, action) in &narrative_changes {
-        values::write_narrative(&mut tx, *action_id, year, text.as_deref(), user.id).await?;
-        values::log(
-            &mut tx,
-            &LogLine {
-                plan_id: ctx.tree.id,
-                year,
-                indicator_id: None,
-                action_id: Some(*action_id),
-                objective_id: None,
-                field: "Mis en œuvre",
-                before: current.text.clone(),
-                after: text.clone(),
-                user_id: user.id,
-            },
-        )
-        .await?;
-        if !touched_actions.iter().any(|t| t.id == action.id) {
-            touched_actions.push(action);
-        }
-    }
-    // A pilot's new values are « saisi » again until submitted.
-    for action in touched_actions {
-        let current = values::review_for_update(&mut tx, action.id, year).await?;
-        let next = match (current, ctx.access.membership.role) {
-            (None, _) => Some(ReviewState::Entered),
-            (Some(ReviewState::Returned), Role::Pilot) => Some(ReviewState::Entered),
-            _ => None,
-        };
-        if let Some(next) = next {
-            values::write_review(&mut tx, action.id, year, next, None, user.id).await?;
-            values::log(
-                &mut tx,
-                &review_line(ctx.tree.id, year, action.id, current, next, None, user.id),
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
     Ok(Redirect::to(&format!("{}/saisie/{year}?enregistre=1", plan_base(&ctx))).into_response())
 }
