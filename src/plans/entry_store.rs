@@ -48,8 +48,16 @@ pub struct EntrySave<'a> {
 /// A value someone else changed since the person's page was loaded: what it is now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
-    Actual { indicator_id: i64, current: Actual },
-    Narrative { action_id: i64, current: Narrative },
+    Actual {
+        indicator_id: i64,
+        current: Actual,
+    },
+    Narrative {
+        action_id: i64,
+        current: Narrative,
+    },
+    /// The year was locked after the page was loaded: nothing can be written.
+    YearLocked,
 }
 
 /// Applies a save in one transaction: everything, or nothing when any value conflicts (the
@@ -63,6 +71,10 @@ pub async fn save_entry(
     let (plan_id, year, user_id) = (save.plan_id, save.year, save.user_id);
     let mut tx = conn.begin().await?;
     values::lock_plan(&mut tx, plan_id).await?;
+    // Locking a year takes the same plan lock: once it is held, the answer cannot change.
+    if values::is_locked(&mut tx, plan_id, year).await? {
+        return Ok(vec![Conflict::YearLocked]);
+    }
 
     let current_actuals = actuals_for_update(&mut tx, plan_id, year, &save.actuals).await?;
     let current_narratives =

@@ -940,3 +940,98 @@ async fn a_value_the_rules_cannot_judge_reads_a_apprecier_until_a_person_does() 
         ["Atteint", "Atteint"]
     );
 }
+
+#[tokio::test]
+async fn a_year_locked_while_someone_types_refuses_the_save_with_a_message_and_writes_nothing() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut other = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let form = staff.get(ENTRY).await;
+    assert_eq!(form.status, StatusCode::OK);
+    other.get(ENTRY).await;
+    assert_eq!(
+        other
+            .post(&format!("{ENTRY}/verrou"), &[("verrou", "verrouiller")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let hours = indicator(&pool, "5").await;
+    let version = field_value(&form, &format!("ver-{hours}")).unwrap_or_else(|| "0".into());
+    let page = staff
+        .post(
+            ENTRY,
+            &[
+                (&format!("ver-{hours}"), version.as_str()),
+                (&format!("v-{hours}"), "4 321"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(
+        page.texts(".fr-alert p")
+            .iter()
+            .any(|t| t.starts_with("Année verrouillée par")),
+        "{:?}",
+        page.texts(".fr-alert p")
+    );
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing written");
+    assert_eq!(actual(&pool, &hours).await, None);
+}
+
+/// The lock can also come between the page's rights check and the write: the store itself
+/// answers with a conflict (it used to fail on the database's refusal, a 500).
+#[tokio::test]
+async fn the_store_refuses_a_save_into_a_year_locked_after_the_rights_were_checked() {
+    use spaser::plans::entry_store::{self, ActualChange, Conflict, EntrySave};
+    let pool = demo_pool().await;
+    let hours: i64 = indicator(&pool, "5").await.parse().unwrap();
+    let (plan, action, user): (i64, i64, i64) = sqlx::query_as(
+        "SELECT i.plan_id, i.action_id, (SELECT id FROM app_user WHERE email = 'commande-publique@office-habitat.demo') \
+           FROM indicator i WHERE i.id = $1",
+    )
+    .bind(hours)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO plan_year_lock (plan_id, year, locked_by) VALUES ($1, 2025, $2)")
+        .bind(plan)
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let outcome = entry_store::save_entry(
+        &mut conn,
+        &EntrySave {
+            plan_id: plan,
+            year: 2025,
+            user_id: user,
+            role: spaser::domain::account::Role::Procurement,
+            actuals: vec![ActualChange {
+                indicator_id: hours,
+                action_id: action,
+                unit: None,
+                actual: spaser::plans::values::Actual {
+                    value: Some(rust_decimal::Decimal::from(4321)),
+                    ..Default::default()
+                },
+                expected_version: 0,
+            }],
+            narratives: Vec::new(),
+        },
+    )
+    .await
+    .expect("a conflict, not a database error");
+    assert_eq!(outcome, vec![Conflict::YearLocked]);
+    assert_eq!(actual(&pool, &hours.to_string()).await, None);
+}

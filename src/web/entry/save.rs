@@ -293,6 +293,23 @@ pub async fn save(
         },
     )
     .await?;
+    if conflicts.contains(&Conflict::YearLocked) {
+        // Locked since the page was loaded: the page again, with the person's input, read-only.
+        let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &typed,
+            &narratives_typed,
+        );
+        page.problem = Some(format!(
+            "L'année {year} a été verrouillée pendant votre saisie : rien n'a été enregistré. \
+             Demandez à la commande publique de la déverrouiller si une valeur doit changer."
+        ));
+        return Err(AppError::conflict(page));
+    }
     if !conflicts.is_empty() {
         let mut views = Vec::new();
         for conflict in conflicts {
@@ -335,6 +352,7 @@ pub async fn save(
                         t.2 = fingerprint(&[current.text.as_deref().unwrap_or_default()]);
                     }
                 }
+                Conflict::YearLocked => {}
             }
         }
         let mut page = build_page(
