@@ -312,7 +312,7 @@ async fn reviews_for_update(
     if actions.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(sqlx::query!(
+    sqlx::query!(
         r#"SELECT action_id, state FROM action_review
             WHERE plan_id = $1 AND year = $2 AND action_id = ANY($3)
             ORDER BY action_id FOR UPDATE"#,
@@ -323,8 +323,8 @@ async fn reviews_for_update(
     .fetch_all(conn)
     .await?
     .into_iter()
-    .map(|r| (r.action_id, ReviewState::from_db(&r.state)))
-    .collect())
+    .map(|r| Ok((r.action_id, ReviewState::from_db(&r.state)?)))
+    .collect::<Result<_, sqlx::Error>>()
 }
 
 /// Writes the actuals: those left empty are deleted (one statement), the others inserted or

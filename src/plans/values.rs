@@ -73,12 +73,16 @@ impl ReviewState {
         }
     }
 
-    pub fn from_db(value: &str) -> ReviewState {
+    /// The state the database holds; an unknown value is an error, never silently « saisi ».
+    pub fn from_db(value: &str) -> Result<ReviewState, sqlx::Error> {
         match value {
-            "submitted" => ReviewState::Submitted,
-            "validated" => ReviewState::Validated,
-            "returned" => ReviewState::Returned,
-            _ => ReviewState::Entered,
+            "entered" => Ok(ReviewState::Entered),
+            "submitted" => Ok(ReviewState::Submitted),
+            "validated" => Ok(ReviewState::Validated),
+            "returned" => Ok(ReviewState::Returned),
+            other => Err(sqlx::Error::Decode(
+                format!("état de revue inconnu : « {other} »").into(),
+            )),
         }
     }
 
@@ -212,8 +216,13 @@ pub async fn year_values(
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| (r.action_id, Review { state: ReviewState::from_db(&r.state), comment: r.comment }))
-    .collect();
+    .map(|r| {
+        Ok((
+            r.action_id,
+            Review { state: ReviewState::from_db(&r.state)?, comment: r.comment },
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
     let overrides = overrides(conn, plan_id, year).await?;
     let lock = sqlx::query!(
         r#"SELECT u.display_name, l.locked_at FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
@@ -250,7 +259,7 @@ pub async fn overrides(
     plan_id: i64,
     year: i32,
 ) -> Result<HashMap<(Level, i64), Override>, sqlx::Error> {
-    Ok(sqlx::query!(
+    sqlx::query!(
         r#"SELECT o.level, o.item_id, o.status, o.justification, u.display_name, o.set_at
              FROM status_override o JOIN app_user u ON u.id = o.set_by
             WHERE o.plan_id = $1 AND o.year = $2"#,
@@ -260,18 +269,24 @@ pub async fn overrides(
     .fetch_all(conn)
     .await?
     .into_iter()
-    .filter_map(|r| {
-        Some((
-            (Level::from_db(&r.level)?, r.item_id),
+    .map(|r| {
+        let unknown = |what: &str, value: &str| {
+            sqlx::Error::Decode(format!("{what} inconnu : « {value} »").into())
+        };
+        Ok((
+            (
+                Level::from_db(&r.level).ok_or_else(|| unknown("niveau", &r.level))?,
+                r.item_id,
+            ),
             Override {
-                status: Status::from_db(&r.status)?,
+                status: Status::from_db(&r.status).ok_or_else(|| unknown("statut", &r.status))?,
                 justification: r.justification,
                 set_by: r.display_name,
                 set_at: r.set_at,
             },
         ))
     })
-    .collect())
+    .collect::<Result<_, sqlx::Error>>()
 }
 
 /// A status as shown: the effective one, and whether a person set it.
@@ -437,14 +452,15 @@ pub async fn review_for_update(
     action_id: i64,
     year: i32,
 ) -> Result<Option<ReviewState>, sqlx::Error> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         "SELECT state FROM action_review WHERE action_id = $1 AND year = $2 FOR UPDATE",
         action_id,
         year
     )
     .fetch_optional(conn)
     .await?
-    .map(|s| ReviewState::from_db(&s)))
+    .map(|s| ReviewState::from_db(&s))
+    .transpose()
 }
 
 pub async fn write_review(
@@ -514,4 +530,23 @@ pub async fn indicator_history(
     )
     .fetch_all(conn)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReviewState;
+
+    #[test]
+    fn review_states_read_back_and_unknown_ones_fail() {
+        for state in [
+            ReviewState::Entered,
+            ReviewState::Submitted,
+            ReviewState::Validated,
+            ReviewState::Returned,
+        ] {
+            assert_eq!(ReviewState::from_db(state.as_db()).unwrap(), state);
+        }
+        assert!(ReviewState::from_db("approved").is_err());
+        assert!(ReviewState::from_db("").is_err());
+    }
 }
