@@ -19,6 +19,9 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("accès refusé")]
     Forbidden,
+    /// The body is not the form the page sends.
+    #[error("requête invalide")]
+    BadRequest,
     /// The form is refused: the same page again, with the person's input and the messages
     /// beside the fields (422).
     #[error("formulaire refusé")]
@@ -132,6 +135,10 @@ impl ErrorPage {
                 "Vous n'avez pas les droits nécessaires pour cette action, ou le formulaire a expiré \
                  (par exemple après une déconnexion). Rechargez la page et recommencez.",
             ),
+            StatusCode::BAD_REQUEST => (
+                "Requête invalide",
+                "Le formulaire envoyé n'est pas celui de la page. Rechargez la page et recommencez.",
+            ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Service momentanément indisponible",
                 "Le service est momentanément indisponible. Réessayez dans quelques instants.",
@@ -203,6 +210,7 @@ impl IntoResponse for AppError {
         match self {
             AppError::NotFound => ErrorPage::response(StatusCode::NOT_FOUND),
             AppError::Forbidden => ErrorPage::response(StatusCode::FORBIDDEN),
+            AppError::BadRequest => ErrorPage::response(StatusCode::BAD_REQUEST),
             AppError::SignInRequired { next } => {
                 let query: String = form_urlencoded::Serializer::new(String::new())
                     .append_pair("suite", &next)

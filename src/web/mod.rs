@@ -6,6 +6,7 @@ mod bilan;
 mod contracts;
 mod entry;
 pub mod error;
+pub mod form;
 mod home;
 mod import;
 pub mod layout;

@@ -359,6 +359,8 @@ async fn csrf_sent(parts: &Parts, body: &Bytes) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if content_type.starts_with("application/x-www-form-urlencoded") {
+        // Only the token is looked for here, before any handler runs.
+        #[allow(clippy::disallowed_methods)]
         return form_urlencoded::parse(body)
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());

@@ -501,24 +501,29 @@ pub async fn public_compare(
     .await
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub enum Publication {
+    #[serde(rename = "publier")]
+    Publish,
+    #[serde(rename = "retirer")]
+    Withdraw,
+}
+
+#[derive(serde::Deserialize)]
+pub struct PublicationForm {
+    publication: Publication,
+}
+
 /// Publish or withdraw a plan (administrators).
 pub async fn publication(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path((organisation, plan)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    super::form::Form(form): super::form::Form<PublicationForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &organisation).await?;
-    let publish = match form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "publication")
-        .map(|(_, v)| v.into_owned())
-        .as_deref()
-    {
-        Some("publier") => true,
-        Some("retirer") => false,
-        _ => return Err(AppError::NotFound),
-    };
+    let publish = form.publication == Publication::Publish;
     let updated = sqlx::query!(
         r#"UPDATE plan SET published_at = CASE WHEN $3 THEN coalesce(published_at, now()) ELSE NULL END
             WHERE organisation_id = $1 AND slug = $2"#,

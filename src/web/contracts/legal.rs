@@ -7,16 +7,15 @@ use crate::domain::format::{number_fr, quantity_fr};
 use crate::web::AppState;
 use crate::web::access::{OrgAccess, member_of};
 use crate::web::error::AppError;
+use crate::web::form::{Fields, Form};
 use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use sqlx::Acquire;
-use std::collections::HashMap;
 
 pub struct ShareLine {
     pub measure: &'static str,
@@ -200,14 +199,13 @@ pub async fn link(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path(organisation): Path<String>,
-    body: Bytes,
+    Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
     if !can_manage(&access) {
         return Err(AppError::Forbidden);
     }
-    let fields: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let indicator: i64 = fields
         .get("indicateur")
         .and_then(|v| v.parse().ok())

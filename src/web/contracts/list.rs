@@ -7,17 +7,16 @@ use crate::domain::format::{number_fr, quantity_fr};
 use crate::web::AppState;
 use crate::web::access::{OrgAccess, member_of};
 use crate::web::error::AppError;
+use crate::web::form::{Fields, Form};
 use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
 use crate::web::uploads::{self, Busy};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use sqlx::Acquire;
-use std::collections::HashMap;
 
 pub struct ContractLine {
     pub id: String,
@@ -330,14 +329,13 @@ pub async fn sirets(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path(organisation): Path<String>,
-    body: Bytes,
+    Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
     if !access.membership.role.administers() {
         return Err(AppError::Forbidden);
     }
-    let fields: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let siret: String = fields
         .get("siret")
         .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect())

@@ -7,6 +7,7 @@
 //! - [`review`]: submit, validate, return; lock and unlock a year; statuses set by hand;
 //! - [`history`]: an indicator's history; [`rules`]: the status rules.
 
+pub mod form;
 mod history;
 mod page;
 mod review;

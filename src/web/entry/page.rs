@@ -3,6 +3,8 @@
 use crate::domain::model::HasPeriod;
 use std::collections::HashMap;
 
+use super::form::Field;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};

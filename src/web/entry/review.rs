@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use serde::Deserialize;
+
+use crate::web::form::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::Acquire;
 
 use super::page::*;
-use super::save::*;
 use super::*;
 use crate::domain::account::Role;
 use crate::domain::status::Status;
@@ -44,13 +45,55 @@ pub(super) fn review_line(
     }
 }
 
+/// A step of the review, as the buttons send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Transition {
+    #[serde(rename = "soumettre")]
+    Submit,
+    #[serde(rename = "valider")]
+    Validate,
+    #[serde(rename = "renvoyer")]
+    Return,
+}
+
+#[derive(Deserialize)]
+pub struct WorkflowForm {
+    transition: Transition,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum LockAction {
+    #[serde(rename = "verrouiller")]
+    Lock,
+    #[serde(rename = "deverrouiller")]
+    Unlock,
+}
+
+#[derive(Deserialize)]
+pub struct LockForm {
+    verrou: LockAction,
+}
+
+/// A status set by hand (or removed, with an empty status).
+#[derive(Deserialize)]
+pub struct OverrideForm {
+    level: String,
+    item: i64,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    justification: String,
+}
+
 /// Submit, validate or return an action's values.
 pub async fn workflow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan, year, action_id)): Path<(String, String, i32, i64)>,
-    body: Bytes,
+    Form(form): Form<WorkflowForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
@@ -62,14 +105,11 @@ pub async fn workflow(
         .flat_map(|o| o.actions.iter())
         .find(|a| a.id == action_id)
         .ok_or(AppError::NotFound)?;
-    let fields = pairs(&body);
-    let transition = fields
-        .get("transition")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let comment = fields
-        .get("comment")
-        .map(|c| c.trim())
+    let transition = form.transition;
+    let comment = form
+        .comment
+        .as_deref()
+        .map(str::trim)
         .filter(|c| !c.is_empty());
     let rights = Rights {
         role: ctx.access.membership.role,
@@ -78,9 +118,9 @@ pub async fn workflow(
     };
     let current = ctx.values.reviews.get(&action_id).map(|r| r.state);
     let next = match transition {
-        "soumettre" if rights.can_submit(action, current) => ReviewState::Submitted,
-        "valider" if rights.can_review(current) => ReviewState::Validated,
-        "renvoyer" if rights.can_review(current) => {
+        Transition::Submit if rights.can_submit(action, current) => ReviewState::Submitted,
+        Transition::Validate if rights.can_review(current) => ReviewState::Validated,
+        Transition::Return if rights.can_review(current) => {
             if comment.is_none() {
                 let mut page = build_page(
                     &ctx,
@@ -97,8 +137,9 @@ pub async fn workflow(
             }
             ReviewState::Returned
         }
-        "soumettre" | "valider" | "renvoyer" => return Err(AppError::Forbidden),
-        _ => return Err(AppError::NotFound),
+        Transition::Submit | Transition::Validate | Transition::Return => {
+            return Err(AppError::Forbidden);
+        }
     };
     let mut tx = conn.begin().await?;
     values::lock_plan(&mut tx, ctx.tree.id).await?;
@@ -143,19 +184,14 @@ pub async fn lock(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
-    body: Bytes,
+    Form(form): Form<LockForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
     if ctx.access.membership.role != Role::Procurement {
         return Err(AppError::Forbidden);
     }
-    let fields = pairs(&body);
-    let lock = match fields.get("verrou").map(String::as_str) {
-        Some("verrouiller") => true,
-        Some("deverrouiller") => false,
-        _ => return Err(AppError::NotFound),
-    };
+    let lock = form.verrou == LockAction::Lock;
     let mut tx = conn.begin().await?;
     values::lock_plan(&mut tx, ctx.tree.id).await?;
     let locked = values::is_locked(&mut tx, ctx.tree.id, year).await?;
@@ -209,31 +245,20 @@ pub async fn override_status(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
-    body: Bytes,
+    Form(form): Form<OverrideForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
     if ctx.access.membership.role != Role::Procurement {
         return Err(AppError::Forbidden);
     }
-    let fields = pairs(&body);
-    let level = fields
-        .get("level")
-        .and_then(|l| Level::from_db(l))
-        .ok_or(AppError::NotFound)?;
-    let item: i64 = fields
-        .get("item")
-        .and_then(|i| i.parse().ok())
-        .ok_or(AppError::NotFound)?;
+    let level = Level::from_db(&form.level).ok_or(AppError::NotFound)?;
+    let item = form.item;
     // The item must be of this plan.
     let (indicator_id, action_id, objective_id, label) =
         find_item(&ctx.tree, level, item).ok_or(AppError::NotFound)?;
-    let status = fields.get("status").map(String::as_str).unwrap_or_default();
-    let justification = fields
-        .get("justification")
-        .map(|j| j.trim().to_string())
-        .unwrap_or_default();
-    let status = match status {
+    let justification = form.justification.trim().to_string();
+    let status = match form.status.as_str() {
         "" => None,
         s => Some(
             Status::from_db(s)

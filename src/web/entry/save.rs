@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use super::form::Field;
+use crate::web::form::{Fields, Form};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
@@ -27,10 +28,6 @@ pub(super) struct Submission {
     version: i32,
 }
 
-pub(super) fn pairs(body: &Bytes) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
 pub(super) fn clean_text(input: &str, max: usize, what: &str) -> Result<Option<String>, String> {
     let text = input.trim();
     if text.chars().count() > max {
@@ -45,20 +42,15 @@ pub(super) fn parse_submission(
     fields: &HashMap<String, String>,
 ) -> (Typed, FieldErrors, Option<Actual>) {
     let id = indicator.id;
-    let get = |prefix: &str| {
-        fields
-            .get(&format!("{prefix}-{id}"))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let get = |field: Field| fields.get(&field.name(id)).cloned().unwrap_or_default();
     let typed = Typed {
-        value: get("v"),
-        text: get("t"),
-        comment: get("c"),
-        numerator: get("n"),
-        denominator: get("d"),
-        version: get("ver").parse().unwrap_or(0),
-        original: get("o"),
+        value: get(Field::Value),
+        text: get(Field::Text),
+        comment: get(Field::Comment),
+        numerator: get(Field::Numerator),
+        denominator: get(Field::Denominator),
+        version: get(Field::Version).parse().unwrap_or(0),
+        original: get(Field::Original),
     };
     let unit = indicator.unit.as_deref();
     let mut errors = FieldErrors::default();
@@ -154,11 +146,10 @@ pub async fn save(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
-    body: Bytes,
+    Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
-    let fields = pairs(&body);
     let rights = Rights {
         role: ctx.access.membership.role,
         services: &ctx.services,
@@ -203,18 +194,18 @@ pub async fn save(
                     }
                     typed.insert(indicator.id, (t, e));
                 }
-                if let Some(version) = fields.get(&format!("rver-{}", action.id)) {
+                if let Some(version) = fields.get(&Field::NarrativeVersion.name(action.id)) {
                     if !editable {
                         refused = true;
                         continue;
                     }
                     let raw = fields
-                        .get(&format!("r-{}", action.id))
+                        .get(&Field::Narrative.name(action.id))
                         .cloned()
                         .unwrap_or_default();
                     let version = version.parse().unwrap_or(0);
                     let original = fields
-                        .get(&format!("ro-{}", action.id))
+                        .get(&Field::NarrativeOriginal.name(action.id))
                         .cloned()
                         .unwrap_or_default();
                     if fingerprint(&[&raw]) == original {

@@ -9,11 +9,11 @@ use crate::plans::{read, store};
 use crate::web::AppState;
 use crate::web::access::{OrgAccess, admin_of};
 use crate::web::error::AppError;
+use crate::web::form::{Fields, Form};
 use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::Acquire;
@@ -224,13 +224,11 @@ pub async fn commit(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, id)): Path<(String, i64)>,
-    body: Bytes,
+    Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &organisation).await?;
     let mut draft = load_draft(&mut conn, &access, id).await?;
-    let fields: std::collections::HashMap<String, String> =
-        form_urlencoded::parse(&body).into_owned().collect();
     // The targets as the user left them in the preview.
     let (first, last) = (
         draft.payload.header.first_year,

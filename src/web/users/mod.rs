@@ -3,15 +3,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use sqlx::PgConnection;
 
 use super::AppState;
 use super::access::{OrgAccess, admin_of};
 use super::error::AppError;
+use super::form::Form;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
 use crate::auth::{self, CreateUserError, Created, NewUser};
@@ -154,26 +155,23 @@ pub async fn list(
     page(&mut conn, &session, &access, user.id).await
 }
 
-/// The fields of a url-encoded form, repeated names included (the services' checkboxes).
-fn pairs(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+/// The invitation and member forms as sent (the services' checkboxes repeat their name).
+#[derive(Debug, Default, Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    services: Vec<String>,
 }
 
 /// The services chosen, each checked to be one of the organisation's.
-fn chosen_services(
-    pairs: &[(String, String)],
-    known: &[ServiceOption],
-) -> Result<Vec<i64>, &'static str> {
+fn chosen_services(chosen: &[String], known: &[ServiceOption]) -> Result<Vec<i64>, &'static str> {
     let mut ids = Vec::new();
-    for (_, value) in pairs.iter().filter(|(k, _)| k == "services") {
+    for value in chosen {
         let id = value.parse::<i64>().map_err(|_| "Service inconnu.")?;
         if !known.iter().any(|s| s.id == id) {
             return Err("Service inconnu.");
@@ -190,20 +188,19 @@ pub async fn create(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path(slug): Path<String>,
-    body: Bytes,
+    Form(sent): Form<MemberForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &slug).await?;
     let mut view = page(&mut conn, &session, &access, user.id).await?;
-    let pairs = pairs(&body);
     let form = InviteForm {
-        email: field(&pairs, "email"),
-        name: field(&pairs, "name"),
-        role: field(&pairs, "role"),
-        services: pairs
+        email: sent.email.clone(),
+        name: sent.name.clone(),
+        role: sent.role.clone(),
+        services: sent
+            .services
             .iter()
-            .filter(|(k, _)| k == "services")
-            .filter_map(|(_, v)| v.parse().ok())
+            .filter_map(|v| v.parse().ok())
             .collect(),
     };
     let mut errors = FieldErrors::default();
@@ -217,7 +214,7 @@ pub async fn create(
     if role.is_none() {
         errors.role = Some("Choisissez un rôle dans la liste.");
     }
-    let services = chosen_services(&pairs, &view.services)
+    let services = chosen_services(&sent.services, &view.services)
         .map_err(|e| errors.services = Some(e))
         .ok();
     if role == Some(Role::Pilot) && services.as_ref().is_some_and(Vec::is_empty) {
@@ -286,7 +283,7 @@ pub async fn update(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((slug, member_id)): Path<(String, i64)>,
-    body: Bytes,
+    Form(sent): Form<MemberForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &slug).await?;
@@ -294,9 +291,8 @@ pub async fn update(
     let Some(member) = view.members.iter().find(|m| m.id == member_id) else {
         return Err(AppError::NotFound);
     };
-    let pairs = pairs(&body);
-    let role = Role::from_db(&field(&pairs, "role"));
-    let services = chosen_services(&pairs, &view.services);
+    let role = Role::from_db(&sent.role);
+    let services = chosen_services(&sent.services, &view.services);
     let problem = match (role, &services) {
         (None, _) => Some("Choisissez un rôle dans la liste."),
         (_, Err(e)) => Some(*e),
