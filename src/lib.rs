@@ -10,4 +10,5 @@ pub mod demo;
 pub mod domain;
 pub mod import;
 pub mod plans;
+pub mod tools;
 pub mod web;

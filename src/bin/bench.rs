@@ -6,7 +6,6 @@
 //! `cargo run --release --bin bench [-- --seconds 10 --connections 64]`; it uses `DATABASE_URL`
 //! when set (creating a database `spaser_bench_<pid>` there), else a private cluster like the tests'.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,18 +13,18 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use axum::response::Html;
 use axum::routing::get;
+use clap::Parser;
 use rust_decimal::Decimal;
-use spaser::db::embedded::{Durability, EmbeddedPostgres};
-use spaser::db::{MIGRATOR, ensure_database};
+use spaser::db::embedded::Durability;
 use spaser::domain::model::{
     ActionDraft, AxisDraft, Direction, IndicatorDraft, IndicatorKind, ObjectiveDraft,
     ObjectiveTerm, PlanDraft, PlanHeader, YearValue,
 };
+use spaser::tools::cluster::{PgServer, migrated_pool};
+use spaser::tools::http::{Connection, Request};
 use spaser::web::{AppState, router};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use sqlx::postgres::PgPoolOptions;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Counts the SQL statements sqlx runs (its `sqlx::query` events).
@@ -129,86 +128,51 @@ fn plan(indicators: usize, years: std::ops::RangeInclusive<i32>) -> PlanDraft {
     draft
 }
 
+/// Benchmark of the public bilan page and of the DECP import.
+#[derive(Parser)]
 struct Args {
+    /// How long each load measure runs, in seconds.
+    #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// How many connections at once.
+    #[arg(long, default_value_t = 64)]
     connections: usize,
+    /// PostgreSQL to use (a database `spaser_bench_<pid>` is made there); without it, a private
+    /// cluster.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
-fn args() -> Args {
-    let mut args = Args {
-        seconds: 10,
-        connections: 64,
-    };
-    let list: Vec<String> = std::env::args().collect();
-    for pair in list.windows(2) {
-        match pair[0].as_str() {
-            "--seconds" => args.seconds = pair[1].parse().unwrap_or(args.seconds),
-            "--connections" => args.connections = pair[1].parse().unwrap_or(args.connections),
-            _ => {}
-        }
-    }
-    args
-}
-
-/// Reads one HTTP/1.1 response (head, then Content-Length bytes); returns its status and size.
-async fn read_response(stream: &mut TcpStream, buffer: &mut [u8]) -> Option<(u16, usize)> {
-    let mut head = Vec::new();
-    let (status, length, mut have) = loop {
-        let n = match stream.read(buffer).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => n,
-        };
-        head.extend_from_slice(&buffer[..n]);
-        if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            let text = String::from_utf8_lossy(&head[..end]).to_lowercase();
-            let status: u16 = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-            let length: usize = text
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap_or(0))
-                })
-                .unwrap_or(0);
-            break (status, length, head.len() - end - 4);
-        }
-    };
-    while have < length {
-        match stream.read(buffer).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => have += n,
-        }
-    }
-    Some((status, length))
+/// A GET kept alive on its connection.
+fn get_request(address: &str, path: &str, cookie: Option<&str>) -> Vec<u8> {
+    Request::get(path)
+        .cookie(cookie)
+        .keep_alive()
+        .to_bytes(address)
 }
 
 /// One keep-alive connection sending GETs until the deadline; returns each request's latency.
 async fn client(
     address: String,
     path: String,
-    extra: &'static str,
     deadline: Instant,
     errors: Arc<AtomicUsize>,
 ) -> Vec<Duration> {
     let mut latencies = Vec::new();
-    let Ok(mut stream) = TcpStream::connect(&address).await else {
+    let Ok(mut connection) = Connection::open(&address).await else {
         errors.fetch_add(1, Ordering::Relaxed);
         return latencies;
     };
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n{extra}\r\n");
-    let mut buffer = vec![0u8; 1 << 16];
+    let request = get_request(&address, &path, None);
     while Instant::now() < deadline {
         let start = Instant::now();
-        if stream.write_all(request.as_bytes()).await.is_err() {
-            errors.fetch_add(1, Ordering::Relaxed);
-            break;
-        }
-        match read_response(&mut stream, &mut buffer).await {
-            Some((200, _)) => latencies.push(start.elapsed()),
-            Some(_) => {
+        match connection.round_trip(&request).await {
+            Ok((200, _)) => latencies.push(start.elapsed()),
+            Ok(_) => {
                 errors.fetch_add(1, Ordering::Relaxed);
                 latencies.push(start.elapsed());
             }
-            None => {
+            Err(_) => {
                 errors.fetch_add(1, Ordering::Relaxed);
                 break;
             }
@@ -225,13 +189,7 @@ struct Measure {
     errors: usize,
 }
 
-async fn load(
-    address: &str,
-    path: &str,
-    extra: &'static str,
-    seconds: u64,
-    connections: usize,
-) -> Measure {
+async fn load(address: &str, path: &str, seconds: u64, connections: usize) -> Measure {
     let errors = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -240,7 +198,6 @@ async fn load(
             tokio::spawn(client(
                 address.to_string(),
                 path.to_string(),
-                extra,
                 deadline,
                 errors.clone(),
             ))
@@ -352,23 +309,16 @@ async fn decp_bench(pool: &PgPool, address: &str, org: i64) {
         .await
         .unwrap();
     drop(conn);
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let mut buffer = vec![0u8; 1 << 16];
+    let mut connection = Connection::open(address).await.unwrap();
+    let request = get_request(
+        address,
+        "/organisations/banc/indicateurs-legaux?annee=2025&seuil=90000",
+        Some(&session),
+    );
     let mut times = Vec::new();
     for _ in 0..200 {
         let start = Instant::now();
-        stream
-            .write_all(
-                format!(
-                    "GET /organisations/banc/indicateurs-legaux?annee=2025&seuil=90000 HTTP/1.1\r\nHost: {address}\r\nCookie: spaser_session={session}\r\n\r\n"
-                )
-                .as_bytes(),
-            )
-            .await
-            .unwrap();
-        let (status, _) = read_response(&mut stream, &mut buffer)
-            .await
-            .unwrap_or((0, 0));
+        let (status, _) = connection.round_trip(&request).await.unwrap_or((0, 0));
         assert_eq!(status, 200, "the legal indicators page answers");
         times.push(start.elapsed());
     }
@@ -383,7 +333,7 @@ async fn decp_bench(pool: &PgPool, address: &str, org: i64) {
 
 #[tokio::main]
 async fn main() {
-    let args = args();
+    let args = Args::parse();
     let counter = Arc::new(AtomicUsize::new(0));
     let subscriber = tracing_subscriber::registry()
         .with(
@@ -394,33 +344,13 @@ async fn main() {
     tracing::subscriber::set_global_default(subscriber).expect("subscriber");
 
     // The database: DATABASE_URL's server, or a private cluster.
-    let mut cluster_dir = None;
-    let (admin, cluster) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => (
-            PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
-            None,
-        ),
-        _ => {
-            let dir = std::env::temp_dir().join(format!("spaser-bench-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-            let cluster =
-                EmbeddedPostgres::start(&dir, Durability::Throwaway).expect("private cluster");
-            cluster_dir = Some(dir);
-            (cluster.connect_options("postgres"), Some(cluster))
-        }
-    };
+    let server = PgServer::open(args.database_url.as_deref(), "bench", Durability::Throwaway)
+        .expect("PostgreSQL");
+    let admin = server.admin();
     let name = format!("spaser_bench_{}", std::process::id());
-    ensure_database(&admin, &name)
+    let pool = migrated_pool(&admin, &name, PgPoolOptions::new().max_connections(16))
         .await
         .expect("bench database");
-    let pool: PgPool = PgPoolOptions::new()
-        .max_connections(16)
-        .connect_with(admin.clone().database(&name))
-        .await
-        .expect("connect");
-    MIGRATOR.run(&pool).await.expect("migrations");
 
     println!(
         "spaser bench — {} connections, {} s per measure",
@@ -486,49 +416,33 @@ async fn main() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (address, _) = spaser::tools::serve(app).await.unwrap();
     // The same application without its page cache: every public page rendered afresh (no client
     // can ask for that: the cache ignores what clients send).
     let uncached = router(AppState {
         pages: std::sync::Arc::new(spaser::web::PageCache::with_capacity(0)),
         ..AppState::new(pool.clone())
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let uncached_address = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { axum::serve(listener, uncached).await });
+    let (uncached_address, _) = spaser::tools::serve(uncached).await.unwrap();
 
     println!();
     println!("SQL queries for one public bilan page (no session):");
     let mut counts = Vec::new();
-    let mut buffer = vec![0u8; 1 << 16];
     for size in [10usize, 150, 1000] {
         let path = format!("/public/banc/plan-{size}/bilan/2030");
-        let mut stream = TcpStream::connect(&address).await.unwrap();
+        let mut connection = Connection::open(&address).await.unwrap();
+        let request = get_request(&address, &path, None);
         // Warm the pool's connections first, so the count is the page's own.
-        stream
-            .write_all(format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
-            .await
-            .unwrap();
-        read_response(&mut stream, &mut buffer).await;
+        let _ = connection.round_trip(&request).await;
         let before = counter.load(Ordering::SeqCst);
-        stream
-            .write_all(format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
-            .await
-            .unwrap();
-        let (status, bytes) = read_response(&mut stream, &mut buffer)
-            .await
-            .unwrap_or((0, 0));
+        let (status, bytes) = connection.round_trip(&request).await.unwrap_or((0, 0));
         let cached = counter.load(Ordering::SeqCst) - before;
         // Rendered afresh, on the server without its page cache.
-        let mut fresh = TcpStream::connect(&uncached_address).await.unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {uncached_address}\r\n\r\n");
-        fresh.write_all(request.as_bytes()).await.unwrap();
-        read_response(&mut fresh, &mut buffer).await;
+        let mut fresh = Connection::open(&uncached_address).await.unwrap();
+        let request = get_request(&uncached_address, &path, None);
+        let _ = fresh.round_trip(&request).await;
         let before = counter.load(Ordering::SeqCst);
-        fresh.write_all(request.as_bytes()).await.unwrap();
-        read_response(&mut fresh, &mut buffer).await;
+        let _ = fresh.round_trip(&request).await;
         let rendered = counter.load(Ordering::SeqCst) - before;
         println!(
             "  {size:>5} indicators: {rendered} queries when rendered, {cached} when unchanged since (status {status}, {bytes} bytes)"
@@ -541,13 +455,12 @@ async fn main() {
         "load, {} connections, {} s each:",
         args.connections, args.seconds
     );
-    let floor = load(&address, "/floor", "", args.seconds, args.connections).await;
+    let floor = load(&address, "/floor", args.seconds, args.connections).await;
     let bilan_path = "/public/banc/plan-150/bilan/2030";
-    let bilan = load(&address, bilan_path, "", args.seconds, args.connections).await;
+    let bilan = load(&address, bilan_path, args.seconds, args.connections).await;
     let fresh = load(
         &uncached_address,
         bilan_path,
-        "",
         args.seconds,
         args.connections,
     )
@@ -599,10 +512,5 @@ async fn main() {
             .execute(conn)
             .await;
     }
-    if let Some(cluster) = cluster {
-        let _ = cluster.stop();
-    }
-    if let Some(dir) = cluster_dir {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    server.remove();
 }

@@ -15,37 +15,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use spaser::db::MIGRATOR;
-use spaser::db::embedded::{Durability, EmbeddedPostgres};
+use clap::Parser;
+use spaser::db::embedded::Durability;
+use spaser::tools::cluster::{PrivateCluster, migrated_pool};
+use spaser::tools::http::{self, Request, Response, TIMEOUT, form_value};
 use spaser::web::{AppState, router};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const YEAR: i32 = 2025;
 
+/// Load and faults on the demo: reads, concurrent saves, PostgreSQL restarted under load.
+#[derive(Parser)]
 struct Args {
+    /// How long the load runs, in seconds.
+    #[arg(long, default_value_t = 60)]
     seconds: u64,
+    /// How many clients at once.
+    #[arg(long, default_value_t = 64)]
     connections: usize,
+    /// How long PostgreSQL stays stopped, a third of the way in (0: no outage), in seconds.
+    #[arg(long, default_value_t = 3)]
     outage: u64,
-}
-
-fn args() -> Args {
-    let mut args = Args {
-        seconds: 60,
-        connections: 64,
-        outage: 3,
-    };
-    let list: Vec<String> = std::env::args().collect();
-    for pair in list.windows(2) {
-        match pair[0].as_str() {
-            "--seconds" => args.seconds = pair[1].parse().unwrap_or(args.seconds),
-            "--connections" => args.connections = pair[1].parse().unwrap_or(args.connections),
-            "--outage" => args.outage = pair[1].parse().unwrap_or(args.outage),
-            _ => {}
-        }
-    }
-    args
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -84,74 +74,14 @@ struct Record {
     value: Option<String>,
 }
 
-/// One HTTP/1.1 exchange on its own connection: (status, head, body).
-async fn exchange(
-    address: &str,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    form: Option<&str>,
-) -> std::io::Result<(u16, String, String)> {
-    let work = async {
-        let mut stream = TcpStream::connect(address).await?;
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
-        if let Some(cookie) = cookie {
-            request.push_str(&format!("Cookie: spaser_session={cookie}\r\n"));
-        }
-        if let Some(form) = form {
-            request.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                form.len()
-            ));
-        }
-        request.push_str("\r\n");
-        request.push_str(form.unwrap_or_default());
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        let response = String::from_utf8_lossy(&response).into_owned();
-        let status = response
-            .get(9..12)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other("no status line"))?;
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        Ok((status, head.to_string(), body.to_string()))
-    };
-    tokio::time::timeout(Duration::from_secs(30), work)
-        .await
-        .unwrap_or_else(|_| Err(std::io::Error::other("no answer within 30 s")))
-}
-
-/// The value of an attribute that follows `marker` in a page (`name="_csrf" value="`).
-fn after<'a>(body: &'a str, marker: &str) -> Option<&'a str> {
-    let start = body.find(marker)? + marker.len();
-    let rest = &body[start..];
-    Some(&rest[..rest.find('"')?])
-}
-
-fn session_cookie(head: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: spaser_session="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-        .next()
+async fn exchange(address: &str, request: Request<'_>) -> std::io::Result<Response> {
+    http::exchange(address, &request, TIMEOUT).await
 }
 
 async fn sign_in(address: &str, email: &str) -> String {
-    let (_, head, body) = exchange(address, "GET", "/connexion", None, None)
+    http::sign_in(address, email, spaser::demo::DEMO_PASSWORD)
         .await
-        .expect("sign-in page");
-    let anonymous = session_cookie(&head).expect("an anonymous session");
-    let form = form_urlencoded::Serializer::new(String::new())
-        .append_pair("_csrf", after(&body, "name=\"_csrf\" value=\"").unwrap())
-        .append_pair("email", email)
-        .append_pair("password", spaser::demo::DEMO_PASSWORD)
-        .finish();
-    let (status, head, _) = exchange(address, "POST", "/connexion", Some(&anonymous), Some(&form))
-        .await
-        .expect("sign-in");
-    assert_eq!(status, 303, "sign-in of {email}");
-    session_cookie(&head).expect("a session at sign-in")
+        .unwrap_or_else(|e| panic!("sign-in of {email}: {e}"))
 }
 
 struct Shared {
@@ -163,12 +93,12 @@ struct Shared {
     next_value: AtomicUsize,
 }
 
-fn outcome_of(answer: &std::io::Result<(u16, String, String)>) -> Outcome {
+fn outcome_of(answer: &std::io::Result<Response>) -> Outcome {
     match answer {
-        Ok((503, _, body)) if body.contains("Service momentanément indisponible") => {
+        Ok(r) if r.status == 503 && r.body.contains("Service momentanément indisponible") => {
             Outcome::French503
         }
-        Ok((status, _, _)) => Outcome::Status(*status),
+        Ok(r) => Outcome::Status(r.status),
         Err(_) => Outcome::NoAnswer,
     }
 }
@@ -186,7 +116,8 @@ async fn client(n: usize, shared: Arc<Shared>) -> Vec<Record> {
         match turn % 10 {
             0..=3 => {
                 let start = Instant::now();
-                let answer = exchange(&shared.address, "GET", &bilan, Some(reader), None).await;
+                let answer =
+                    exchange(&shared.address, Request::get(&bilan).cookie(Some(reader))).await;
                 records.push(Record {
                     op: Op::Bilan,
                     start,
@@ -197,7 +128,8 @@ async fn client(n: usize, shared: Arc<Shared>) -> Vec<Record> {
             }
             4..=6 => {
                 let start = Instant::now();
-                let answer = exchange(&shared.address, "GET", PLAN, Some(reader), None).await;
+                let answer =
+                    exchange(&shared.address, Request::get(PLAN).cookie(Some(reader))).await;
                 records.push(Record {
                     op: Op::Plan,
                     start,
@@ -211,7 +143,8 @@ async fn client(n: usize, shared: Arc<Shared>) -> Vec<Record> {
                 // indicators: other clients save the same ones at the same time.
                 let id = shared.indicators[turn % shared.indicators.len()];
                 let start = Instant::now();
-                let answer = exchange(&shared.address, "GET", &entry, Some(writer), None).await;
+                let answer =
+                    exchange(&shared.address, Request::get(&entry).cookie(Some(writer))).await;
                 records.push(Record {
                     op: Op::EntryPage,
                     start,
@@ -219,12 +152,13 @@ async fn client(n: usize, shared: Arc<Shared>) -> Vec<Record> {
                     outcome: outcome_of(&answer),
                     value: None,
                 });
-                let Ok((200, _, page)) = answer else {
-                    continue;
+                let page = match answer {
+                    Ok(r) if r.status == 200 => r.body,
+                    _ => continue,
                 };
-                let version = after(&page, &format!("name=\"ver-{id}\" value=\""))
+                let version = form_value(&page, &format!("ver-{id}"))
                     .expect("the indicator's version on the entry page");
-                let csrf = after(&page, "name=\"_csrf\" value=\"").expect("a CSRF token");
+                let csrf = http::csrf_token(&page).expect("a CSRF token");
                 let value =
                     (1_000_000 + shared.next_value.fetch_add(1, Ordering::SeqCst)).to_string();
                 let form = form_urlencoded::Serializer::new(String::new())
@@ -233,8 +167,8 @@ async fn client(n: usize, shared: Arc<Shared>) -> Vec<Record> {
                     .append_pair(&format!("v-{id}"), &value)
                     .finish();
                 let start = Instant::now();
-                let answer =
-                    exchange(&shared.address, "POST", &entry, Some(writer), Some(&form)).await;
+                let save = Request::post_form(&entry, &form).cookie(Some(writer));
+                let answer = exchange(&shared.address, save).await;
                 records.push(Record {
                     op: Op::Save,
                     start,
@@ -270,23 +204,15 @@ fn outcome_label(outcome: Outcome) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = args();
-    let dir = std::env::temp_dir().join(format!("spaser-soak-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let cluster = EmbeddedPostgres::start(&dir, Durability::Durable).expect("private cluster");
-    spaser::db::ensure_database(&cluster.connect_options("postgres"), "spaser")
-        .await
-        .expect("database");
-    let pool = spaser::db::pool_options()
-        .connect_with(cluster.connect_options("spaser"))
-        .await
-        .expect("connect");
-    MIGRATOR.run(&pool).await.expect("migrations");
+    let args = Args::parse();
+    let mut cluster = PrivateCluster::start("soak", Durability::Durable).expect("private cluster");
+    let pool = migrated_pool(
+        &cluster.connect_options("postgres"),
+        "spaser",
+        spaser::db::pool_options(),
+    )
+    .await
+    .expect("database");
     {
         let mut conn = pool.acquire().await.unwrap();
         spaser::demo::load(&mut conn).await.expect("demo");
@@ -300,16 +226,9 @@ async fn main() -> ExitCode {
     .await
     .unwrap();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    let app = router(AppState::new(pool.clone()));
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
+    let (address, server) = spaser::tools::serve(router(AppState::new(pool.clone())))
         .await
-    });
+        .expect("the application listens");
 
     let mut readers = Vec::new();
     let mut writers = Vec::new();
@@ -350,28 +269,24 @@ async fn main() -> ExitCode {
     // The fault: PostgreSQL stopped (fast shutdown: sessions cut, open transactions rolled back)
     // while the load runs, then started again on the same data.
     let mut outage = None;
-    let mut cluster = Some(cluster);
     if args.outage > 0 {
         tokio::time::sleep(Duration::from_secs(args.seconds / 3)).await;
         let stopping = Instant::now();
-        let running = cluster.take().unwrap();
-        let running = tokio::task::spawn_blocking(move || {
-            running.stop().expect("PostgreSQL stops");
-            running
+        cluster = tokio::task::spawn_blocking(move || {
+            cluster.stop_server().expect("PostgreSQL stops");
+            cluster
         })
         .await
         .unwrap();
         let down = Instant::now();
-        drop(running);
         tokio::time::sleep(Duration::from_secs(args.outage)).await;
-        let dir2 = dir.clone();
-        let restarted = tokio::task::spawn_blocking(move || {
-            EmbeddedPostgres::start(&dir2, Durability::Durable).expect("PostgreSQL starts again")
+        cluster = tokio::task::spawn_blocking(move || {
+            cluster.start_server().expect("PostgreSQL starts again");
+            cluster
         })
         .await
         .unwrap();
         let up = Instant::now();
-        cluster = Some(restarted);
         outage = Some((stopping, down, up));
     }
 
@@ -634,10 +549,7 @@ async fn main() -> ExitCode {
 
     server.abort();
     pool.close().await;
-    if let Some(cluster) = cluster {
-        let _ = cluster.stop();
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    cluster.remove();
     if failures.is_empty() {
         println!("\nall checks passed");
         ExitCode::SUCCESS

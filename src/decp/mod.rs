@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+use crate::domain::number::{NumberError, parse_fr};
+
 /// Amounts above this (100 billion euros) are taken for typing slips.
 pub const ABSURD_AMOUNT: i64 = 100_000_000_000;
 
@@ -426,7 +428,15 @@ fn amount_of(v: Option<&Value>, what: &str, problems: &mut Vec<String>) -> Optio
         Value::Number(n) => Decimal::from_str(&n.to_string())
             .or_else(|_| Decimal::from_scientific(&n.to_string()))
             .ok(),
-        Value::String(s) => Decimal::from_str(&s.replace(',', ".")).ok(),
+        // Written by a person or a spreadsheet: French writing (`95 000,50`), in euros.
+        Value::String(s) => match parse_fr(s) {
+            Ok(Some(n)) if n.unit.is_none() || n.unit.as_deref() == Some("€") => Some(n.value),
+            Err(NumberError::TooLarge(_)) => {
+                problems.push(format!("{what} invraisemblable (« {} »)", s.trim()));
+                return None;
+            }
+            _ => None,
+        },
         _ => None,
     };
     match value {
@@ -890,6 +900,51 @@ mod tests {
             missing.errors[0].to_string(),
             "enregistrement 1 (sans id) : id manquant ; acheteur.id manquant ; montant manquant ; dateNotification manquante"
         );
+    }
+
+    #[test]
+    fn amounts_written_as_text_are_read_the_french_way() {
+        let amount = |written: &str| {
+            let r = read_json(
+                record(&format!(r#", "montant": {}"#, serde_json::json!(written))).as_bytes(),
+            )
+            .unwrap();
+            match (r.contracts.first(), r.errors.first()) {
+                (Some(c), None) => Ok(c.amount),
+                (None, Some(e)) => Err(e.problems.join(" ; ")),
+                _ => unreachable!(),
+            }
+        };
+        for (written, value) in [
+            ("95000", "95000"),
+            ("95000.50", "95000.50"),
+            ("95000,50", "95000.50"),
+            ("95 000,50", "95000.50"),
+            ("95\u{A0}000", "95000"),
+            ("95\u{202F}000,5", "95000.5"),
+            (" 31 107,86 € ", "31107.86"),
+        ] {
+            assert_eq!(
+                amount(written),
+                Ok(Decimal::from_str(value).unwrap()),
+                "{written:?}"
+            );
+        }
+        for (written, problem) in [
+            ("", "montant illisible"),
+            ("abc", "montant illisible"),
+            ("9 5000", "montant illisible"),
+            ("12 h", "montant illisible"),
+            ("90 k€", "montant illisible"),
+            ("-3", "montant négatif (-3)"),
+            ("200000000000", "montant invraisemblable (200000000000 €)"),
+            (
+                "1 000 000 000 000 000",
+                "montant invraisemblable (« 1 000 000 000 000 000 »)",
+            ),
+        ] {
+            assert_eq!(amount(written), Err(problem.to_string()), "{written:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The SPASER domain, free of HTTP and of the database: plan drafts, the reading of free-text
-//! targets, the reading of a plan spreadsheet, accounts and roles, French number formatting, and CSV files safe to open.
+//! targets, the reading of a plan spreadsheet, accounts and roles, French numbers (one reader,
+//! one formatting), and CSV files safe to open.
 
 pub mod account;
 pub mod chart;
@@ -7,6 +8,7 @@ pub mod csv_file;
 pub mod entry;
 pub mod format;
 pub mod model;
+pub mod number;
 pub mod sheet;
 pub mod status;
 pub mod targets;

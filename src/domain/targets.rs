@@ -9,20 +9,21 @@
 //!    (`janvier 2026`, `jusqu'à 2027`) are part of the text.
 //! 2. A year's target runs to the next such year. `jusqu'à 2027` in it extends it to the
 //!    years up to 2027 that have no target of their own.
-//! 3. In a year's text, the first number (French writing: `10 000`, `1,5`) is the target value,
+//! 3. In a year's text, the first number (French writing: `10 000`, `1,5`, read by
+//!    [`parse_fr`], so bounded as every number is) is the target value,
 //!    with the unit right after it (%, heures/h, €, k€, M€, personnes, formations, marchés,
 //!    réunions). Whatever else the text says is kept as the target's text, so nothing is lost:
 //!    `1 formation minimum avec 20 personnes` is 1 formation, with the sentence as text.
 //! 4. Text without any year applies to every year of the period, as text (or as a number when
 //!    it is nothing but a quantity, like `5 %`).
 
-use std::str::FromStr;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use rust_decimal::Decimal;
 
 use super::model::Baseline;
+use super::number::{SPACES, parse_fr};
 
 /// One year's target read from the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,15 +47,20 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(valeurs?\s+cibles?\s*:?\s*)?\b(\d{4})\b(\s*:)?").expect("marker regex")
 });
 
+/// Where a number is written in a text: digits grouped by thousands, or not, with decimals.
+/// What it says is then read by [`parse_fr`].
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{1,3}(?:[ \u{00A0}\u{202F}]\d{3})+(?:,\d+)?|\d+(?:[,.]\d+)?")
-        .expect("number regex")
+    Regex::new(&format!(
+        r"\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[,.]\d+)?|\d+(?:[,.]\d+)?"
+    ))
+    .expect("number regex")
 });
 
+/// The units a target may write right after its number.
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^[ \u{00A0}\u{202F}]*(%|heures?\b|h\b|k€|m€|€|personnes?\b|formations?\b|marchés?\b|réunions?\b)",
-    )
+    Regex::new(&format!(
+        r"(?i)^[{SPACES}]*(%|heures?\b|h\b|k€|m€|€|personnes?\b|formations?\b|marchés?\b|réunions?\b)"
+    ))
     .expect("unit regex")
 });
 
@@ -62,8 +68,10 @@ static UNTIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)jusqu['’]\s*(?:à|en|a)\s+(\d{4})").expect("until regex"));
 
 static BASELINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\(\s*(\d[\d \u{00A0}\u{202F}]*(?:,\d+)?)\s*(%|heures?|h)?\s+en\s+(\d{4})\s*\)")
-        .expect("baseline regex")
+    Regex::new(&format!(
+        r"(?i)\(\s*(\d[\d{SPACES}]*(?:[,.]\d+)?)\s*(%|heures?|h)?\s+en\s+(\d{{4}})\s*\)"
+    ))
+    .expect("baseline regex")
 });
 
 /// Years written as target markers (`2030:`, `Valeur cible 2030`).
@@ -247,7 +255,8 @@ fn is_bare(text: &str, q: &Quantity) -> bool {
 }
 
 /// The first number of a text, with the unit written right after it. Numbers glued to a
-/// letter before them (`T7`) and lone years (`2026`) are not quantities.
+/// letter before them (`T7`), lone years (`2026`) and numbers [`parse_fr`] refuses (beyond
+/// 999 999 999 999 999) are not quantities.
 pub fn parse_quantity(text: &str) -> Option<Quantity> {
     for m in NUMBER.find_iter(text) {
         let glued = text[..m.start()]
@@ -257,50 +266,25 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
         if glued {
             continue;
         }
-        let normalized: String = m
-            .as_str()
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
-            .map(|c| if c == ',' { '.' } else { c })
-            .collect();
-        let Ok(value) = Decimal::from_str(&normalized) else {
+        let unit_end = UNIT
+            .find(&text[m.end()..])
+            .map_or(m.end(), |u| m.end() + u.end());
+        let Ok(Some(read)) = parse_fr(&text[m.start()..unit_end]) else {
             continue;
         };
-        let unit_match = UNIT.captures(&text[m.end()..]);
-        let unit = unit_match.as_ref().map(|c| normalize_unit(&c[1]));
-        let is_year = unit.is_none()
+        let is_year = read.unit.is_none()
             && m.as_str().len() == 4
-            && (1990..=2100).contains(&value.try_into().unwrap_or(0i64));
+            && (1990..=2100).contains(&read.value.try_into().unwrap_or(0i64));
         if is_year {
             continue;
         }
-        let end = m.end() + unit_match.map_or(0, |c| c.get(0).expect("match").end());
         return Some(Quantity {
-            value,
-            unit,
-            span: (m.start(), end),
+            value: read.value,
+            unit: read.unit,
+            span: (m.start(), unit_end),
         });
     }
     None
-}
-
-/// The canonical writing of a unit.
-pub fn normalize_unit(unit: &str) -> String {
-    let lower = unit.to_lowercase();
-    match lower.as_str() {
-        "%" => "%".into(),
-        "h" | "heure" | "heures" => "h".into(),
-        "€" => "€".into(),
-        "k€" => "k€".into(),
-        "m€" => "M€".into(),
-        other => {
-            if other.ends_with('s') {
-                other.to_string()
-            } else {
-                format!("{other}s")
-            }
-        }
-    }
 }
 
 /// A baseline written in an indicator's text, such as `(9840 heures en 2021)`, when its year
@@ -311,14 +295,16 @@ pub fn find_baseline(text: &str, first_year: i32) -> Option<(Baseline, Option<St
         if year >= first_year {
             return None;
         }
-        let digits: String = caps[1]
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == ',')
-            .map(|c| if c == ',' { '.' } else { c })
-            .collect();
-        let value = Decimal::from_str(&digits).ok()?;
-        let unit = caps.get(2).map(|u| normalize_unit(u.as_str()));
-        Some((Baseline { value, year }, unit))
+        let number = caps.get(1)?;
+        let end = caps.get(2).map_or(number.end(), |u| u.end());
+        let read = parse_fr(&text[number.start()..end]).ok()??;
+        Some((
+            Baseline {
+                value: read.value,
+                year,
+            },
+            read.unit,
+        ))
     })
 }
 
@@ -332,6 +318,8 @@ fn clean(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
 
     fn d(s: &str) -> Option<Decimal> {
@@ -755,6 +743,37 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_texts_are_read_by_the_one_reader() {
+        let value = |text: &str| parse_quantity(text).map(|q| (q.value, q.unit));
+        let h = || Some("h".to_string());
+        // Any of the thousands spaces; a point or a comma for decimals, after groups too.
+        assert_eq!(
+            value("soit 12\u{2009}000 heures"),
+            Some((Decimal::from(12000), h()))
+        );
+        assert_eq!(
+            value("1 234 567.5 h"),
+            Some((Decimal::from_str("1234567.5").unwrap(), h()))
+        );
+        // Beyond 999 999 999 999 999: not a quantity, the text keeps it; the next one is read.
+        assert_eq!(value("1 000 000 000 000 000 heures"), None);
+        assert_eq!(
+            value("10000000000000000 heures, soit 12 %"),
+            Some((Decimal::from(12), Some("%".to_string())))
+        );
+        let t = "Valeur cible 2025: 1 000 000 000 000 000 heures";
+        assert_eq!(
+            parse_targets(t, 2025, 2025),
+            [ParsedTarget {
+                year: 2025,
+                value: None,
+                unit: None,
+                text: Some("1 000 000 000 000 000 heures".into()),
+            }]
+        );
+    }
+
+    #[test]
     fn baseline_in_the_indicator_text() {
         let text = "Nombre d'heures d'insertion objectif : accroître le nombre d'heures (9840 heures en 2021); Taux de marchés";
         let (baseline, unit) = find_baseline(text, 2025).unwrap();
@@ -767,6 +786,22 @@ mod tests {
         );
         assert_eq!(unit.as_deref(), Some("h"));
         assert_eq!(find_baseline("(75 % en 2025)", 2025), None);
+        assert_eq!(
+            find_baseline("(1 234,5 h en 2021)", 2025),
+            Some((
+                Baseline {
+                    value: Decimal::from_str("1234.5").unwrap(),
+                    year: 2021
+                },
+                Some("h".into())
+            ))
+        );
+        // Written as nowhere else a number is: no baseline.
+        assert_eq!(find_baseline("(1 2 3 heures en 2021)", 2025), None);
+        assert_eq!(
+            find_baseline("(1 000 000 000 000 000 heures en 2021)", 2025),
+            None
+        );
         assert_eq!(find_baseline("pas de référence", 2025), None);
     }
 }

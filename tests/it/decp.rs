@@ -10,7 +10,7 @@ use crate::support::{Client, Page, app, demo_pool, normalise};
 const OFFICE: &str = "/organisations/office-habitat";
 
 /// Uploads a DECP file as the page's form does; a successful upload is followed to its report.
-async fn upload(client: &mut Client, file: &[u8], name: &str, mode: &str) -> Page {
+pub(crate) async fn upload(client: &mut Client, file: &[u8], name: &str, mode: &str) -> Page {
     client.get(&format!("{OFFICE}/contrats")).await;
     let token = client.csrf.clone().unwrap_or_default();
     let boundary = "----decp-boundary";

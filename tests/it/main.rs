@@ -14,6 +14,7 @@ mod integrity;
 mod journeys;
 mod matrix;
 mod model;
+mod numbers;
 mod pages;
 mod process;
 mod reliability;

@@ -1,10 +1,11 @@
-//! The real `spaser` binary as a child process, spoken to over plain sockets.
+//! The real `spaser` binary as a child process, spoken to over plain sockets (the client the
+//! `soak` and `bench` tools use: `spaser::tools::http`).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+
+use spaser::tools::http::{self as client, Request, TIMEOUT};
 
 pub struct Running {
     pub child: Child,
@@ -87,63 +88,27 @@ pub fn try_http(
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> std::io::Result<(u16, String, String)> {
-    let mut stream = TcpStream::connect(address)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
-    if let Some(cookie) = cookie {
-        request.push_str(&format!("Cookie: spaser_session={cookie}\r\n"));
-    }
-    if let Some(form) = form {
-        request.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            form.len()
-        ));
-    }
-    request.push_str("\r\n");
-    request.push_str(form.unwrap_or_default());
-    stream.write_all(request.as_bytes())?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    Ok((status, head.to_string(), body.to_string()))
-}
-
-pub fn set_cookie(head: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: spaser_session="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-        .next()
+    let request = match form {
+        Some(form) => Request::post_form(path, form),
+        None => Request::get(path),
+    };
+    let request = Request {
+        method,
+        ..request.cookie(cookie)
+    };
+    let response = client::exchange_blocking(address, &request, TIMEOUT)?;
+    Ok((response.status, response.head, response.body))
 }
 
 /// The CSRF token a page's forms carry.
 pub fn csrf(body: &str) -> String {
-    let document = scraper::Html::parse_document(body);
-    let selector = scraper::Selector::parse("input[name='_csrf']").unwrap();
-    document
-        .select(&selector)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .expect("a CSRF field")
-        .to_string()
+    client::csrf_token(body).expect("a CSRF field").to_string()
 }
 
 /// Signs in as a demo account through the form; returns the session cookie.
 pub fn sign_in(address: &str, email: &str) -> String {
-    let (_, head, body) = http(address, "GET", "/connexion", None, None);
-    let anonymous = set_cookie(&head).expect("an anonymous session for the form");
-    let form = form_urlencoded::Serializer::new(String::new())
-        .append_pair("_csrf", &csrf(&body))
-        .append_pair("email", email)
-        .append_pair("password", spaser::demo::DEMO_PASSWORD)
-        .finish();
-    let (status, head, _) = http(address, "POST", "/connexion", Some(&anonymous), Some(&form));
-    assert_eq!(status, 303);
-    set_cookie(&head).expect("a new session at sign-in")
+    client::sign_in_blocking(address, email, spaser::demo::DEMO_PASSWORD)
+        .unwrap_or_else(|e| panic!("sign-in of {email}: {e}"))
 }
 
 /// Sends SIGTERM to the server.

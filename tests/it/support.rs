@@ -4,8 +4,6 @@
 //! private cluster of their own, the same way the application's embedded default does, in a
 //! temporary directory that is removed when the test process exits.
 
-use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,7 +13,8 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use scraper::{Html, Selector};
 use spaser::db::MIGRATOR;
-use spaser::db::embedded::{Durability, EmbeddedPostgres};
+use spaser::db::embedded::Durability;
+use spaser::tools::cluster::PgServer;
 use spaser::web::{AppState, router};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -26,20 +25,15 @@ struct Server {
     /// How the `spaser` binary reaches a test database: a URL without the database name.
     url_base: String,
     template: String,
-    cluster: Option<(EmbeddedPostgres, PathBuf)>,
+    postgres: PgServer,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn stop_private_cluster() {
-    if let Some(Server {
-        cluster: Some((cluster, dir)),
-        ..
-    }) = SERVER.get()
-    {
-        let _ = cluster.stop();
-        let _ = std::fs::remove_dir_all(dir);
+    if let Some(server) = SERVER.get() {
+        server.postgres.remove();
     }
 }
 
@@ -60,37 +54,28 @@ fn server() -> &'static Server {
 }
 
 async fn start_server() -> Server {
-    let (admin, url_base, cluster) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => {
-            let admin = PgConnectOptions::from_str(&url).expect("DATABASE_URL");
+    let url = std::env::var("DATABASE_URL").ok();
+    let postgres = PgServer::open(url.as_deref(), "test", Durability::Throwaway)
+        .expect("the test database server");
+    let url_base = match &postgres {
+        PgServer::Url(_) => {
+            let url = url.unwrap_or_default();
             let before_query = url.split_once('?').map_or(url.as_str(), |(b, _)| b);
             let base = before_query
                 .rsplit_once('/')
                 .map_or(before_query, |(b, _)| b);
-            (admin, format!("{base}/{{db}}"), None)
+            format!("{base}/{{db}}")
         }
-        _ => {
-            let dir = std::env::temp_dir().join(format!("spaser-test-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            // Reachable by the `postgres` user, which runs the cluster when we are root.
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-            let cluster =
-                EmbeddedPostgres::start(&dir, Durability::Throwaway).expect("private test cluster");
+        PgServer::Private(cluster) => {
             // SAFETY: registering a plain extern "C" function with no captured state.
             unsafe { libc::atexit(stop_private_cluster) };
-            let url = format!(
+            format!(
                 "postgres://postgres@localhost/{{db}}?host={}&port=5432",
                 cluster.pgdata().display()
-            );
-            (
-                cluster.connect_options("postgres"),
-                url,
-                Some((cluster, dir)),
             )
         }
     };
+    let admin = postgres.admin();
     let template = format!("spaser_tpl_{}", std::process::id());
     let mut conn = PgConnection::connect_with(&admin)
         .await
@@ -110,7 +95,7 @@ async fn start_server() -> Server {
         admin,
         url_base,
         template,
-        cluster,
+        postgres,
     }
 }
 

@@ -6,12 +6,12 @@
 //! `cargo test hostile -- --nocapture` prints what was measured.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use spaser::tools::http::{Request, exchange_blocking};
 use sqlx::PgPool;
 
 use crate::process;
@@ -66,25 +66,9 @@ fn post_multipart(
     content_type: &str,
     body: &[u8],
 ) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(address)?;
-    stream.set_read_timeout(Some(Duration::from_secs(300)))?;
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nCookie: spaser_session={cookie}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let status = response
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_string());
-    Ok((status, body))
+    let request = Request::post(path, content_type, body).cookie(Some(cookie));
+    let response = exchange_blocking(address, &request, Duration::from_secs(300))?;
+    Ok((response.status, response.body))
 }
 
 /// Sends the upload while another client polls `/sante` every 20 ms.
