@@ -3,24 +3,12 @@
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use sqlx::PgPool;
 
-use crate::support::{Client, Page, app, demo_pool, normalise};
+use crate::support::{Client, Page, app, demo_pool, indicator, normalise};
 
 const OFFICE: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const GOSB: &str = "/organisations/grand-orly-seine-bievre/plans/spaser-2023-2024";
 const GOSB_PUBLIC: &str = "/public/grand-orly-seine-bievre/spaser-2023-2024";
-
-async fn indicator(pool: &PgPool, action: &str) -> String {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = $1 ORDER BY i.position LIMIT 1",
-    )
-    .bind(action)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-    .to_string()
-}
 
 async fn enter(client: &mut Client, year: i32, indicator: &str, value: &str) {
     let entry = format!("{OFFICE}/saisie/{year}");

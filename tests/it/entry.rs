@@ -2,45 +2,13 @@
 //! and the lock, the history with its real users, conflicts, and every refusal.
 
 use axum::http::StatusCode;
-use sqlx::PgPool;
 
-use crate::support::{Client, Page, app, demo_pool, normalise};
+use crate::support::{
+    Client, Page, action_id, actual, app, demo_pool, field_value, indicator, normalise,
+};
 
 const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
-
-/// The id of the (first) indicator of an office action, by its number.
-async fn indicator(pool: &PgPool, action: &str) -> String {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = $1 ORDER BY i.position LIMIT 1",
-    )
-    .bind(action)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-    .to_string()
-}
-
-async fn action_id(pool: &PgPool, action: &str) -> String {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM action WHERE code = $1")
-        .bind(action)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        .to_string()
-}
-
-async fn actual(pool: &PgPool, indicator: &str) -> Option<String> {
-    sqlx::query_scalar::<_, Option<rust_decimal::Decimal>>(
-        "SELECT value FROM indicator_actual WHERE indicator_id = $1::bigint AND year = 2025",
-    )
-    .bind(indicator)
-    .fetch_optional(pool)
-    .await
-    .unwrap()
-    .flatten()
-    .map(|d| d.normalize().to_string())
-}
 
 /// The badge texts of the article whose heading starts with `heading`, in order: the action's,
 /// then its indicators'.
@@ -62,15 +30,6 @@ fn badges(page: &Page, heading: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn field_value(page: &Page, id: &str) -> Option<String> {
-    let document = scraper::Html::parse_document(&page.body);
-    let selector = scraper::Selector::parse(&format!("[name='{id}']")).unwrap();
-    document
-        .select(&selector)
-        .next()
-        .and_then(|e| e.value().attr("value").map(str::to_string))
 }
 
 /// Saves one indicator's value through the form, as the page gave it (its version included).

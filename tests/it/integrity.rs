@@ -10,7 +10,9 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 use crate::import::upload;
-use crate::support::{Client, Page, app, demo_pool, normalise};
+use crate::support::{
+    Client, Page, action_id, actual, app, demo_pool, field_value, indicator, normalise,
+};
 
 const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
@@ -18,48 +20,6 @@ const PUBLIC: &str = "/public/office-habitat/spaser-2025-2027";
 
 async fn scalar(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
-/// The id of the (first) indicator of an office action, by its number.
-async fn indicator(pool: &PgPool, action: &str) -> String {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = $1 ORDER BY i.position LIMIT 1",
-    )
-    .bind(action)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-    .to_string()
-}
-
-async fn action_id(pool: &PgPool, action: &str) -> String {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM action WHERE code = $1")
-        .bind(action)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        .to_string()
-}
-
-async fn stored(pool: &PgPool, indicator: &str) -> Option<String> {
-    sqlx::query_scalar::<_, Option<rust_decimal::Decimal>>(
-        "SELECT value FROM indicator_actual WHERE indicator_id = $1::bigint AND year = 2025",
-    )
-    .bind(indicator)
-    .fetch_optional(pool)
-    .await
-    .unwrap()
-    .flatten()
-    .map(|d| d.normalize().to_string())
-}
-
-fn field_value(page: &Page, name: &str) -> Option<String> {
-    let document = scraper::Html::parse_document(&page.body);
-    let selector = scraper::Selector::parse(&format!("[name='{name}']")).unwrap();
-    document
-        .select(&selector)
-        .next()
-        .and_then(|e| e.value().attr("value").map(str::to_string))
 }
 
 /// What a plan holds, to compare before and after a refused change.
@@ -435,8 +395,8 @@ async fn a_pilot_cannot_write_another_services_indicator_of_their_action() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(stored(&pool, &drh).await, None);
-    assert_eq!(stored(&pool, &dsi).await, None, "all or nothing");
+    assert_eq!(actual(&pool, &drh).await, None);
+    assert_eq!(actual(&pool, &dsi).await, None, "all or nothing");
     // Their own indicator, alone, is saved.
     let own = pilot
         .post(
@@ -445,7 +405,7 @@ async fn a_pilot_cannot_write_another_services_indicator_of_their_action() {
         )
         .await;
     assert_eq!(own.status, StatusCode::SEE_OTHER);
-    assert_eq!(stored(&pool, &dsi).await.as_deref(), Some("96"));
+    assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("96"));
     // Procurement staff write it.
     let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
     staff.get(ENTRY).await;
@@ -456,7 +416,7 @@ async fn a_pilot_cannot_write_another_services_indicator_of_their_action() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    assert_eq!(stored(&pool, &drh).await.as_deref(), Some("12"));
+    assert_eq!(actual(&pool, &drh).await.as_deref(), Some("12"));
 }
 
 // Item 10: a numerator and denominator at the largest number are refused, not a panic.
@@ -492,7 +452,7 @@ async fn numbers_too_large_are_refused_with_a_message() {
         field_value(&page, &format!("n-{share}")).as_deref(),
         Some(max)
     );
-    assert_eq!(stored(&pool, &share).await, None);
+    assert_eq!(actual(&pool, &share).await, None);
     let page = staff
         .post(
             ENTRY,
@@ -501,7 +461,7 @@ async fn numbers_too_large_are_refused_with_a_message() {
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.texts(&format!("#v-{hours}-erreur"))[0].contains("trop grand"));
-    assert_eq!(stored(&pool, &hours).await, None);
+    assert_eq!(actual(&pool, &hours).await, None);
 }
 
 // Item 11: years out of range are refused with a message, not a 500.
@@ -632,7 +592,7 @@ async fn spaces_inside_a_number_are_thousands_separators_only() {
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
         let error = page.texts(&format!("#v-{hours}-erreur")).join(" ");
         assert!(error.contains("n'est pas un nombre"), "{typed:?}: {error}");
-        assert_eq!(stored(&pool, &hours).await, None, "{typed:?}");
+        assert_eq!(actual(&pool, &hours).await, None, "{typed:?}");
     }
     let page = staff
         .post(
@@ -644,7 +604,7 @@ async fn spaces_inside_a_number_are_thousands_separators_only() {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(stored(&pool, &hours).await.as_deref(), Some("1234567.5"));
+    assert_eq!(actual(&pool, &hours).await.as_deref(), Some("1234567.5"));
 }
 
 async fn publish_office(pool: &PgPool) {

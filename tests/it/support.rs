@@ -372,3 +372,48 @@ pub fn normalise(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The id of the (first) indicator of an office action, by its number.
+pub async fn indicator(pool: &PgPool, action: &str) -> String {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = $1 ORDER BY i.position LIMIT 1",
+    )
+    .bind(action)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .to_string()
+}
+
+/// The id of an office action, by its number.
+pub async fn action_id(pool: &PgPool, action: &str) -> String {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM action WHERE code = $1")
+        .bind(action)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .to_string()
+}
+
+/// An indicator's stored actual value for 2025, as plain digits.
+pub async fn actual(pool: &PgPool, indicator: &str) -> Option<String> {
+    sqlx::query_scalar::<_, Option<rust_decimal::Decimal>>(
+        "SELECT value FROM indicator_actual WHERE indicator_id = $1::bigint AND year = 2025",
+    )
+    .bind(indicator)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+    .flatten()
+    .map(|d| d.normalize().to_string())
+}
+
+/// The `value` of the form field with this name, as the page gives it.
+pub fn field_value(page: &Page, name: &str) -> Option<String> {
+    let document = Html::parse_document(&page.body);
+    let selector = Selector::parse(&format!("[name='{name}']")).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value").map(str::to_string))
+}
