@@ -323,6 +323,11 @@ async fn add_user(
             );
             Ok(())
         }
+        Err(auth::CreateUserError::AwaitingActivation) => Err(CliError::Invalid(format!(
+            "{} a une invitation en attente d'activation dans une autre organisation : \
+             ajoutez-la quand la personne aura activé son compte",
+            email.as_str()
+        ))),
         Err(auth::CreateUserError::EmailTaken) => Err(CliError::Invalid(format!(
             "{} a déjà un rôle dans {}",
             email.as_str(),

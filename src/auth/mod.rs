@@ -296,22 +296,50 @@ pub async fn reserve_sign_in_attempt(
 ) -> Result<bool, sqlx::Error> {
     let mut allowed = true;
     for (key, limit) in throttle_keys(email, address) {
-        let attempts = sqlx::query_scalar!(
-            r#"INSERT INTO sign_in_throttle AS t (key, window_start, attempts) VALUES ($1, now(), 1)
-               ON CONFLICT (key) DO UPDATE
-                  SET attempts = CASE WHEN t.window_start <= now() - make_interval(mins => $2)
-                                      THEN 1 ELSE t.attempts + 1 END,
-                      window_start = CASE WHEN t.window_start <= now() - make_interval(mins => $2)
-                                          THEN now() ELSE t.window_start END
-               RETURNING attempts"#,
-            key,
-            FAILURE_WINDOW_MINUTES
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        allowed &= i64::from(attempts) <= limit;
+        allowed &= reserve(conn, &key, limit).await?;
     }
     Ok(allowed)
+}
+
+/// Takes a place for one check of a signed-in person's current password (changing it): a stolen
+/// session cannot try passwords faster than sign-in allows. Given back on success.
+pub async fn reserve_password_check(
+    conn: &mut PgConnection,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    reserve(conn, &format!("compte:{user_id}"), MAX_FAILURES_PER_EMAIL).await
+}
+
+pub async fn release_password_check(
+    conn: &mut PgConnection,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM sign_in_throttle WHERE key = $1",
+        format!("compte:{user_id}")
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One attempt under `key`, counted in one statement that locks the key's row; `false` when
+/// that makes more than `limit` in the window.
+async fn reserve(conn: &mut PgConnection, key: &str, limit: i64) -> Result<bool, sqlx::Error> {
+    let attempts = sqlx::query_scalar!(
+        r#"INSERT INTO sign_in_throttle AS t (key, window_start, attempts) VALUES ($1, now(), 1)
+           ON CONFLICT (key) DO UPDATE
+              SET attempts = CASE WHEN t.window_start <= now() - make_interval(mins => $2)
+                                  THEN 1 ELSE t.attempts + 1 END,
+                  window_start = CASE WHEN t.window_start <= now() - make_interval(mins => $2)
+                                      THEN now() ELSE t.window_start END
+           RETURNING attempts"#,
+        key,
+        FAILURE_WINDOW_MINUTES
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(i64::from(attempts) <= limit)
 }
 
 /// After a successful sign-in: this e-mail from this address starts afresh, and the attempt is
@@ -349,6 +377,8 @@ pub struct NewUser<'a> {
 pub enum CreateUserError {
     #[error("un compte existe déjà pour cette adresse e-mail")]
     EmailTaken,
+    #[error("cette adresse a une invitation en attente d'activation")]
+    AwaitingActivation,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -374,6 +404,11 @@ impl Created {
 
 /// Creates the account, or adds the membership when the e-mail already has an account in no
 /// other role of this organisation.
+///
+/// An account that has never had a password is an invitation waiting for its owner: while
+/// another organisation holds a membership of it, it is not added to (whoever activates it would
+/// get both); when nobody else holds one, this organisation takes the invitation over (its name
+/// and role are this invitation's, earlier links are spent, and the caller makes a new one).
 pub async fn create_user(
     conn: &mut PgConnection,
     new: &NewUser<'_>,
@@ -393,11 +428,50 @@ pub async fn create_user(
     .await?;
     let created = match inserted {
         Some(id) => Created::Account(id),
-        None => Created::Membership(
-            sqlx::query_scalar!("SELECT id FROM app_user WHERE email = $1", new.email)
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
+        None => {
+            let existing = sqlx::query!(
+                r#"SELECT u.id, u.password_hash IS NULL AS "pending!",
+                          EXISTS (SELECT 1 FROM membership m
+                                   WHERE m.user_id = u.id AND m.organisation_id <> $2) AS "elsewhere!"
+                     FROM app_user u WHERE u.email = $1 FOR UPDATE"#,
+                new.email,
+                new.organisation_id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            match (existing.pending, existing.elsewhere) {
+                (false, _) => Created::Membership(existing.id),
+                (true, true) => return Err(CreateUserError::AwaitingActivation),
+                (true, false) => {
+                    sqlx::query!(
+                        r#"UPDATE app_user
+                              SET display_name = $2, password_hash = $3,
+                                  invited_by_organisation = CASE WHEN $3::text IS NULL THEN $4::bigint END
+                            WHERE id = $1"#,
+                        existing.id,
+                        new.display_name,
+                        new.password_hash,
+                        new.organisation_id
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query!("DELETE FROM activation WHERE user_id = $1", existing.id)
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query!(
+                        r#"INSERT INTO membership (user_id, organisation_id, role) VALUES ($1, $2, $3)
+                           ON CONFLICT (user_id, organisation_id) DO UPDATE SET role = EXCLUDED.role"#,
+                        existing.id,
+                        new.organisation_id,
+                        new.role.as_db()
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    set_services(conn, existing.id, new.organisation_id, new.services).await?;
+                    return Ok(Created::Account(existing.id));
+                }
+            }
+        }
     };
     let user_id = created.user_id();
     let inserted = sqlx::query!(

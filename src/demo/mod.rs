@@ -249,7 +249,9 @@ async fn ensure_demo_users(
             services: &services,
         };
         match auth::create_user(conn, &new).await {
-            Ok(_) | Err(auth::CreateUserError::EmailTaken) => {}
+            Ok(_)
+            | Err(auth::CreateUserError::EmailTaken | auth::CreateUserError::AwaitingActivation) => {
+            }
             Err(auth::CreateUserError::Db(e)) => return Err(e),
         }
     }

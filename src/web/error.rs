@@ -90,6 +90,13 @@ impl From<sqlx::Error> for AppError {
             {
                 AppError::Unavailable(Box::new(e))
             }
+            // A character PostgreSQL refuses in a text (NUL…), from any input a page did not
+            // check: the request is refused, the server is not at fault.
+            sqlx::Error::Database(ref d)
+                if d.code().is_some_and(|c| c == "22021" || c == "22P05") =>
+            {
+                AppError::BadRequest
+            }
             e => AppError::Internal(Box::new(e)),
         }
     }
@@ -135,7 +142,10 @@ impl ErrorPage {
                 "Vous n'avez pas les droits nécessaires pour cette action, ou le formulaire a expiré \
                  (par exemple après une déconnexion). Rechargez la page et recommencez.",
             ),
-            StatusCode::BAD_REQUEST => (
+            StatusCode::BAD_REQUEST
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY => (
                 "Requête invalide",
                 "Le formulaire envoyé n'est pas celui de la page. Rechargez la page et recommencez.",
             ),
@@ -198,6 +208,28 @@ impl ErrorPage {
                 .insert(axum::http::header::CONTENT_TYPE, kind.clone());
         }
         Response::from_parts(parts, body)
+    }
+}
+
+/// The framework's own refusals (an address whose year is not a number, a method the route
+/// does not take…) are plain English text: they become the French page of their status.
+pub fn french_refusals(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let framework = matches!(
+        response.status(),
+        StatusCode::BAD_REQUEST
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+    );
+    if plain && framework {
+        ErrorPage::response(response.status())
+    } else {
+        response
     }
 }
 

@@ -3,7 +3,8 @@
 //! invalide » (400), never a panic or a silent default.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::AppError;
@@ -19,11 +20,37 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|_| AppError::BadRequest)?;
-        serde_html_form::from_bytes(&bytes).map(Form).map_err(|e| {
-            tracing::info!(error = %e, "formulaire illisible");
-            AppError::BadRequest
-        })
+        decode(&bytes).map(Form)
     }
+}
+
+/// A query string, deserialised like a form.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        decode(parts.uri.query().unwrap_or_default().as_bytes()).map(Query)
+    }
+}
+
+/// Deserialises url-encoded fields; a value holding a NUL character (which no page sends and
+/// PostgreSQL refuses in a text) is refused like any body that is not the page's form.
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let refuse = |e: &dyn std::fmt::Display| {
+        tracing::info!(error = %e, "formulaire illisible");
+        AppError::BadRequest
+    };
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_bytes(bytes).map_err(|e| refuse(&e))?;
+    if pairs
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(refuse(&"caractère NUL"));
+    }
+    serde_html_form::from_bytes(bytes).map_err(|e| refuse(&e))
 }
 
 /// Every field of a form whose names are made from ids (the entry page, an import's

@@ -305,6 +305,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     let response = next.run(request).await;
     // Error pages are rendered without the session; a signed-in person gets theirs with their
     // own header.
+    let response = super::error::french_refusals(response);
     let mut response = ErrorPage::for_session(response, || {
         session.user().is_some().then(|| Layout::new(&session))
     });

@@ -150,10 +150,14 @@ async fn the_users_list_does_not_tell_whether_an_account_is_active_elsewhere() {
     };
     assert!(row(&office_list, "nouvelle@exemple.fr").contains("Activation en attente"));
 
-    // GOSB adds both that pending account and an active one: they read alike there.
+    // GOSB adds an account active in the office: it reads as any member there, and GOSB's own
+    // pending invitation is the only one said to be pending.
     let mut gosb = Client::signed_in(&app, "admin@grand-orly-seine-bievre.demo").await;
     gosb.get(GOSB_USERS).await;
-    for email in ["nouvelle@exemple.fr", "comite@office-habitat.demo"] {
+    for (email, link) in [
+        ("comite@office-habitat.demo", false),
+        ("invitee-gosb@exemple.fr", true),
+    ] {
         let added = gosb
             .post(
                 GOSB_USERS,
@@ -161,13 +165,15 @@ async fn the_users_list_does_not_tell_whether_an_account_is_active_elsewhere() {
             )
             .await;
         assert_eq!(added.status, StatusCode::CREATED, "{email}");
-        assert!(added.texts("#lien-activation").is_empty());
+        assert_eq!(!added.texts("#lien-activation").is_empty(), link, "{email}");
     }
+    // The office's pending invitation cannot be added to by GOSB (see the test below).
     let list = gosb.get(GOSB_USERS).await;
-    let pending = row(&list, "nouvelle@exemple.fr");
-    let active = row(&list, "comite@office-habitat.demo");
-    assert_eq!(pending, active, "the same state shown for both");
-    assert_eq!(pending, "Membre");
+    assert_eq!(row(&list, "comite@office-habitat.demo"), "Membre");
+    assert_eq!(
+        row(&list, "invitee-gosb@exemple.fr"),
+        "Activation en attente"
+    );
     // The office's own link still works, once, for the person it was made for.
     let link = created.texts("#lien-activation")[0].clone();
     let path = link.strip_prefix(PUBLIC_URL).unwrap();
@@ -544,4 +550,179 @@ async fn activation_links_use_the_configured_address_and_guessable_passwords_are
         );
     }
     assert!(password_hash(&pool, "jeanne@exemple.fr").await.is_none());
+}
+
+#[tokio::test]
+async fn an_invitation_waiting_for_its_owner_is_not_added_to_by_another_organisation() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    // The office invites someone; its administrator keeps the link.
+    let mut office = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    office.get(OFFICE_USERS).await;
+    let invited = office
+        .post(
+            OFFICE_USERS,
+            &[
+                ("email", "convoitee@exemple.fr"),
+                ("name", "Personne convoitée"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    let link = invited.texts("#lien-activation")[0].clone();
+    // GOSB invites the same e-mail: refused, so that the office's link never opens GOSB.
+    let mut gosb = Client::signed_in(&app, "admin@grand-orly-seine-bievre.demo").await;
+    gosb.get(GOSB_USERS).await;
+    let refused = gosb
+        .post(
+            GOSB_USERS,
+            &[
+                ("email", "convoitee@exemple.fr"),
+                ("name", "X"),
+                ("role", "procurement"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .texts(".fr-error-text")
+            .join(" ")
+            .contains("invitation en attente d'activation"),
+        "{}",
+        refused.texts(".fr-error-text").join(" / ")
+    );
+    assert_eq!(
+        scalar(
+            &pool,
+            "SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id \
+             WHERE u.email = 'convoitee@exemple.fr'"
+        )
+        .await,
+        1
+    );
+    // Whoever uses the office's link gets the office, and only it.
+    let path = link.strip_prefix(PUBLIC_URL).unwrap();
+    let mut holder = Client::new(&app);
+    holder.get(path).await;
+    let done = holder
+        .post(
+            path,
+            &[
+                ("password", "trois mots sans rapport"),
+                ("confirmation", "trois mots sans rapport"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        holder
+            .get("/organisations/grand-orly-seine-bievre")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_invitation_no_other_organisation_holds_can_be_sent_again() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut office = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    office.get(OFFICE_USERS).await;
+    let fields = [
+        ("email", "relance@exemple.fr"),
+        ("name", "Relance"),
+        ("role", "committee"),
+    ];
+    let first = office.post(OFFICE_USERS, &fields).await;
+    let old_link = first.texts("#lien-activation")[0].clone();
+    // The link is lost or expired: inviting again gives a new one and spends the old.
+    let again = office.post(OFFICE_USERS, &fields).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    let new_link = again.texts("#lien-activation")[0].clone();
+    assert_ne!(new_link, old_link);
+    let mut person = Client::new(&app);
+    assert_eq!(
+        person
+            .get(old_link.strip_prefix(PUBLIC_URL).unwrap())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        person
+            .get(new_link.strip_prefix(PUBLIC_URL).unwrap())
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn nul_characters_and_malformed_addresses_get_french_refusals_not_500() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut visitor = Client::new(&app);
+    visitor.get("/connexion").await;
+    let page = visitor
+        .post(
+            "/connexion",
+            &[("email", "personne\0@exemple.fr"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(page.texts("h1"), ["Requête invalide"]);
+    let mut member = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    for path in [
+        "/organisations/office-habitat/contrats?procedure=%00",
+        "/organisations/office-habitat/indicateurs-legaux?procedure=%00",
+        "/organisations/office-habitat/plans/spaser-2025-2027?annee=abc",
+        "/organisations/office-habitat/plans/spaser-2025-2027/saisie/99999999999",
+    ] {
+        let page = member.get(path).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(page.texts("h1"), ["Requête invalide"], "{path}");
+    }
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    staff
+        .get("/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025")
+        .await;
+    let page = staff
+        .post(
+            "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025",
+            &[("t-1", "abc\0def")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_stolen_session_cannot_try_current_passwords_faster_than_sign_in() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut thief = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    thief.get("/compte").await;
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let page = thief
+            .post(
+                "/compte/mot-de-passe",
+                &[
+                    ("current", format!("essai numéro {i}").as_str()),
+                    ("password", "nouveau mot de passe sûr"),
+                    ("confirmation", "nouveau mot de passe sûr"),
+                ],
+            )
+            .await;
+        statuses.push(page.status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count(),
+        5
+    );
+    assert_eq!(statuses[6], StatusCode::TOO_MANY_REQUESTS);
 }

@@ -2,10 +2,11 @@
 
 use std::net::SocketAddr;
 
+use crate::web::form::Form;
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -256,8 +257,19 @@ pub async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
+    if !auth::reserve_password_check(&mut conn, user.id).await? {
+        drop(conn);
+        let message = format!(
+            "Trop de mots de passe actuels erronés : réessayez dans {FAILURE_WINDOW_MINUTES} minutes."
+        );
+        let page = account_page_for(&state, &session, Some(message), false).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
     let stored = auth::password_hash_of(&mut conn, user.id).await?;
     let valid = auth::verify_password_async(&form.current, stored).await;
+    if valid {
+        auth::release_password_check(&mut conn, user.id).await?;
+    }
     let problem = if !valid {
         Some("Le mot de passe actuel est incorrect.".to_string())
     } else {

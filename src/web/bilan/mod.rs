@@ -2,9 +2,10 @@
 //! publication by which anyone may read a plan and its bilans.
 
 use crate::domain::model::HasPeriod;
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

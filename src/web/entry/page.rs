@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use super::form::Field;
 
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 
 use super::*;

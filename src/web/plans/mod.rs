@@ -2,9 +2,10 @@
 //! indicators, targets and actuals of every year.
 
 use crate::domain::model::HasPeriod;
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 
 use super::AppState;
 use super::access::member_of;

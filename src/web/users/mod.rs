@@ -244,6 +244,15 @@ pub async fn create(
     let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
     let created = match auth::create_user(&mut tx, &new).await {
         Ok(created) => created,
+        Err(CreateUserError::AwaitingActivation) => {
+            view.form = form;
+            view.errors.email = Some(
+                "Cette adresse a une invitation en attente d'activation : la personne pourra être \
+                 ajoutée quand elle aura activé son compte.",
+            );
+            view.problem = Some(NOT_CREATED.into());
+            return Err(AppError::invalid(view));
+        }
         Err(CreateUserError::EmailTaken) => {
             view.form = form;
             view.errors.email = Some("Cette personne fait déjà partie de l'organisation.");
