@@ -57,6 +57,16 @@ pub struct Cli {
     /// address.
     #[arg(long, env = "SPASER_PUBLIC_URL", global = true, value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// The reverse proxies in front of the server (addresses, comma-separated): for a request
+    /// from one of them, the client's address is read from `X-Forwarded-For` (sign-in limits).
+    #[arg(
+        long,
+        env = "SPASER_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log format: `text` (readable lines) or `json` (one JSON object a line, for log collectors).
     #[arg(long, env = "SPASER_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: LogFormat,
@@ -527,6 +537,7 @@ async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
     let app = router(AppState {
         secure_cookies: cli.secure_cookies,
         public_url,
+        trusted_proxies: std::sync::Arc::new(cli.trusted_proxies.clone()),
         ..AppState::new(db.pool.clone())
     });
     axum::serve(

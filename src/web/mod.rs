@@ -43,6 +43,8 @@ pub struct AppState {
     /// The address people reach the application at, without a final `/`: links given to be
     /// sent (activation) are made with it, never with the request's `Host` header.
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`SPASER_TRUSTED_PROXIES`).
+    pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
     /// The key that signs visitors' CSRF tokens, read from the database when first needed.
     pub instance_key: std::sync::Arc<tokio::sync::OnceCell<[u8; 32]>>,
     /// Permits of the uploaded files being parsed ([`uploads::parse`]).
@@ -56,6 +58,7 @@ impl AppState {
             secure_cookies: false,
             pages: Default::default(),
             public_url: "http://127.0.0.1:3000".into(),
+            trusted_proxies: Default::default(),
             instance_key: Default::default(),
             parsers: uploads::parsers(),
         }

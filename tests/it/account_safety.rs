@@ -726,3 +726,46 @@ async fn a_stolen_session_cannot_try_current_passwords_faster_than_sign_in() {
     );
     assert_eq!(statuses[6], StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limits_count_each_client_not_the_proxy() {
+    let pool = demo_pool().await;
+    let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+    let app = spaser::web::router(spaser::web::AppState {
+        trusted_proxies: std::sync::Arc::new(vec![proxy]),
+        ..spaser::web::AppState::new(pool.clone())
+    });
+    let victim = "pilote@office-habitat.demo";
+    let through_proxy = |client_address: &str| {
+        let mut client = Client::new(&app);
+        client.address = from("10.0.0.2:443");
+        client.forwarded_for = Some(format!("{client_address}, 10.0.0.2"));
+        client
+    };
+    let mut attacker = through_proxy("203.0.113.9");
+    for _ in 0..5 {
+        attacker.sign_in(victim, "pas-le-mot-de-passe").await;
+    }
+    assert_eq!(
+        attacker.sign_in(victim, DEMO_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not locked out with them.
+    let mut owner = through_proxy("198.51.100.4");
+    assert_eq!(
+        owner.sign_in(victim, DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // A client that is not the proxy cannot choose its address with the header.
+    let mut spoofer = Client::new(&app);
+    spoofer.address = from("192.0.2.50:1000");
+    for i in 0..5 {
+        spoofer.forwarded_for = Some(format!("198.51.100.{i}"));
+        spoofer.sign_in(victim, "pas-le-mot-de-passe").await;
+    }
+    spoofer.forwarded_for = Some("198.51.100.99".into());
+    assert_eq!(
+        spoofer.sign_in(victim, DEMO_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -197,6 +197,8 @@ pub struct Client {
     pub forwarded_https: bool,
     /// The client's network address, as the server would see it (for the sign-in limits).
     pub address: Option<std::net::SocketAddr>,
+    /// An `X-Forwarded-For` header sent with every request.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -207,6 +209,7 @@ impl Client {
             csrf: None,
             forwarded_https: false,
             address: None,
+            forwarded_for: None,
         }
     }
 
@@ -298,6 +301,9 @@ impl Client {
         }
         if self.forwarded_https {
             builder = builder.header("x-forwarded-proto", "https");
+        }
+        if let Some(forwarded) = &self.forwarded_for {
+            builder = builder.header("x-forwarded-for", forwarded);
         }
         builder
     }

@@ -20,19 +20,42 @@ use crate::auth::{self, FAILURE_WINDOW_MINUTES, MAX_FAILURES_PER_ADDRESS, MAX_FA
 use crate::domain::account::check_new_password;
 use crate::plans::read;
 
-/// The network address of the client, for the sign-in rate limit.
+/// The network address of the client, for the sign-in rate limit: the connection's peer, or,
+/// when that peer is a trusted reverse proxy (`SPASER_TRUSTED_PROXIES`), the right-most address of
+/// `X-Forwarded-For` that is not one of the trusted proxies.
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = || {
             parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "inconnue".to_string(), |c| c.0.ip().to_string()),
-        ))
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+                .collect::<Vec<_>>()
+        };
+        let client = match peer {
+            Some(peer) if state.trusted_proxies.contains(&peer) => forwarded()
+                .into_iter()
+                .rev()
+                .find(|a| !state.trusted_proxies.contains(a))
+                .unwrap_or(peer),
+            Some(peer) => peer,
+            None => return Ok(ClientAddress("inconnue".into())),
+        };
+        Ok(ClientAddress(client.to_string()))
     }
 }
 
