@@ -41,6 +41,8 @@ pub struct DemoPlan {
     pub organisation_name: String,
     pub organisation_short_name: String,
     pub organisation_kind: &'static str,
+    /// A fictitious accent colour (six hex digits), to show an organisation's identity.
+    pub organisation_accent: &'static str,
     pub header: PlanHeader,
     pub draft: PlanDraft,
     /// The values are those of a bilan already published: validated, so the public reads them
@@ -57,6 +59,7 @@ pub fn office_plan() -> Result<DemoPlan, DemoError> {
         organisation_name: "Office public de l'habitat".into(),
         organisation_short_name: "Office public de l'habitat".into(),
         organisation_kind: "Office public de l'habitat",
+        organisation_accent: "2b5d34",
         header: PlanHeader {
             slug: "spaser-2025-2027".into(),
             title: "SPASER 2025-2027 : plan d'actions".into(),
@@ -185,6 +188,7 @@ pub fn gosb_plan() -> Result<DemoPlan, DemoError> {
         organisation_name: file.organisation.name,
         organisation_short_name: file.organisation.short_name,
         organisation_kind: "Établissement public territorial",
+        organisation_accent: "5a2d82",
         header: PlanHeader {
             slug: format!("spaser-{}-{}", file.plan.first_year, file.plan.last_year),
             title: file.plan.title,
@@ -277,12 +281,14 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
     for demo in [office_plan()?, gosb_plan()?] {
         let mut tx = conn.begin().await?;
         let organisation_id = sqlx::query_scalar!(
-            r#"INSERT INTO organisation (slug, name, short_name, kind) VALUES ($1, $2, $3, $4)
+            r#"INSERT INTO organisation (slug, name, short_name, kind, accent_color)
+               VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id"#,
             demo.organisation_slug,
             demo.organisation_name,
             demo.organisation_short_name,
             demo.organisation_kind,
+            demo.organisation_accent,
         )
         .fetch_one(&mut *tx)
         .await?;

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod chart;
+pub mod colour;
 pub mod csv_file;
 pub mod entry;
 pub mod format;

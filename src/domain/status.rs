@@ -46,13 +46,13 @@ impl Status {
         }
     }
 
-    /// The DSFR badge that shows it.
+    /// The badge class that shows it (`static/spaser.css`: colour, border and sign).
     pub fn badge_class(self) -> &'static str {
         match self {
-            Status::Achieved => "fr-badge--success",
-            Status::Partial => "fr-badge--warning",
-            Status::NotAchieved => "fr-badge--error",
-            Status::Unknown => "fr-badge--info",
+            Status::Achieved => "badge-success",
+            Status::Partial => "badge-warning",
+            Status::NotAchieved => "badge-error",
+            Status::Unknown => "badge-info",
         }
     }
 

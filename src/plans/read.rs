@@ -16,6 +16,8 @@ pub struct OrganisationRow {
     pub name: String,
     pub short_name: String,
     pub kind: Option<String>,
+    /// Six hex digits, checked for contrast when written.
+    pub accent_color: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,7 +38,7 @@ pub struct PlanSummary {
 pub async fn organisations(conn: &mut PgConnection) -> Result<Vec<OrganisationRow>, sqlx::Error> {
     sqlx::query_as!(
         OrganisationRow,
-        "SELECT id, slug, name, short_name, kind FROM organisation ORDER BY short_name"
+        "SELECT id, slug, name, short_name, kind, accent_color FROM organisation ORDER BY short_name"
     )
     .fetch_all(conn)
     .await
@@ -48,7 +50,7 @@ pub async fn organisation(
 ) -> Result<Option<OrganisationRow>, sqlx::Error> {
     sqlx::query_as!(
         OrganisationRow,
-        "SELECT id, slug, name, short_name, kind FROM organisation WHERE slug = $1",
+        "SELECT id, slug, name, short_name, kind, accent_color FROM organisation WHERE slug = $1",
         slug
     )
     .fetch_optional(conn)
@@ -244,7 +246,7 @@ pub async fn plan_head(
     Ok(sqlx::query!(
         r#"SELECT p.id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
                   p.published_at, p.revision, o.id AS org_id, o.slug AS org_slug, o.name AS org_name,
-                  o.short_name, o.kind
+                  o.short_name, o.kind, o.accent_color
              FROM plan p JOIN organisation o ON o.id = p.organisation_id
             WHERE o.slug = $1 AND p.slug = $2"#,
         organisation_slug,
@@ -259,6 +261,7 @@ pub async fn plan_head(
             name: p.org_name,
             short_name: p.short_name,
             kind: p.kind,
+            accent_color: p.accent_color,
         },
         id: p.id,
         slug: p.slug,

@@ -97,10 +97,10 @@ impl ReviewState {
 
     pub fn badge_class(self) -> &'static str {
         match self {
-            ReviewState::Entered => "fr-badge--info",
-            ReviewState::Submitted => "fr-badge--new",
-            ReviewState::Validated => "fr-badge--success",
-            ReviewState::Returned => "fr-badge--warning",
+            ReviewState::Entered => "badge-info",
+            ReviewState::Submitted => "badge-new",
+            ReviewState::Validated => "badge-success",
+            ReviewState::Returned => "badge-warning",
         }
     }
 }

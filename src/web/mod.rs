@@ -11,6 +11,7 @@ mod home;
 mod import;
 pub mod layout;
 mod plans;
+mod profile;
 pub mod session;
 pub mod uploads;
 mod users;
@@ -159,6 +160,7 @@ pub fn routes() -> Vec<RouteDef> {
         import::routes,
         contracts::routes,
         users::routes,
+        profile::routes,
     ] {
         all.extend(feature());
     }

@@ -25,7 +25,7 @@ impl Badge {
         Badge {
             label: view.map_or(status.label(), StatusView::label),
             class: if awaits_judgement {
-                "fr-badge--new"
+                "badge-new"
             } else {
                 status.badge_class()
             },

@@ -51,7 +51,7 @@ async fn inviting_an_existing_account_adds_a_membership_and_never_a_password_lin
         invited.texts("#lien-activation").is_empty(),
         "no activation link for an existing account"
     );
-    let notice = invited.texts(".fr-alert__title").join(" ");
+    let notice = invited.texts(".alert-title").join(" ");
     assert!(notice.contains("a déjà un compte"), "{notice}");
     assert!(
         !notice.contains("Office") && !notice.contains("office-habitat/"),
@@ -545,7 +545,7 @@ async fn activation_links_use_the_configured_address_and_guessable_passwords_are
             .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
         assert!(
-            page.texts(".fr-alert p")[0].contains("trop facile à deviner"),
+            page.texts(".alert p")[0].contains("trop facile à deviner"),
             "{weak}"
         );
     }
@@ -586,11 +586,11 @@ async fn an_invitation_waiting_for_its_owner_is_not_added_to_by_another_organisa
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused
-            .texts(".fr-error-text")
+            .texts(".error-text")
             .join(" ")
             .contains("invitation en attente d'activation"),
         "{}",
-        refused.texts(".fr-error-text").join(" / ")
+        refused.texts(".error-text").join(" / ")
     );
     assert_eq!(
         scalar(

@@ -99,7 +99,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     for page in [&wrong, &unknown] {
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
-            page.texts(".fr-alert p"),
+            page.texts(".alert p"),
             ["Adresse e-mail ou mot de passe incorrect."]
         );
     }
@@ -134,7 +134,7 @@ async fn repeated_failures_suspend_sign_in_for_that_email() {
         .sign_in("pilote@office-habitat.demo", DEMO_PASSWORD)
         .await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(page.texts(".fr-alert p")[0].contains("suspendue pendant 15 minutes"));
+    assert!(page.texts(".alert p")[0].contains("suspendue pendant 15 minutes"));
     assert!(
         crate::support::normalise(&page.body)
             .contains("Après 5 tentatives infructueuses en 15 minutes")
@@ -280,7 +280,7 @@ async fn changing_ones_password() {
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        wrong.texts(".fr-alert--error p"),
+        wrong.texts(".alert-error p"),
         ["Le mot de passe actuel est incorrect."]
     );
     let short = client
@@ -294,14 +294,14 @@ async fn changing_ones_password() {
         )
         .await;
     assert_eq!(
-        short.texts(".fr-alert--error p"),
+        short.texts(".alert-error p"),
         ["Le mot de passe doit compter au moins 12 caractères."]
     );
     let empty = client
         .post("/compte/mot-de-passe", &[("current", DEMO_PASSWORD)])
         .await;
     assert_eq!(
-        empty.texts(".fr-alert--error p"),
+        empty.texts(".alert-error p"),
         ["Saisissez un mot de passe."]
     );
     let done = client
@@ -315,7 +315,7 @@ async fn changing_ones_password() {
         )
         .await;
     assert_eq!(done.status, StatusCode::OK);
-    assert!(done.texts(".fr-alert--success p")[0].starts_with("Mot de passe changé"));
+    assert!(done.texts(".alert-success p")[0].starts_with("Mot de passe changé"));
     assert_eq!(
         elsewhere.get(OFFICE).await.status,
         StatusCode::SEE_OTHER,
@@ -373,7 +373,7 @@ async fn an_administrator_invites_a_pilot_who_activates_the_account_and_sees_the
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(
-        created.texts(".fr-alert__title"),
+        created.texts(".alert-title"),
         ["Compte créé pour Marie Curie (marie.curie@office-habitat.demo)."]
     );
     let link = created.texts("#lien-activation")[0].clone();
@@ -401,7 +401,7 @@ async fn an_administrator_invites_a_pilot_who_activates_the_account_and_sees_the
         .await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        mismatch.texts(".fr-alert p"),
+        mismatch.texts(".alert p"),
         ["Les deux mots de passe ne sont pas identiques."]
     );
     let done = marie
@@ -424,7 +424,7 @@ async fn an_administrator_invites_a_pilot_who_activates_the_account_and_sees_the
     let plan = marie.get(OFFICE_PLAN).await;
     assert_eq!(plan.status, StatusCode::OK);
     assert_eq!(
-        plan.texts(".spaser-pilot-notice .fr-notice__title"),
+        plan.texts(".spaser-pilot-notice .notice-title"),
         ["Vous pilotez : DSI. Les actions de vos services sont signalées « Vous pilotez »."]
     );
     let mine = plan.texts("article.spaser-action--mine h4");
@@ -545,7 +545,7 @@ async fn bad_input_to_user_management_is_refused_with_french_messages() {
     for (fields, message) in cases {
         let page = admin.post(OFFICE_USERS, &fields).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
-        let errors = page.texts(".fr-error-text, .fr-message--error").join(" ");
+        let errors = page.texts(".error-text").join(" ");
         assert!(errors.contains(message), "{fields:?}: {errors}");
     }
     // The input is kept on the page.
@@ -666,7 +666,7 @@ async fn what_users_write_is_escaped_wherever_it_shows() {
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(!page.body.contains(script), "raw script on {path}");
         assert_eq!(
-            page.texts(".fr-header__tools a.fr-btn"),
+            page.texts(".header-nav a.btn"),
             [script],
             "the name, as text, in the header of {path}"
         );

@@ -330,7 +330,7 @@ async fn only_published_plans_are_public_and_never_with_a_form() {
             "unpublished: {path}"
         );
     }
-    assert!(visitor.get("/").await.texts(".fr-card__title").is_empty());
+    assert!(visitor.get("/").await.texts(".card-title").is_empty());
 
     // Only an administrator publishes.
     let mut committee = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
@@ -371,7 +371,7 @@ async fn only_published_plans_are_public_and_never_with_a_form() {
     );
     let home = visitor.get("/").await;
     assert_eq!(
-        home.texts(".fr-card__title a"),
+        home.texts(".card-title a"),
         ["Schéma de promotion des achats publics socialement et écologiquement responsables"]
     );
     // The office's plan, not published, stays private.

@@ -49,7 +49,7 @@ fn the_embedded_default_starts_serves_stops_and_restarts_on_the_same_data() {
         ["Établissement public territorial Grand-Orly Seine Bièvre"]
     );
     assert_eq!(
-        texts(&html, ".fr-card__title").len(),
+        texts(&html, ".card-title").len(),
         1,
         "the demo is not loaded twice"
     );

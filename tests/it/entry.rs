@@ -66,7 +66,7 @@ async fn entering_values_moves_statuses_as_the_rules_say() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(actual(&pool, &hours).await.as_deref(), Some("10500"));
     let after = staff.get(saved.location().unwrap()).await;
-    assert_eq!(after.texts(".fr-alert--success p"), ["Saisie enregistrée."]);
+    assert_eq!(after.texts(".alert-success p"), ["Saisie enregistrée."]);
     assert_eq!(badges(&after, "Action 5 —"), ["Atteint", "Atteint"]);
     assert_eq!(
         field_value(&after, &format!("v-{hours}")).map(|v| normalise(&v)),
@@ -196,7 +196,7 @@ async fn bad_input_is_refused_beside_the_field_with_nothing_saved() {
         let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let page = staff.post(ENTRY, &refs).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
-        let errors = page.texts(".fr-error-text").join(" ");
+        let errors = page.texts(".error-text").join(" ");
         assert!(errors.contains(message), "{message}: {errors}");
         let input = refs
             .iter()
@@ -338,7 +338,7 @@ async fn a_pilot_enters_only_their_actions_and_the_review_runs_to_the_lock() {
     staff.get(ENTRY).await;
     let no_comment = staff.post(&circuit, &[("transition", "renvoyer")]).await;
     assert_eq!(no_comment.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(no_comment.texts(".fr-alert__title")[0].contains("écrivez au pilote"));
+    assert!(no_comment.texts(".alert-title")[0].contains("écrivez au pilote"));
     assert_eq!(
         staff
             .post(
@@ -413,7 +413,7 @@ async fn a_pilot_enters_only_their_actions_and_the_review_runs_to_the_lock() {
     );
     let page = staff.get(ENTRY).await;
     assert!(
-        page.texts(".fr-alert--info p")[0]
+        page.texts(".alert-info p")[0]
             .starts_with("Année verrouillée par Commande publique (démo)")
     );
     assert!(
@@ -509,7 +509,7 @@ async fn a_status_set_by_hand_needs_a_justification_and_shows_who_and_why() {
         )
         .await;
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bare.texts(".fr-alert__title")[0].starts_with("Justifiez le statut"));
+    assert!(bare.texts(".alert-title")[0].starts_with("Justifiez le statut"));
     let set = staff
         .post(
             &statuses,
@@ -640,7 +640,7 @@ async fn two_people_saving_the_same_value_lose_nothing() {
         .await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
     assert_eq!(
-        conflict.texts("#conflits .fr-alert__title"),
+        conflict.texts("#conflits .alert-title"),
         ["Quelqu'un a modifié ces valeurs pendant votre saisie"]
     );
     let row = &conflict.texts("tr.spaser-conflict")[0];
@@ -933,11 +933,11 @@ async fn a_year_locked_while_someone_types_refuses_the_save_with_a_message_and_w
         .await;
     assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
     assert!(
-        page.texts(".fr-alert p")
+        page.texts(".alert p")
             .iter()
             .any(|t| t.starts_with("Année verrouillée par")),
         "{:?}",
-        page.texts(".fr-alert p")
+        page.texts(".alert p")
     );
     let after: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log")
         .fetch_one(&pool)

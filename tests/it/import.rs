@@ -308,7 +308,7 @@ async fn an_administrator_imports_previews_corrects_and_commits() {
     )
     .await;
     assert_eq!(png.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(png.texts(".fr-alert p")[0].starts_with("Ce fichier n'est pas un tableur lisible"));
+    assert!(png.texts(".alert p")[0].starts_with("Ce fichier n'est pas un tableur lisible"));
     assert_eq!(png.texts("#titre").len(), 1);
     assert!(png.body.contains("value=\"Plan importé\""));
     assert_eq!(count(&pool, "SELECT count(*) FROM import_draft").await, 0);
@@ -430,7 +430,7 @@ async fn re_importing_updates_without_duplicates_and_keeps_values() {
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let preview = admin.get(sent.location().unwrap()).await;
     assert!(
-        preview.texts(".fr-callout__text")[0]
+        preview.texts(".callout-text")[0]
             .starts_with("0 création(s), 0 modification(s), 0 retrait(s)")
     );
     let path = sent.location().unwrap().to_string();
@@ -479,7 +479,7 @@ async fn re_importing_updates_without_duplicates_and_keeps_values() {
             .starts_with("Action 15 — Analyse de l'efficacité des critères de choix des offres")
     );
     assert!(
-        preview.texts(".fr-callout__text")[0]
+        preview.texts(".callout-text")[0]
             .starts_with("0 création(s), 1 modification(s), 1 retrait(s)")
     );
     let refused = admin.post(&path, &[]).await;
@@ -636,9 +636,9 @@ async fn a_new_plans_years_default_to_those_its_targets_name() {
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        refused.texts(".fr-alert p")[0].starts_with("Indiquez la première et la dernière année"),
+        refused.texts(".alert p")[0].starts_with("Indiquez la première et la dernière année"),
         "{:?}",
-        refused.texts(".fr-alert p")
+        refused.texts(".alert p")
     );
     assert!(refused.body.contains("value=\"Plan sans années\""));
 }
@@ -794,16 +794,16 @@ async fn a_plan_title_without_latin_letters_gets_a_usable_unique_slug() {
             committed.status,
             StatusCode::SEE_OTHER,
             "{title}: {:?}",
-            committed.texts(".fr-alert p")
+            committed.texts(".alert p")
         );
         addresses.push((title, committed.location().unwrap().to_string()));
     }
     let same = import("采购计划").await;
     assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        same.texts(".fr-alert p")[0].starts_with("Un plan de ce titre existe déjà"),
+        same.texts(".alert p")[0].starts_with("Un plan de ce titre existe déjà"),
         "{:?}",
-        same.texts(".fr-alert p")
+        same.texts(".alert p")
     );
     assert_eq!(
         addresses

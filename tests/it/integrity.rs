@@ -101,7 +101,7 @@ async fn a_locked_year_survives_a_re_import_and_every_delete() {
     assert!(!preview.texts(".spaser-import-removed li").is_empty());
     let refused = admin.post(&path, &[("confirmer_retraits", "oui")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let message = refused.texts(".fr-alert--error p").join(" ");
+    let message = refused.texts(".alert-error p").join(" ");
     assert!(message.contains("2025"), "{message}");
     assert!(message.contains("verrouillée"), "{message}");
     assert!(
@@ -487,7 +487,7 @@ async fn contract_pages_validate_the_year() {
                 "{path}: {}",
                 answer.body
             );
-            let problem = answer.texts(".fr-alert--error p").join(" ");
+            let problem = answer.texts(".alert-error p").join(" ");
             assert!(problem.contains("entre 1990 et 2100"), "{path}: {problem}");
         }
         let path = format!("/organisations/office-habitat/{page}?annee=2025");
@@ -516,7 +516,7 @@ async fn only_an_indicator_in_percent_can_be_linked() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let problem = refused.texts(".fr-alert--error p").join(" ");
+    let problem = refused.texts(".alert-error p").join(" ");
     assert!(problem.contains("%"), "{problem}");
     assert!(problem.contains("Nombre d'heures"), "names it: {problem}");
     assert_eq!(
@@ -541,7 +541,7 @@ async fn only_an_indicator_in_percent_can_be_linked() {
             "{field}={value}"
         );
         assert!(
-            !refused.texts(".fr-alert--error p").is_empty(),
+            !refused.texts(".alert-error p").is_empty(),
             "{field}={value}"
         );
     }

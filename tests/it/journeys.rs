@@ -79,7 +79,12 @@ struct Browser {
     /// Serious or critical accessibility violations met so far: (page, rule, impact, help, targets).
     violations: Vec<String>,
     pages_checked: usize,
+    /// The window sizes each page is looked at in (the journeys: one; the tour: three).
+    widths: &'static [(u32, u32)],
 }
+
+/// A wide screen, a tablet and a phone.
+const THREE_WIDTHS: [(u32, u32); 3] = [(1366, 900), (768, 1024), (390, 844)];
 
 impl Browser {
     async fn open(driver: &Driver, base: &str, who: &'static str, artifacts: &Path) -> Browser {
@@ -117,6 +122,7 @@ impl Browser {
             step: 0,
             violations: Vec::new(),
             pages_checked: 0,
+            widths: &[(1280, 1400)],
         }
     }
 
@@ -133,43 +139,68 @@ impl Browser {
         self.check(step).await;
     }
 
-    /// Screenshot of the page as it is, and axe-core's serious and critical violations.
+    /// Screenshot of the page as it is, and axe-core's serious and critical violations, at each
+    /// of the browser's widths; a page wider than the window is a violation too.
     async fn check(&mut self, step: &str) {
         self.step += 1;
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(
-            self.artifacts
-                .join(format!("{}-{:02}-{step}.png", self.who, self.step)),
-            png,
-        )
-        .unwrap();
-        self.client.execute(AXE, vec![]).await.unwrap();
-        let found = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document).then(r => done(r.violations.map(v => ({
-                     id: v.id, impact: v.impact, help: v.help,
-                     targets: v.nodes.slice(0, 4).map(n => n.target.join(' ')),
-                 })))).catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), targets: [] }]));",
-                vec![],
-            )
-            .await
-            .unwrap();
-        self.pages_checked += 1;
         let url = self.client.current_url().await.unwrap();
-        for v in found.as_array().cloned().unwrap_or_default() {
-            let impact = v["impact"].as_str().unwrap_or_default();
-            if impact == "serious" || impact == "critical" {
+        let several = self.widths.len() > 1;
+        for &(width, height) in self.widths {
+            if several {
+                self.client.set_window_size(width, height).await.unwrap();
+            }
+            let png = self.client.screenshot().await.unwrap();
+            let name = if several {
+                format!("{}-{:02}-{step}-{width}.png", self.who, self.step)
+            } else {
+                format!("{}-{:02}-{step}.png", self.who, self.step)
+            };
+            std::fs::write(self.artifacts.join(name), png).unwrap();
+            let overflow = self
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if overflow.as_i64().unwrap_or_default() > 0 {
                 self.violations.push(format!(
-                    "{} ({}): {} [{impact}] {} — {}",
-                    url.path(),
-                    step,
-                    v["id"].as_str().unwrap_or_default(),
-                    v["help"].as_str().unwrap_or_default(),
-                    v["targets"]
+                    "{} ({step}, {width} px): the page is {overflow} px wider than the window",
+                    url.path()
                 ));
             }
+            self.client.execute(AXE, vec![]).await.unwrap();
+            let found = self
+                .client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     axe.run(document).then(r => done(r.violations.map(v => ({
+                         id: v.id, impact: v.impact, help: v.help,
+                         targets: v.nodes.slice(0, 4).map(n => n.target.join(' ')),
+                     })))).catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), targets: [] }]));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            self.pages_checked += 1;
+            for v in found.as_array().cloned().unwrap_or_default() {
+                let impact = v["impact"].as_str().unwrap_or_default();
+                if impact == "serious" || impact == "critical" {
+                    self.violations.push(format!(
+                        "{} ({}, {width} px): {} [{impact}] {} — {}",
+                        url.path(),
+                        step,
+                        v["id"].as_str().unwrap_or_default(),
+                        v["help"].as_str().unwrap_or_default(),
+                        v["targets"]
+                    ));
+                }
+            }
+        }
+        if several {
+            let (width, height) = self.widths[0];
+            self.client.set_window_size(width, height).await.unwrap();
         }
     }
 
@@ -347,10 +378,7 @@ async fn the_three_journeys_in_a_real_browser() {
     pilot
         .click(".spaser-save-bar button[type=submit]", "saisie-enregistree")
         .await;
-    assert_eq!(
-        pilot.texts(".fr-alert--success").await,
-        ["Saisie enregistrée."]
-    );
+    assert_eq!(pilot.texts(".alert-success").await, ["Saisie enregistrée."]);
     assert_eq!(pilot.value(&dsi_value).await, "96");
     // Another service's indicator, slipped into the form by hand: refused, nothing written.
     pilot
@@ -434,7 +462,7 @@ async fn the_three_journeys_in_a_real_browser() {
         .click(".spaser-save-bar button[type=submit]", "erreur")
         .await;
     assert_eq!(
-        buyer.texts(".fr-alert--error .fr-alert__title").await.len(),
+        buyer.texts(".alert-error .alert-title").await.len(),
         1,
         "the error is announced"
     );
@@ -463,10 +491,7 @@ async fn the_three_journeys_in_a_real_browser() {
     buyer
         .click(".spaser-save-bar button[type=submit]", "corrigee")
         .await;
-    assert_eq!(
-        buyer.texts(".fr-alert--success").await,
-        ["Saisie enregistrée."]
-    );
+    assert_eq!(buyer.texts(".alert-success").await, ["Saisie enregistrée."]);
     let after: Vec<Vec<String>> = {
         let mut all = Vec::new();
         for id in [hours[0], quantities[0], quantities[1]] {
@@ -623,9 +648,11 @@ async fn every_page_passes_axe_core() {
     let (_, hours) = action(&pool, "5").await;
 
     let mut admin = Browser::open(&driver, &base, "admin", &artifacts).await;
+    admin.widths = &THREE_WIDTHS;
     admin.sign_in("admin@office-habitat.demo").await;
     for (path, step) in [
         ("/compte".to_string(), "compte"),
+        (format!("{office}/profil"), "profil"),
         (office.to_string(), "organisation"),
         (PLAN.to_string(), "plan"),
         (format!("{PLAN}/saisie/2025"), "saisie"),
@@ -736,7 +763,7 @@ async fn every_page_passes_axe_core() {
             "compte-refuse",
         )
         .await;
-    assert_eq!(admin.texts("main .fr-alert--error").await.len(), 1);
+    assert_eq!(admin.texts("main .alert-error").await.len(), 1);
     assert_eq!(admin.value("#name").await, "Nouvelle personne");
     admin
         .client
@@ -766,6 +793,7 @@ async fn every_page_passes_axe_core() {
 
     // The public, and the person activating their account.
     let mut public = Browser::open(&driver, &base, "public", &artifacts).await;
+    public.widths = &THREE_WIDTHS;
     let published = "/public/office-habitat/spaser-2025-2027";
     for (path, step) in [
         ("/".to_string(), "accueil"),
@@ -787,7 +815,7 @@ async fn every_page_passes_axe_core() {
 
     drop(driver);
     crate::process::stop(server);
-    println!("tour: {pages} pages checked with axe-core");
+    println!("tour: {pages} page views checked with axe-core (each page at 1366, 768 and 390 px)");
     for v in &violations {
         println!("axe: {v}");
     }

@@ -9,6 +9,7 @@ mod demo_data;
 mod embedded;
 mod entry;
 mod fuzz;
+mod identity;
 mod import;
 mod integrity;
 mod journeys;

@@ -116,6 +116,13 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         row(Method::GET, "/organisations/{organisation}", "/organisations/office-habitat", [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
         row(Method::GET, "/organisations/{organisation}/plans/{plan}", plan, [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
         row(Method::GET, "/organisations/{organisation}/utilisateurs", users, [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(Method::GET, "/theme/{file}", "/theme/2b5d34.css", [OK; 6]),
+        row(Method::GET, "/organisations/{organisation}/profil", "/organisations/office-habitat/profil", [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        // An empty name: refused, nothing written, once past the checks.
+        Row {
+            form: form(&[("name", ""), ("short_name", "Office"), ("accent", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/profil", "/organisations/office-habitat/profil", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
         Row {
             form: form(&[("email", "x")]),
             ..row(Method::POST, "/organisations/{organisation}/utilisateurs", users, [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])

@@ -78,11 +78,11 @@ async fn the_entry_form_reads_each_writing_as_the_one_reader_does() {
                 );
                 assert!(
                     saved
-                        .texts(".fr-error-text")
+                        .texts(".error-text")
                         .join(" ")
                         .contains("est trop grand : 999 999 999 999 999 au plus"),
                     "{writing:?}: {:?}",
-                    saved.texts(".fr-error-text")
+                    saved.texts(".error-text")
                 );
             }
         }

@@ -36,11 +36,11 @@ async fn the_home_page_invites_visitors_to_sign_in() {
     let (status, html) = get(&app(&pool), "/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        texts(&html, ".fr-callout__title"),
+        texts(&html, ".callout-title"),
         ["Connectez-vous pour suivre votre SPASER"]
     );
     assert!(
-        texts(&html, ".fr-card__title").is_empty(),
+        texts(&html, ".card-title").is_empty(),
         "no plan shown to visitors"
     );
 }
@@ -53,23 +53,20 @@ async fn the_home_page_lists_the_members_organisation_and_its_plans() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.texts("main h2"), ["Office public de l'habitat"]);
     assert_eq!(
-        page.texts(".fr-card__title a"),
+        page.texts(".card-title a"),
         ["SPASER 2025-2027 : plan d'actions"]
     );
     let document = scraper::Html::parse_document(&page.body);
     let links: Vec<&str> = document
-        .select(&scraper::Selector::parse(".fr-card__title a").unwrap())
+        .select(&scraper::Selector::parse(".card-title a").unwrap())
         .filter_map(|a| a.value().attr("href"))
         .collect();
     assert_eq!(links, [OFFICE]);
     assert_eq!(
-        page.texts(".fr-card__desc"),
+        page.texts(".card-desc"),
         ["11 objectifs · 15 actions · 16 indicateurs"]
     );
-    assert_eq!(
-        page.texts(".fr-card__detail"),
-        ["Adopté le 16 septembre 2025"]
-    );
+    assert_eq!(page.texts(".card-detail"), ["Adopté le 16 septembre 2025"]);
 
     let mut gosb = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
     let page = gosb.get("/").await;
@@ -78,7 +75,7 @@ async fn the_home_page_lists_the_members_organisation_and_its_plans() {
         ["Établissement public territorial Grand-Orly Seine Bièvre"]
     );
     assert_eq!(
-        page.texts(".fr-card__desc"),
+        page.texts(".card-desc"),
         ["11 fiches action · 44 actions · 40 indicateurs"]
     );
 }
@@ -96,7 +93,7 @@ async fn a_user_without_organisation_is_told_so() {
     let page = client.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
-        page.texts(".fr-alert__title"),
+        page.texts(".alert-title"),
         ["Aucune organisation pour l'instant"]
     );
 }
@@ -168,7 +165,7 @@ async fn the_office_plan_reads_as_its_authors_wrote_it() {
     assert!(facts.contains(&"Type : Qualitatif".to_string()));
     assert!(facts.contains(&"Sens d'amélioration : À la hausse".to_string()));
 
-    let pilots = texts(&html, ".spaser-pilots .fr-tag");
+    let pilots = texts(&html, ".spaser-pilots .tag");
     assert!(pilots.contains(&"DSI".to_string()));
     assert!(pilots.contains(&"Directions Réhabilitation et Travaux".to_string()));
 }
@@ -233,7 +230,7 @@ async fn unknown_pages_answer_a_french_404() {
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(page.texts("h1"), ["Page non trouvée"], "{path}");
         assert_eq!(
-            page.texts(".fr-header__tools-links .fr-btn"),
+            page.texts(".header-nav .btn"),
             ["Administrateur (démo)", "Se déconnecter"],
             "the error page keeps the signed-in person's header: {path}"
         );
@@ -250,16 +247,13 @@ async fn unknown_pages_answer_a_french_404() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(page.texts("h1"), ["Accès refusé"]);
     assert_eq!(
-        page.texts(".fr-header__tools-links .fr-btn"),
+        page.texts(".header-nav .btn"),
         ["Pilote (démo)", "Se déconnecter"]
     );
     // Anonymous visitors get the anonymous header.
     let (status, html) = get(&app(&pool), "/nulle-part").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        texts(&html, ".fr-header__tools-links .fr-btn"),
-        ["Se connecter"]
-    );
+    assert_eq!(texts(&html, ".header-nav .btn"), ["Se connecter"]);
 }
 
 #[tokio::test]
@@ -279,7 +273,7 @@ async fn a_failure_shows_a_generic_french_page_without_internals() {
 }
 
 #[tokio::test]
-async fn pages_carry_security_headers_and_the_dsfr_is_served() {
+async fn pages_carry_security_headers_and_the_design_base_is_served() {
     let pool = demo_pool().await;
     let app = app(&pool);
     let response = tower::ServiceExt::oneshot(
@@ -295,13 +289,13 @@ async fn pages_carry_security_headers_and_the_dsfr_is_served() {
         .unwrap();
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
-    let (status, css) = get(&app, "/static/dsfr/dsfr.min.css").await;
+    let (status, css) = get(&app, "/static/spaser.css").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(css.contains(".fr-header"));
+    assert!(css.contains(".site-header"));
     // Static files are revalidated (no version in their URLs), and unchanged ones cost a 304.
     let response = tower::ServiceExt::oneshot(
         app.clone(),
-        axum::http::Request::get("/static/app.css")
+        axum::http::Request::get("/static/spaser.css")
             .body(axum::body::Body::empty())
             .unwrap(),
     )
@@ -311,7 +305,7 @@ async fn pages_carry_security_headers_and_the_dsfr_is_served() {
     let modified = response.headers()["last-modified"].clone();
     let again = tower::ServiceExt::oneshot(
         app.clone(),
-        axum::http::Request::get("/static/app.css")
+        axum::http::Request::get("/static/spaser.css")
             .header("if-modified-since", modified)
             .body(axum::body::Body::empty())
             .unwrap(),

@@ -151,7 +151,7 @@ fn assert_survived(what: &str, outcome: &Outcome, message: &str) {
         "{what}: {}",
         &outcome.body[..outcome.body.len().min(2000)]
     );
-    let alerts = texts(&outcome.body, ".fr-alert p").join(" ");
+    let alerts = texts(&outcome.body, ".alert p").join(" ");
     assert!(
         alerts.contains(message),
         "{what}: the message « {message} » is not in « {alerts} »"
@@ -493,7 +493,7 @@ async fn uploads_beyond_the_parsing_limit_are_told_to_come_back() {
         Some("5")
     );
     assert_eq!(
-        busy.texts(".fr-alert p"),
+        busy.texts(".alert p"),
         [
             "Le serveur analyse déjà deux fichiers envoyés (c'est sa limite) : réessayez dans quelques secondes."
         ]

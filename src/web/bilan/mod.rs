@@ -203,7 +203,7 @@ fn page(
         })
         .collect();
     BilanPage {
-        layout,
+        layout: layout.for_organisation(&tree.organisation, audience == Audience::Public),
         public: audience == Audience::Public,
         organisation: tree.organisation.name.clone(),
         organisation_href: (audience == Audience::Member)
@@ -451,7 +451,7 @@ async fn compare(
     }
     let base = plan_href(&tree.organisation.slug, &tree.slug, audience);
     Ok(ComparePage {
-        layout,
+        layout: layout.for_organisation(&tree.organisation, audience == Audience::Public),
         organisation: tree.organisation.name.clone(),
         plan_title: tree.title.clone(),
         plan_href: base.clone(),

@@ -143,7 +143,7 @@ pub(super) async fn indicators_page(
     .collect();
     let first = shares.first();
     Ok(IndicatorsPage {
-        layout: Layout::new(session),
+        layout: Layout::of(session, &access.organisation),
         organisation: access.organisation.short_name.clone(),
         organisation_href: base.clone(),
         action: format!("{base}/indicateurs-legaux/liens"),

@@ -136,7 +136,7 @@ pub(super) async fn register_page(
     .await?;
     let base = format!("/organisations/{}", access.organisation.slug);
     Ok(RegisterPage {
-        layout: Layout::new(session),
+        layout: Layout::of(session, &access.organisation),
         organisation: access.organisation.short_name.clone(),
         organisation_href: base.clone(),
         upload_action: format!("{base}/contrats"),

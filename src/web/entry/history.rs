@@ -51,7 +51,7 @@ pub async fn history(
         values::indicator_history(&mut conn, indicator_id, action_id.unwrap_or_default()).await?;
     let paris = |at: chrono::DateTime<chrono::Utc>| at.format("%d/%m/%Y à %H:%M UTC").to_string();
     Ok(HistoryPage {
-        layout: Layout::new(&session),
+        layout: Layout::of(&session, &tree.organisation),
         organisation: access.organisation.short_name.clone(),
         organisation_href: format!("/organisations/{}", access.organisation.slug),
         plan_title: tree.title.clone(),

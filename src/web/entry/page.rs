@@ -334,7 +334,7 @@ pub(super) fn build_page(
         "saisie"
     };
     EntryPage {
-        layout,
+        layout: layout.for_organisation(&ctx.tree.organisation, false),
         organisation: ctx.access.organisation.short_name.clone(),
         organisation_href: format!("/organisations/{}", ctx.access.organisation.slug),
         plan_title: ctx.tree.title.clone(),

@@ -114,6 +114,7 @@ pub struct OrganisationPage {
     pub layout: Layout,
     pub role: Role,
     pub users_href: String,
+    pub profile_href: String,
     pub import_href: String,
     pub contracts_href: String,
     pub legal_href: String,
@@ -134,9 +135,10 @@ pub async fn organisation(
     let organisation = access.organisation;
     let plans = read::plan_summaries(&mut conn, Some(organisation.id)).await?;
     Ok(OrganisationPage {
-        layout: Layout::new(&session),
+        layout: Layout::of(&session, &organisation),
         role: access.membership.role,
         users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
+        profile_href: format!("/organisations/{}/profil", organisation.slug),
         import_href: format!("/organisations/{}/import", organisation.slug),
         contracts_href: format!("/organisations/{}/contrats", organisation.slug),
         legal_href: format!("/organisations/{}/indicateurs-legaux", organisation.slug),

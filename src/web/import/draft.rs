@@ -77,7 +77,7 @@ pub(super) fn preview_page(
     let h = &payload.header;
     let years: Vec<i32> = h.period().years().collect();
     PreviewPage {
-        layout: Layout::new(session),
+        layout: Layout::of(session, &access.organisation),
         organisation: access.organisation.short_name.clone(),
         file_name,
         title: h.title.clone(),

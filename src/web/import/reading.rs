@@ -41,7 +41,7 @@ pub(super) async fn upload_page(
     )
     .await?;
     Ok(UploadPage {
-        layout: Layout::new(session),
+        layout: Layout::of(session, &access.organisation),
         organisation: access.organisation.short_name.clone(),
         organisation_href: format!("/organisations/{}", access.organisation.slug),
         action: format!("/organisations/{}/import", access.organisation.slug),

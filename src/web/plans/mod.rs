@@ -301,7 +301,7 @@ impl PlanPage {
             counts.2
         );
         Self {
-            layout,
+            layout: layout.for_organisation(&plan.organisation, role.is_none()),
             status_year,
             status_years: years
                 .iter()

@@ -128,7 +128,7 @@ async fn page(
         })
         .collect();
     Ok(UsersPage {
-        layout: Layout::new(session),
+        layout: Layout::of(session, org),
         organisation: org.short_name.clone(),
         organisation_href: format!("/organisations/{}", org.slug),
         action: format!("/organisations/{}/utilisateurs", org.slug),

@@ -1,0 +1,32 @@
+//! An organisation's identity as its administrators set it: names, kind and accent colour.
+
+use sqlx::PgConnection;
+
+/// What the profile form writes, already checked.
+pub struct Identity<'a> {
+    pub name: &'a str,
+    pub short_name: &'a str,
+    pub kind: Option<&'a str>,
+    /// Six lowercase hex digits, checked for contrast.
+    pub accent_color: Option<&'a str>,
+}
+
+/// Writes the organisation's identity; its plans' pages are rendered again (a trigger bumps
+/// their revision).
+pub async fn update_identity(
+    conn: &mut PgConnection,
+    organisation_id: i64,
+    identity: &Identity<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE organisation SET name = $2, short_name = $3, kind = $4, accent_color = $5 WHERE id = $1",
+        organisation_id,
+        identity.name,
+        identity.short_name,
+        identity.kind,
+        identity.accent_color,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
