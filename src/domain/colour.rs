@@ -143,7 +143,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let message = Rgb::parse_accent("#777777").unwrap_err().to_string();
-        assert!(message.contains("4,47 pour 1"), "{message}");
+        assert!(message.contains("4,48 pour 1"), "{message}");
     }
 
     #[test]
