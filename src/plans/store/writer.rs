@@ -1,81 +1,12 @@
-//! Writes a [`PlanDraft`] into the database, in the caller's transaction: a new plan, or an
-//! existing one brought in line with a re-imported file. Both go through the same writer, with
-//! a fixed number of statements whatever the size of the plan (each level written with `UNNEST`
-//! in one statement, `MERGE` where stored items are updated and new ones inserted).
+//! The one writer of a draft into a plan, for a new plan and a re-import alike: each level in
+//! one statement (`UNNEST`, `MERGE`), whatever the size of the plan.
 
 use std::collections::HashMap;
 
+use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-use rust_decimal::Decimal;
-
-use crate::domain::model::{ActionDraft, IndicatorDraft, PlanDraft, PlanHeader, YearValue};
-
-/// The address of a new plan of this title: its slug, or the first of `slug-2`, `slug-3`…
-/// that no plan of the organisation has (titles without Latin letters all slug to `plan`).
-/// `None` when the organisation already has a plan of this title.
-pub async fn new_plan_slug(
-    conn: &mut PgConnection,
-    organisation_id: i64,
-    title: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let base = crate::domain::model::slugify(title);
-    let rows = sqlx::query!(
-        r#"SELECT slug, lower(title) = lower($3) AS "same_title!" FROM plan
-            WHERE organisation_id = $1 AND (slug = $2 OR slug LIKE $2 || '-%' OR lower(title) = lower($3))"#,
-        organisation_id,
-        base,
-        title
-    )
-    .fetch_all(conn)
-    .await?;
-    if rows.iter().any(|r| r.same_title) {
-        return Ok(None);
-    }
-    Ok((1..)
-        .map(|n| {
-            if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            }
-        })
-        .find(|slug| !rows.iter().any(|r| r.slug == *slug)))
-}
-
-/// Stores a plan and everything under it for an organisation; returns the plan's id.
-/// Services named as pilots are created for the organisation when missing.
-pub async fn insert_plan(
-    conn: &mut PgConnection,
-    organisation_id: i64,
-    header: &PlanHeader,
-    draft: &PlanDraft,
-) -> Result<i64, sqlx::Error> {
-    let plan_id = sqlx::query_scalar!(
-        r#"INSERT INTO plan (organisation_id, slug, title, first_year, last_year, adopted_on, objective_term)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
-        organisation_id,
-        header.slug,
-        header.title,
-        header.first_year,
-        header.last_year,
-        header.adopted_on,
-        header.objective_term.as_db(),
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let matched = Matched::new(draft, &HashMap::new(), &HashMap::new());
-    write(
-        conn,
-        organisation_id,
-        plan_id,
-        &matched,
-        &HashMap::new(),
-        Values::FromDraft,
-    )
-    .await?;
-    Ok(plan_id)
-}
+use crate::domain::model::{ActionDraft, IndicatorDraft, PlanDraft, YearValue};
 
 /// Yearly values as the three arrays that `unnest` inserts in one statement.
 fn columns(values: &[YearValue]) -> (Vec<i32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
@@ -87,12 +18,12 @@ fn columns(values: &[YearValue]) -> (Vec<i32>, Vec<Option<Decimal>>, Vec<Option<
 
 /// How an indicator's targets change: the years it no longer has, and the rows to write (new or
 /// different).
-struct TargetChanges {
-    gone: Vec<i32>,
-    written: Vec<YearValue>,
+pub(super) struct TargetChanges {
+    pub(super) gone: Vec<i32>,
+    pub(super) written: Vec<YearValue>,
 }
 
-fn target_changes(old: &[YearValue], new: &[YearValue]) -> TargetChanges {
+pub(super) fn target_changes(old: &[YearValue], new: &[YearValue]) -> TargetChanges {
     TargetChanges {
         gone: old
             .iter()
@@ -162,18 +93,18 @@ fn position(index: usize) -> i32 {
 /// The draft's actions and indicators, each with the stored one it updates (none for a new
 /// plan or a new item): actions by number, or by text when they have none; indicators by their
 /// rank in their action. Objectives are matched by number by the database itself.
-struct Matched<'a> {
-    draft: &'a PlanDraft,
+pub(super) struct Matched<'a> {
+    pub(super) draft: &'a PlanDraft,
     /// Per action of the draft, in order.
-    actions: Vec<Option<i64>>,
+    pub(super) actions: Vec<Option<i64>>,
     /// Per indicator of the draft, in order.
-    indicators: Vec<Option<i64>>,
+    pub(super) indicators: Vec<Option<i64>>,
 }
 
 impl<'a> Matched<'a> {
     /// `actions`: the stored actions by key; `indicators`: each stored action's indicators in
     /// the order of their positions.
-    fn new(
+    pub(super) fn new(
         draft: &'a PlanDraft,
         actions: &HashMap<String, i64>,
         indicators: &HashMap<i64, Vec<i64>>,
@@ -203,7 +134,7 @@ impl<'a> Matched<'a> {
 
     /// Each indicator of the draft: its action (and the action's index in the draft), the
     /// stored indicator it updates, and its rank in its action.
-    fn indicators(&self) -> impl Iterator<Item = Placed<'a>> + '_ {
+    pub(super) fn indicators(&self) -> impl Iterator<Item = Placed<'a>> + '_ {
         self.draft
             .actions()
             .enumerate()
@@ -226,34 +157,34 @@ impl<'a> Matched<'a> {
 }
 
 /// An indicator of the draft in its place.
-struct Placed<'a> {
-    action_index: usize,
-    action: &'a ActionDraft,
-    indicator: &'a IndicatorDraft,
+pub(super) struct Placed<'a> {
+    pub(super) action_index: usize,
+    pub(super) action: &'a ActionDraft,
+    pub(super) indicator: &'a IndicatorDraft,
     /// The stored indicator it updates.
-    id: Option<i64>,
-    rank: usize,
+    pub(super) id: Option<i64>,
+    pub(super) rank: usize,
 }
 
 /// Whether the draft's yearly values (« mis en œuvre », actuals) are written: for a new plan
 /// only; a re-import keeps the values entered.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Values {
+pub(super) enum Values {
     FromDraft,
     Kept,
 }
 
 /// What was written: every item of the draft, by id.
-struct Written {
-    objectives: Vec<i64>,
-    actions: Vec<i64>,
-    indicators: Vec<i64>,
+pub(super) struct Written {
+    pub(super) objectives: Vec<i64>,
+    pub(super) actions: Vec<i64>,
+    pub(super) indicators: Vec<i64>,
 }
 
 /// Writes the draft into the plan: every level in one or two statements, the same projection
 /// for a new plan and a re-import. Stored items not in the draft are left alone (their
 /// positions must be out of the way, negative).
-async fn write(
+pub(super) async fn write(
     conn: &mut PgConnection,
     organisation_id: i64,
     plan_id: i64,
@@ -526,243 +457,4 @@ async fn write(
         actions: action_ids,
         indicators: indicator_ids,
     })
-}
-
-/// Why a re-import was not written.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// Items the re-import would remove or change hold values of a locked year: nothing written.
-    #[error(
-        "Rien n'a été enregistré : ces éléments ont des valeurs d'une année verrouillée, qui ne peuvent ni disparaître ni changer — {}. Gardez-les tels quels dans le fichier, ou faites déverrouiller l'année par la commande publique.",
-        .0.join(" ; ")
-    )]
-    Locked(Vec<String>),
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-/// How the messages name an action: « Action 5 », or its text when it has no number.
-fn action_name(code: Option<&str>, label: &str) -> String {
-    match code {
-        Some(code) => format!("Action {code}"),
-        None => label.to_string(),
-    }
-}
-
-/// Years as a message lists them: « 2025 », « 2025, 2026 ».
-fn years_text(years: &[i32]) -> String {
-    years
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Brings an existing plan in line with a draft (a re-import): items are matched (objectives by
-/// number, actions by number or else by text, indicators by their rank in the action), updated in
-/// place so that the values entered for them stay, created when new, and, when `remove` is true,
-/// deleted when the draft no longer has them. The caller checks beforehand that nothing is to be
-/// removed unless the user confirmed it. A fixed number of statements, whatever the size of the
-/// plan: the same writer as a new plan's.
-///
-/// Nothing of a locked year may disappear or change: when the draft would remove an item holding
-/// values of a locked year, or change a target of a locked year, the error names every such item
-/// (the database refuses it anyway) and nothing of the draft is written; the caller's
-/// transaction is then to be rolled back.
-pub async fn sync_plan(
-    conn: &mut PgConnection,
-    organisation_id: i64,
-    plan_id: i64,
-    draft: &PlanDraft,
-    remove: bool,
-) -> Result<(), SyncError> {
-    let locked_years: Vec<i32> = sqlx::query_scalar!(
-        "SELECT year FROM plan_year_lock WHERE plan_id = $1 ORDER BY year",
-        plan_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut old_targets: HashMap<i64, Vec<YearValue>> = HashMap::new();
-    for t in sqlx::query!(
-        "SELECT indicator_id, year, value, text FROM indicator_target WHERE plan_id = $1",
-        plan_id
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        old_targets
-            .entry(t.indicator_id)
-            .or_default()
-            .push(YearValue {
-                year: t.year,
-                value: t.value,
-                text: t.text,
-            });
-    }
-
-    // Positions are unique: move the old ones out of the way first.
-    sqlx::query!(
-        "UPDATE objective SET position = -position - 1000000 WHERE plan_id = $1",
-        plan_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "UPDATE action SET position = -position - 1000000 WHERE plan_id = $1",
-        plan_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "UPDATE indicator SET position = -position - 1000000 WHERE plan_id = $1",
-        plan_id
-    )
-    .execute(&mut *conn)
-    .await?;
-
-    let old_actions: HashMap<String, i64> = sqlx::query!(
-        "SELECT id, code, label FROM action WHERE plan_id = $1",
-        plan_id
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| {
-        (
-            crate::domain::model::action_key(r.code.as_deref(), &r.label),
-            r.id,
-        )
-    })
-    .collect();
-    // Positions were negated: an action's first indicator has the highest negative position.
-    let mut old_indicators: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in sqlx::query!(
-        "SELECT id, action_id FROM indicator WHERE plan_id = $1 ORDER BY action_id, position DESC",
-        plan_id
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        old_indicators.entry(r.action_id).or_default().push(r.id);
-    }
-    let matched = Matched::new(draft, &old_actions, &old_indicators);
-
-    // Nothing of a locked year changes: the targets first, then what would be removed.
-    let mut locked = Vec::new();
-    for Placed {
-        action,
-        indicator,
-        id,
-        ..
-    } in matched.indicators()
-    {
-        let old = id
-            .and_then(|id| old_targets.get(&id))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let changes = target_changes(old, &indicator.targets);
-        let refused: Vec<i32> = changes
-            .gone
-            .iter()
-            .chain(changes.written.iter().map(|t| &t.year))
-            .filter(|y| locked_years.contains(y))
-            .copied()
-            .collect();
-        if !refused.is_empty() {
-            locked.push(format!(
-                "{} : cible {} de l'indicateur « {} »",
-                action_name(action.code.as_deref(), &action.label),
-                years_text(&refused),
-                indicator.label
-            ));
-        }
-    }
-    if remove && !locked_years.is_empty() {
-        let kept_indicators: Vec<i64> = matched.indicators.iter().flatten().copied().collect();
-        let kept_actions: Vec<i64> = matched.actions.iter().flatten().copied().collect();
-        // What would be removed and holds anything of a locked year, named.
-        let held = sqlx::query!(
-            r#"SELECT a.code, a.label AS action_label, i.label AS "indicator_label?",
-                      string_agg(DISTINCT x.what, ' et ') AS "what!",
-                      array_agg(DISTINCT x.year ORDER BY x.year) AS "years!"
-                 FROM (SELECT t.indicator_id, NULL::bigint AS action_id, t.year, 'cible' AS what
-                         FROM indicator_target t WHERE t.plan_id = $1 AND NOT t.indicator_id = ANY($2)
-                       UNION ALL
-                       SELECT v.indicator_id, NULL, v.year, 'valeur réalisée' FROM indicator_actual v
-                        WHERE v.plan_id = $1 AND NOT v.indicator_id = ANY($2)
-                       UNION ALL
-                       SELECT NULL, n.action_id, n.year, 'mis en œuvre' FROM action_narrative n
-                        WHERE n.plan_id = $1 AND NOT n.action_id = ANY($3)
-                       UNION ALL
-                       SELECT NULL, r.action_id, r.year, 'circuit de validation' FROM action_review r
-                        WHERE r.plan_id = $1 AND NOT r.action_id = ANY($3)) x
-                 JOIN plan_year_lock l ON l.plan_id = $1 AND l.year = x.year
-                 LEFT JOIN indicator i ON i.id = x.indicator_id
-                 JOIN action a ON a.id = coalesce(x.action_id, i.action_id)
-                GROUP BY a.id, a.code, a.label, i.id, i.label
-                ORDER BY a.id, i.id NULLS FIRST"#,
-            plan_id,
-            &kept_indicators,
-            &kept_actions
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        for h in held {
-            let action = action_name(h.code.as_deref(), &h.action_label);
-            let held = format!("{} {}", h.what, years_text(&h.years));
-            locked.push(match h.indicator_label {
-                Some(label) => format!("{action} : indicateur « {label} » ({held})"),
-                None => match &h.code {
-                    Some(_) => format!("{action} — {} ({held})", h.action_label),
-                    None => format!("{action} ({held})"),
-                },
-            });
-        }
-    }
-    if !locked.is_empty() {
-        return Err(SyncError::Locked(locked));
-    }
-
-    let kept = write(
-        conn,
-        organisation_id,
-        plan_id,
-        &matched,
-        &old_targets,
-        Values::Kept,
-    )
-    .await?;
-    if remove {
-        sqlx::query!(
-            "DELETE FROM indicator WHERE plan_id = $1 AND NOT id = ANY($2)",
-            plan_id,
-            &kept.indicators
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "DELETE FROM action WHERE plan_id = $1 AND NOT id = ANY($2)",
-            plan_id,
-            &kept.actions
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "DELETE FROM objective WHERE plan_id = $1 AND NOT id = ANY($2)",
-            plan_id,
-            &kept.objectives
-        )
-        .execute(&mut *conn)
-        .await?;
-        let numbers: Vec<i32> = draft.axes.iter().map(|a| a.number).collect();
-        sqlx::query!(
-            r#"DELETE FROM axis WHERE plan_id = $1 AND NOT number = ANY($2)
-                AND NOT EXISTS (SELECT 1 FROM objective o WHERE o.axis_id = axis.id)"#,
-            plan_id,
-            &numbers
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
 }
