@@ -1,5 +1,8 @@
 //! The command line: `spaser serve` (default), `spaser migrate`, `spaser demo`.
 
+mod import;
+mod user;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,9 +13,10 @@ use tokio::net::TcpListener;
 use crate::auth;
 use crate::db::{Database, DbError};
 use crate::demo;
-use crate::domain::account::{Email, Role, check_new_password, parse_display_name};
-use crate::plans::read;
 use crate::web::{AppState, router};
+
+use import::import_file;
+use user::add_user;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -258,245 +262,6 @@ async fn load_demo(db: &Database) -> Result<(), CliError> {
         println!("Déjà présent : {name}");
     }
     Ok(())
-}
-
-async fn add_user(
-    db: &Database,
-    email: &str,
-    role: &str,
-    organisation: &str,
-    name: Option<&str>,
-    services: &[String],
-) -> Result<(), CliError> {
-    let email = Email::parse(email).map_err(|e| CliError::Invalid(e.into()))?;
-    let role = Role::parse(role).ok_or_else(|| {
-        CliError::Invalid(format!(
-            "rôle inconnu « {role} » : admin, commande-publique, pilote ou comite"
-        ))
-    })?;
-    let name = parse_display_name(name.unwrap_or(email.as_str()))
-        .map_err(|e| CliError::Invalid(e.into()))?;
-    let mut conn = db.pool.acquire().await?;
-    let org = read::organisation(&mut conn, organisation)
-        .await?
-        .ok_or_else(|| CliError::Invalid(format!("organisation « {organisation} » introuvable")))?;
-    let mut service_ids = Vec::new();
-    for service in services {
-        let id = sqlx::query_scalar!(
-            "SELECT id FROM service WHERE organisation_id = $1 AND lower(name) = lower($2)",
-            org.id,
-            service
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| {
-            CliError::Invalid(format!(
-                "service « {service} » introuvable dans {}",
-                org.short_name
-            ))
-        })?;
-        service_ids.push(id);
-    }
-    if role == Role::Pilot && service_ids.is_empty() {
-        return Err(CliError::Invalid(
-            "un pilote pilote au moins un service : ajoutez --service NOM".into(),
-        ));
-    }
-    let password =
-        read_password().map_err(|e| CliError::Invalid(format!("lecture du mot de passe : {e}")))?;
-    check_new_password(&password, &password).map_err(|e| CliError::Invalid(e.into()))?;
-    let hash = auth::hash_password(&password);
-    let new = auth::NewUser {
-        email: email.as_str(),
-        display_name: &name,
-        password_hash: Some(&hash),
-        organisation_id: org.id,
-        role,
-        services: &service_ids,
-    };
-    match auth::create_user(&mut conn, &new).await {
-        Ok(auth::Created::Account(_)) => {
-            println!(
-                "Compte créé : {} ({}) dans {}",
-                email.as_str(),
-                role.label(),
-                org.short_name
-            );
-            Ok(())
-        }
-        Ok(auth::Created::Membership(_)) => {
-            println!(
-                "Compte existant : {} a maintenant le rôle {} dans {} (son mot de passe n'a pas changé)",
-                email.as_str(),
-                role.label(),
-                org.short_name
-            );
-            Ok(())
-        }
-        Err(auth::CreateUserError::AwaitingActivation) => Err(CliError::Invalid(format!(
-            "{} a une invitation en attente d'activation dans une autre organisation : \
-             ajoutez-la quand la personne aura activé son compte",
-            email.as_str()
-        ))),
-        Err(auth::CreateUserError::EmailTaken) => Err(CliError::Invalid(format!(
-            "{} a déjà un rôle dans {}",
-            email.as_str(),
-            org.short_name
-        ))),
-        Err(auth::CreateUserError::Db(e)) => Err(e.into()),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn import_file(
-    db: &Database,
-    file: &std::path::Path,
-    organisation: &str,
-    plan: Option<&str>,
-    title: Option<&str>,
-    period: Option<(i32, i32)>,
-    dry_run: bool,
-    confirm_removals: bool,
-) -> Result<(), CliError> {
-    use crate::domain::model::{ObjectiveTerm, PlanHeader};
-    let bytes = std::fs::read(file)
-        .map_err(|e| CliError::Invalid(format!("lecture de {} : {e}", file.display())))?;
-    let mut conn = db.pool.acquire().await?;
-    let org = read::organisation(&mut conn, organisation)
-        .await?
-        .ok_or_else(|| CliError::Invalid(format!("organisation « {organisation} » introuvable")))?;
-    let (existing, header) = match plan {
-        Some(slug) => {
-            let head = read::plan_head(&mut conn, organisation, slug)
-                .await?
-                .ok_or_else(|| CliError::Invalid(format!("plan « {slug} » introuvable")))?;
-            let header = PlanHeader {
-                slug: head.slug.clone(),
-                title: head.title.clone(),
-                first_year: head.first_year,
-                last_year: head.last_year,
-                adopted_on: head.adopted_on,
-                objective_term: head.objective_term,
-            };
-            (Some(head), header)
-        }
-        None => {
-            let title = title.ok_or_else(|| {
-                CliError::Invalid(
-                    "donnez --title pour un nouveau plan (ou --plan pour en mettre un à jour)"
-                        .into(),
-                )
-            })?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            let (first_year, last_year) = period
-                .or_else(|| crate::import::marked_period(&bytes, &name))
-                .ok_or_else(|| {
-                    CliError::Invalid(
-                        "donnez --first-year et --last-year (le fichier ne les écrit pas dans ses valeurs cibles)"
-                            .into(),
-                    )
-                })?;
-            (
-                None,
-                PlanHeader {
-                    slug: crate::import::slugify(title),
-                    title: title.to_string(),
-                    first_year,
-                    last_year,
-                    adopted_on: None,
-                    objective_term: ObjectiveTerm::Objectif,
-                },
-            )
-        }
-    };
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut payload = crate::import::read_file(&bytes, &name, header).map_err(CliError::Invalid)?;
-    let changes = match &existing {
-        Some(head) => Some(crate::import::changes(
-            &read::plan_content(&mut conn, head.clone()).await?,
-            &payload.draft,
-        )),
-        None => None,
-    };
-    print!(
-        "{}",
-        crate::import::preview_text(&payload, changes.as_ref())
-    );
-    if dry_run {
-        println!("Essai à blanc : rien n'a été enregistré.");
-        return Ok(());
-    }
-    if changes.as_ref().is_some_and(|c| !c.removed.is_empty()) && !confirm_removals {
-        return Err(CliError::Invalid(
-            "des éléments seraient retirés : relancez avec --confirm-removals pour l'accepter"
-                .into(),
-        ));
-    }
-    let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
-    match &existing {
-        Some(head) => {
-            match crate::plans::store::sync_plan(
-                &mut tx,
-                org.id,
-                head.id,
-                &payload.draft,
-                confirm_removals,
-            )
-            .await
-            {
-                Ok(()) => {}
-                Err(locked @ crate::plans::store::SyncError::Locked(_)) => {
-                    return Err(CliError::Invalid(locked.to_string()));
-                }
-                Err(crate::plans::store::SyncError::Db(e)) => return Err(e.into()),
-            }
-        }
-        None => {
-            payload.header.slug = crate::plans::store::new_plan_slug(
-                &mut tx,
-                org.id,
-                &payload.header.title,
-            )
-            .await?
-            .ok_or_else(|| {
-                CliError::Invalid(format!(
-                    "l'organisation a déjà un plan « {} » : donnez --plan pour le mettre à jour",
-                    payload.header.title
-                ))
-            })?;
-            crate::plans::store::insert_plan(&mut tx, org.id, &payload.header, &payload.draft)
-                .await?;
-        }
-    }
-    tx.commit().await?;
-    println!(
-        "Plan enregistré : /organisations/{}/plans/{}",
-        org.slug, payload.header.slug
-    );
-    Ok(())
-}
-
-/// The password: prompted without echo on a terminal, else the first line of stdin.
-fn read_password() -> std::io::Result<String> {
-    use std::io::{BufRead, IsTerminal};
-    if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Mot de passe (12 caractères au moins) : ")?;
-        let second = rpassword::prompt_password("Confirmation : ")?;
-        if first != second {
-            return Err(std::io::Error::other("les deux saisies diffèrent"));
-        }
-        Ok(first)
-    } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_string())
-    }
 }
 
 /// An absolute `http` or `https` address with no query, kept without its final `/`.
