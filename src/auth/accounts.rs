@@ -6,37 +6,38 @@ use sqlx::PgConnection;
 
 use super::hash_password_async;
 use crate::domain::account::Role;
+use crate::domain::ids::{self, OrganisationId, ServiceId, UserId};
 
 /// A user's role in one organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub role: Role,
     /// The services a pilot steers.
-    pub services: Vec<i64>,
+    pub services: Vec<ServiceId>,
 }
 
 /// The signed-in user, with every membership.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub memberships: Vec<Membership>,
 }
 
 impl User {
-    pub fn membership(&self, organisation_id: i64) -> Option<&Membership> {
+    pub fn membership(&self, organisation_id: OrganisationId) -> Option<&Membership> {
         self.memberships
             .iter()
             .find(|m| m.organisation_id == organisation_id)
     }
 }
 
-pub async fn load_user(conn: &mut PgConnection, id: i64) -> Result<Option<User>, sqlx::Error> {
+pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<User>, sqlx::Error> {
     let Some(user) = sqlx::query!(
-        "SELECT id, email, display_name FROM app_user WHERE id = $1",
-        id
+        r#"SELECT id AS "id: UserId", email, display_name FROM app_user WHERE id = $1"#,
+        id.get()
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -44,20 +45,25 @@ pub async fn load_user(conn: &mut PgConnection, id: i64) -> Result<Option<User>,
         return Ok(None);
     };
     let memberships = sqlx::query!(
-        r#"SELECT m.organisation_id, m.role,
-                  coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}') AS "services!"
+        r#"SELECT m.organisation_id AS "organisation_id: OrganisationId", m.role,
+                  coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}')
+                    AS "services!: Vec<ServiceId>"
              FROM membership m
              LEFT JOIN membership_service ms
                     ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
             WHERE m.user_id = $1
             GROUP BY m.organisation_id, m.role"#,
-        id
+        id.get()
     )
     .fetch_all(conn)
     .await?
     .into_iter()
     .filter_map(|m| {
-        Some(Membership { organisation_id: m.organisation_id, role: Role::from_db(&m.role)?, services: m.services })
+        Some(Membership {
+            organisation_id: m.organisation_id,
+            role: Role::from_db(&m.role)?,
+            services: m.services,
+        })
     })
     .collect();
     Ok(Some(User {
@@ -72,9 +78,9 @@ pub async fn load_user(conn: &mut PgConnection, id: i64) -> Result<Option<User>,
 pub async fn credentials(
     conn: &mut PgConnection,
     email: &str,
-) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+) -> Result<Option<(UserId, Option<String>)>, sqlx::Error> {
     Ok(sqlx::query!(
-        "SELECT id, password_hash FROM app_user WHERE email = $1",
+        r#"SELECT id AS "id: UserId", password_hash FROM app_user WHERE email = $1"#,
         email
     )
     .fetch_optional(conn)
@@ -84,25 +90,26 @@ pub async fn credentials(
 
 pub async fn password_hash_of(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<String>, sqlx::Error> {
-    Ok(
-        sqlx::query_scalar!("SELECT password_hash FROM app_user WHERE id = $1", user_id)
-            .fetch_optional(conn)
-            .await?
-            .flatten(),
+    Ok(sqlx::query_scalar!(
+        "SELECT password_hash FROM app_user WHERE id = $1",
+        user_id.get()
     )
+    .fetch_optional(conn)
+    .await?
+    .flatten())
 }
 
 pub async fn set_password(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     password: &str,
 ) -> Result<(), sqlx::Error> {
     let hash = hash_password_async(password).await;
     sqlx::query!(
         "UPDATE app_user SET password_hash = $2 WHERE id = $1",
-        user_id,
+        user_id.get(),
         hash
     )
     .execute(conn)
@@ -116,9 +123,9 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     /// From [`hash_password`].
     pub password_hash: Option<&'a str>,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub role: Role,
-    pub services: &'a [i64],
+    pub services: &'a [ServiceId],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,15 +142,15 @@ pub enum CreateUserError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
     /// A new account, with this membership.
-    Account(i64),
+    Account(UserId),
     /// The e-mail already had an account (of another organisation, or made from the command
     /// line): only the membership was added. Its password, name and other memberships are left
     /// alone, and no activation link may be made for it.
-    Membership(i64),
+    Membership(UserId),
 }
 
 impl Created {
-    pub fn user_id(self) -> i64 {
+    pub fn user_id(self) -> UserId {
         match self {
             Created::Account(id) | Created::Membership(id) => id,
         }
@@ -166,11 +173,11 @@ pub async fn create_user(
     let inserted = sqlx::query_scalar!(
         r#"INSERT INTO app_user (email, display_name, password_hash, invited_by_organisation)
            VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN $4::bigint END)
-           ON CONFLICT (email) DO NOTHING RETURNING id"#,
+           ON CONFLICT (email) DO NOTHING RETURNING id AS "id: UserId""#,
         new.email,
         new.display_name,
         new.password_hash,
-        new.organisation_id
+        new.organisation_id.get()
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -178,12 +185,12 @@ pub async fn create_user(
         Some(id) => Created::Account(id),
         None => {
             let existing = sqlx::query!(
-                r#"SELECT u.id, u.password_hash IS NULL AS "pending!",
+                r#"SELECT u.id AS "id: UserId", u.password_hash IS NULL AS "pending!",
                           EXISTS (SELECT 1 FROM membership m
                                    WHERE m.user_id = u.id AND m.organisation_id <> $2) AS "elsewhere!"
                      FROM app_user u WHERE u.email = $1 FOR UPDATE"#,
                 new.email,
-                new.organisation_id
+                new.organisation_id.get()
             )
             .fetch_one(&mut *conn)
             .await?;
@@ -196,21 +203,24 @@ pub async fn create_user(
                               SET display_name = $2, password_hash = $3,
                                   invited_by_organisation = CASE WHEN $3::text IS NULL THEN $4::bigint END
                             WHERE id = $1"#,
-                        existing.id,
+                        existing.id.get(),
                         new.display_name,
                         new.password_hash,
-                        new.organisation_id
+                        new.organisation_id.get()
                     )
                     .execute(&mut *conn)
                     .await?;
-                    sqlx::query!("DELETE FROM activation WHERE user_id = $1", existing.id)
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query!(
+                        "DELETE FROM activation WHERE user_id = $1",
+                        existing.id.get()
+                    )
+                    .execute(&mut *conn)
+                    .await?;
                     sqlx::query!(
                         r#"INSERT INTO membership (user_id, organisation_id, role) VALUES ($1, $2, $3)
                            ON CONFLICT (user_id, organisation_id) DO UPDATE SET role = EXCLUDED.role"#,
-                        existing.id,
-                        new.organisation_id,
+                        existing.id.get(),
+                        new.organisation_id.get(),
                         new.role.as_db()
                     )
                     .execute(&mut *conn)
@@ -224,8 +234,8 @@ pub async fn create_user(
     let user_id = created.user_id();
     let inserted = sqlx::query!(
         "INSERT INTO membership (user_id, organisation_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        user_id,
-        new.organisation_id,
+        user_id.get(),
+        new.organisation_id.get(),
         new.role.as_db()
     )
     .execute(&mut *conn)
@@ -240,23 +250,23 @@ pub async fn create_user(
 /// Replaces the services a member pilots.
 pub async fn set_services(
     conn: &mut PgConnection,
-    user_id: i64,
-    organisation_id: i64,
-    services: &[i64],
+    user_id: UserId,
+    organisation_id: OrganisationId,
+    services: &[ServiceId],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM membership_service WHERE user_id = $1 AND organisation_id = $2",
-        user_id,
-        organisation_id
+        user_id.get(),
+        organisation_id.get()
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         r#"INSERT INTO membership_service (user_id, organisation_id, service_id)
            SELECT $1, $2, unnest($3::bigint[])"#,
-        user_id,
-        organisation_id,
-        services
+        user_id.get(),
+        organisation_id.get(),
+        &ids::numbers(services)
     )
     .execute(conn)
     .await?;

@@ -3,6 +3,7 @@
 use sqlx::PgConnection;
 
 use super::{hash_password_async, random_token};
+use crate::domain::ids::UserId;
 
 /// How long an activation link stays valid.
 pub const ACTIVATION_DAYS: i32 = 7;
@@ -10,13 +11,13 @@ pub const ACTIVATION_DAYS: i32 = 7;
 /// A one-time link for the user to choose a password.
 pub async fn create_activation(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<String, sqlx::Error> {
     let token = random_token();
     sqlx::query!(
         "INSERT INTO activation (token, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))",
         token,
-        user_id,
+        user_id.get(),
         ACTIVATION_DAYS
     )
     .execute(conn)
@@ -29,9 +30,9 @@ pub async fn create_activation(
 pub async fn activation_user(
     conn: &mut PgConnection,
     token: &str,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+) -> Result<Option<(UserId, String)>, sqlx::Error> {
     Ok(sqlx::query!(
-        r#"SELECT u.id, u.email FROM activation a JOIN app_user u ON u.id = a.user_id
+        r#"SELECT u.id AS "id: UserId", u.email FROM activation a JOIN app_user u ON u.id = a.user_id
             WHERE a.token = $1 AND a.expires_at > now() AND u.password_hash IS NULL"#,
         token
     )
@@ -47,7 +48,7 @@ pub async fn activate(
     conn: &mut PgConnection,
     token: &str,
     password: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<UserId>, sqlx::Error> {
     let hash = hash_password_async(password).await;
     sqlx::query_scalar!(
         r#"WITH link AS (
@@ -57,7 +58,7 @@ pub async fn activate(
            UPDATE app_user u SET password_hash = $2
              FROM link
             WHERE u.id = link.user_id AND link.token = $1 AND u.password_hash IS NULL
-        RETURNING u.id"#,
+        RETURNING u.id AS "id: UserId""#,
         token,
         hash
     )

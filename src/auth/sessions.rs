@@ -4,6 +4,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sqlx::PgConnection;
 
 use super::random_token;
+use crate::domain::ids::UserId;
 
 /// A session is forgotten after this long without a request.
 pub const IDLE_MINUTES: i32 = 30;
@@ -11,13 +12,13 @@ pub const IDLE_MINUTES: i32 = 30;
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub id: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub csrf_token: String,
 }
 
 pub async fn create_session(
     conn: &mut PgConnection,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
 ) -> Result<SessionRow, sqlx::Error> {
     let row = SessionRow {
         id: random_token(),
@@ -27,7 +28,7 @@ pub async fn create_session(
     sqlx::query!(
         "INSERT INTO user_session (id, user_id, csrf_token) VALUES ($1, $2, $3)",
         row.id,
-        row.user_id,
+        row.user_id.map(UserId::get),
         row.csrf_token
     )
     .execute(conn)
@@ -44,7 +45,7 @@ pub async fn touch_session(
         SessionRow,
         r#"UPDATE user_session SET last_seen_at = now()
             WHERE id = $1 AND last_seen_at > now() - make_interval(mins => $2)
-        RETURNING id, user_id, csrf_token"#,
+        RETURNING id, user_id AS "user_id: UserId", csrf_token"#,
         id,
         IDLE_MINUTES
     )
@@ -62,12 +63,12 @@ pub async fn delete_session(conn: &mut PgConnection, id: &str) -> Result<(), sql
 /// Drops every session of a user but one (after a password change).
 pub async fn delete_other_sessions(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     keep: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM user_session WHERE user_id = $1 AND id <> $2",
-        user_id,
+        user_id.get(),
         keep
     )
     .execute(conn)

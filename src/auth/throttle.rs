@@ -2,6 +2,8 @@
 
 use sqlx::PgConnection;
 
+use crate::domain::ids::UserId;
+
 /// Sign-in for one e-mail from one network address is refused after this many attempts that
 /// did not succeed within [`FAILURE_WINDOW_MINUTES`]… (per e-mail *and* address, so that an
 /// attacker elsewhere cannot lock the owner out)
@@ -41,14 +43,14 @@ pub async fn reserve_sign_in_attempt(
 /// session cannot try passwords faster than sign-in allows. Given back on success.
 pub async fn reserve_password_check(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<bool, sqlx::Error> {
     reserve(conn, &format!("compte:{user_id}"), MAX_FAILURES_PER_EMAIL).await
 }
 
 pub async fn release_password_check(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM sign_in_throttle WHERE key = $1",

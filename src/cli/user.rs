@@ -4,6 +4,7 @@ use super::CliError;
 use crate::auth;
 use crate::db::Database;
 use crate::domain::account::{Email, Role, check_new_password, parse_display_name};
+use crate::domain::ids::ServiceId;
 use crate::plans::read;
 
 pub(super) async fn add_user(
@@ -29,8 +30,8 @@ pub(super) async fn add_user(
     let mut service_ids = Vec::new();
     for service in services {
         let id = sqlx::query_scalar!(
-            "SELECT id FROM service WHERE organisation_id = $1 AND lower(name) = lower($2)",
-            org.id,
+            r#"SELECT id AS "id: ServiceId" FROM service WHERE organisation_id = $1 AND lower(name) = lower($2)"#,
+            org.id.get(),
             service
         )
         .fetch_optional(&mut *conn)

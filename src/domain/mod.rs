@@ -7,6 +7,7 @@ pub mod chart;
 pub mod csv_file;
 pub mod entry;
 pub mod format;
+pub mod ids;
 pub mod model;
 pub mod number;
 pub mod sheet;

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use sqlx::PgConnection;
 
+use crate::domain::ids::{OrganisationId, PlanId};
 use crate::domain::model::{PlanDraft, PlanHeader, YearValue};
 
 pub use locked::SyncError;
@@ -22,14 +23,14 @@ use writer::{Matched, Values, write};
 /// Services named as pilots are created for the organisation when missing.
 pub async fn insert_plan(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     header: &PlanHeader,
     draft: &PlanDraft,
-) -> Result<i64, sqlx::Error> {
+) -> Result<PlanId, sqlx::Error> {
     let plan_id = sqlx::query_scalar!(
         r#"INSERT INTO plan (organisation_id, slug, title, first_year, last_year, adopted_on, objective_term)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
-        organisation_id,
+        organisation_id.get(),
         header.slug,
         header.title,
         header.first_year,
@@ -42,14 +43,14 @@ pub async fn insert_plan(
     let matched = Matched::new(draft, &HashMap::new(), &HashMap::new());
     write(
         conn,
-        organisation_id,
+        organisation_id.get(),
         plan_id,
         &matched,
         &HashMap::new(),
         Values::FromDraft,
     )
     .await?;
-    Ok(plan_id)
+    Ok(PlanId(plan_id))
 }
 
 /// Brings an existing plan in line with a draft (a re-import): items are matched (objectives by
@@ -65,11 +66,13 @@ pub async fn insert_plan(
 /// transaction is then to be rolled back.
 pub async fn sync_plan(
     conn: &mut PgConnection,
-    organisation_id: i64,
-    plan_id: i64,
+    organisation_id: OrganisationId,
+    plan_id: PlanId,
     draft: &PlanDraft,
     remove: bool,
 ) -> Result<(), SyncError> {
+    // Inside the writer, ids are the numbers its statements take in arrays.
+    let (organisation_id, plan_id) = (organisation_id.get(), plan_id.get());
     let locked_years: Vec<i32> = sqlx::query_scalar!(
         "SELECT year FROM plan_year_lock WHERE plan_id = $1 ORDER BY year",
         plan_id

@@ -367,7 +367,7 @@ pub async fn publication(
     let updated = sqlx::query!(
         r#"UPDATE plan SET published_at = CASE WHEN $3 THEN coalesce(published_at, now()) ELSE NULL END
             WHERE organisation_id = $1 AND slug = $2"#,
-        access.organisation.id,
+        access.organisation.id.get(),
         plan,
         publish
     )
@@ -376,7 +376,7 @@ pub async fn publication(
     if updated.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    tracing::info!(user = user.id, plan = %plan, publish, "publication");
+    tracing::info!(user = user.id.get(), plan = %plan, publish, "publication");
     Ok(Redirect::to(&format!("/organisations/{organisation}/plans/{plan}")).into_response())
 }
 
