@@ -75,3 +75,19 @@ id! {
 pub fn numbers<I: Into<i64> + Copy>(ids: &[I]) -> Vec<i64> {
     ids.iter().map(|&id| id.into()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_written_and_read_as_its_number() {
+        let plan = PlanId(42);
+        assert_eq!(plan.to_string(), "42");
+        assert_eq!("42".parse::<PlanId>(), Ok(plan));
+        assert!("4x".parse::<PlanId>().is_err());
+        assert_eq!(serde_json::to_string(&plan).unwrap(), "42");
+        assert_eq!(serde_json::from_str::<PlanId>("42").unwrap(), plan);
+        assert_eq!(numbers(&[ActionId(3), ActionId(1)]), [3, 1]);
+    }
+}
