@@ -16,6 +16,7 @@ use axum::routing::get;
 use clap::Parser;
 use rust_decimal::Decimal;
 use spaser::db::embedded::Durability;
+use spaser::domain::ids::OrganisationId;
 use spaser::domain::model::{
     ActionDraft, AxisDraft, Direction, IndicatorDraft, IndicatorKind, ObjectiveDraft,
     ObjectiveTerm, PlanDraft, PlanHeader, YearValue,
@@ -272,7 +273,7 @@ async fn decp_bench(pool: &PgPool, address: &str, org: i64) {
     let reading = spaser::decp::read_json(json.as_bytes()).expect("generated file");
     let read = started.elapsed();
     let saving = Instant::now();
-    let saved = spaser::contracts::save(&mut conn, org, &reading.contracts)
+    let saved = spaser::contracts::save(&mut conn, OrganisationId(org), &reading.contracts)
         .await
         .unwrap();
     // As the upload does after a large import.
@@ -375,9 +376,14 @@ async fn main() {
             adopted_on: None,
             objective_term: ObjectiveTerm::Objectif,
         };
-        spaser::plans::store::insert_plan(&mut conn, org, &header, &plan(size, 2025..=2030))
-            .await
-            .unwrap();
+        spaser::plans::store::insert_plan(
+            &mut conn,
+            OrganisationId(org),
+            &header,
+            &plan(size, 2025..=2030),
+        )
+        .await
+        .unwrap();
     }
     sqlx::query("UPDATE plan SET published_at = now()")
         .execute(&mut *conn)

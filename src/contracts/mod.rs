@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use crate::decp::{Contract, Measure};
+use crate::domain::ids::{ActionId, IndicatorId, OrganisationId, PlanId, UserId};
 use crate::plans::values::{self, LogLine};
 
 /// What saving a reading did.
@@ -18,11 +19,11 @@ pub struct Saved {
 
 pub async fn sirets(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT siret FROM organisation_siret WHERE organisation_id = $1 ORDER BY siret",
-        organisation_id
+        organisation_id.get()
     )
     .fetch_all(conn)
     .await
@@ -32,7 +33,7 @@ pub async fn sirets(
 /// records of other buyers are set aside and counted.
 pub async fn save(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     contracts: &[Contract],
 ) -> Result<Saved, sqlx::Error> {
     let ours = sirets(conn, organisation_id).await?;
@@ -58,7 +59,7 @@ pub async fn save(
                    social_criterion = EXCLUDED.social_criterion, reserved = EXCLUDED.reserved,
                    env_clause = EXCLUDED.env_clause, env_criterion = EXCLUDED.env_criterion,
                    modifications = EXCLUDED.modifications, updated_at = now()"#,
-            organisation_id,
+            organisation_id.get(),
             &col!(|c| c.id.clone()),
             &col!(|c| c.buyer.clone()),
             &col!(|c| c.concession),
@@ -101,11 +102,11 @@ pub async fn tidy(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 /// The procedures the organisation's contracts were passed by, for the filters.
 pub async fn procedures(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT procedure FROM contract_procedure WHERE organisation_id = $1 ORDER BY 1",
-        organisation_id
+        organisation_id.get()
     )
     .fetch_all(conn)
     .await
@@ -139,7 +140,7 @@ pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
 /// The legal indicators of a year, contracts of at least `min_amount` € HT: one query.
 pub async fn shares(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     year: i32,
     min_amount: Decimal,
     procedure: Option<&str>,
@@ -163,7 +164,7 @@ pub async fn shares(
              FROM contract
             WHERE organisation_id = $1 AND notified_on >= make_date($2, 1, 1) AND notified_on < make_date($2 + 1, 1, 1)
               AND amount >= $3 AND ($4::text IS NULL OR procedure = $4)"#,
-        organisation_id,
+        organisation_id.get(),
         year,
         min_amount,
         procedure
@@ -224,7 +225,7 @@ pub struct RegisterRow {
 /// The register of a year, filtered; at most `limit` rows, with the totals of all that match.
 pub async fn register(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     year: i32,
     measure: Option<Measure>,
     min_amount: Decimal,
@@ -248,7 +249,7 @@ pub async fn register(
               AND ($6::text IS NULL OR procedure = $6)
             ORDER BY notified_on DESC, decp_id
             LIMIT $5"#,
-        organisation_id,
+        organisation_id.get(),
         year,
         min_amount,
         measure,
@@ -269,7 +270,7 @@ pub async fn register(
                     WHEN 'env_clause' THEN env_clause WHEN 'env_criterion' THEN env_criterion
                     ELSE true END
               AND ($5::text IS NULL OR procedure = $5)"#,
-        organisation_id,
+        organisation_id.get(),
         year,
         min_amount,
         measure,
@@ -287,12 +288,12 @@ pub async fn register(
 /// every link and year, one write of every value, one history insert.
 pub async fn refresh_linked(
     conn: &mut PgConnection,
-    organisation_id: i64,
-    user_id: i64,
+    organisation_id: OrganisationId,
+    user_id: UserId,
 ) -> Result<usize, sqlx::Error> {
     sqlx::query!(
         "SELECT id FROM plan WHERE organisation_id = $1 ORDER BY id FOR UPDATE",
-        organisation_id
+        organisation_id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -327,7 +328,8 @@ pub async fn refresh_linked(
                         ELSE false END AS holds) m
                 GROUP BY w.year, w.min_amount, w.measure
            )
-           SELECT w.indicator_id AS "indicator_id!", w.action_id AS "action_id!", w.plan_id AS "plan_id!",
+           SELECT w.indicator_id AS "indicator_id!: IndicatorId", w.action_id AS "action_id!: ActionId",
+                  w.plan_id AS "plan_id!: PlanId",
                   w.year AS "year!", w.by_amount AS "by_amount!",
                   k.total AS "total!", k.total_amount AS "total_amount!", k.part AS "part!",
                   k.part_amount AS "part_amount!",
@@ -337,7 +339,7 @@ pub async fn refresh_linked(
              JOIN counted k ON k.year = w.year AND k.min_amount = w.min_amount AND k.measure = w.measure
              LEFT JOIN indicator_actual v ON v.indicator_id = w.indicator_id AND v.year = w.year
             ORDER BY w.indicator_id, w.year"#,
-        organisation_id
+        organisation_id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -394,8 +396,8 @@ pub async fn refresh_linked(
                    numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, text = NULL,
                    updated_by = EXCLUDED.updated_by, updated_at = now(), computed = true,
                    version = indicator_actual.version + 1"#,
-            user_id,
-            &col!(|w| w.0),
+            user_id.get(),
+            &col!(|w| w.0.get()),
             &col!(|w| w.1),
             &col!(|w| w.2),
             &col!(|w| w.3.clone()),

@@ -12,6 +12,7 @@ use sqlx::{Acquire, PgConnection};
 
 use crate::auth;
 use crate::domain::account::Role;
+use crate::domain::ids::{OrganisationId, ServiceId};
 use crate::domain::model::{
     ActionDraft, Direction, IndicatorDraft, IndicatorKind, ObjectiveDraft, ObjectiveTerm,
     PlanDraft, PlanHeader, YearValue,
@@ -230,16 +231,16 @@ pub fn demo_email(local: &str, organisation_slug: &str) -> String {
 /// services named in [`DEMO_USERS`] that the organisation has (GOSB's bilan names no services).
 async fn ensure_demo_users(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     organisation_slug: &str,
     password_hash: &str,
 ) -> Result<(), sqlx::Error> {
     for (local, name, role, service_names) in DEMO_USERS {
         let email = demo_email(local, organisation_slug);
         let names: Vec<String> = service_names.iter().map(|s| s.to_string()).collect();
-        let services: Vec<i64> = sqlx::query_scalar!(
-            "SELECT id FROM service WHERE organisation_id = $1 AND name = ANY($2)",
-            organisation_id,
+        let services: Vec<ServiceId> = sqlx::query_scalar!(
+            r#"SELECT id AS "id: ServiceId" FROM service WHERE organisation_id = $1 AND name = ANY($2)"#,
+            organisation_id.get(),
             &names
         )
         .fetch_all(&mut *conn)
@@ -283,7 +284,8 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
         let organisation_id = sqlx::query_scalar!(
             r#"INSERT INTO organisation (slug, name, short_name, kind, accent_color)
                VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id"#,
+               ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
+               RETURNING id AS "id: OrganisationId""#,
             demo.organisation_slug,
             demo.organisation_name,
             demo.organisation_short_name,
@@ -294,7 +296,7 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
         .await?;
         let exists = sqlx::query_scalar!(
             r#"SELECT EXISTS (SELECT 1 FROM plan WHERE organisation_id = $1 AND slug = $2) AS "exists!""#,
-            organisation_id,
+            organisation_id.get(),
             demo.header.slug,
         )
         .fetch_one(&mut *tx)
@@ -313,7 +315,7 @@ pub async fn load(conn: &mut PgConnection) -> Result<DemoReport, DemoError> {
                          JOIN indicator i ON i.id = v.indicator_id WHERE v.plan_id = $1
                        UNION
                        SELECT n.action_id, n.year, 'validated' FROM action_narrative n WHERE n.plan_id = $1"#,
-                    plan_id
+                    plan_id.get()
                 )
                 .execute(&mut *tx)
                 .await?;

@@ -8,6 +8,7 @@ pub mod colour;
 pub mod csv_file;
 pub mod entry;
 pub mod format;
+pub mod ids;
 pub mod model;
 pub mod number;
 pub mod sheet;

@@ -12,12 +12,13 @@ use sqlx::{Acquire, PgConnection};
 use super::values::{self, Actual, LogLine, Narrative, ReviewState};
 use crate::domain::account::Role;
 use crate::domain::format::{number_fr, quantity_fr};
+use crate::domain::ids::{self, ActionId, IndicatorId, PlanId, UserId};
 
 /// An indicator's actual as the person sent it.
 #[derive(Debug, Clone)]
 pub struct ActualChange<'a> {
-    pub indicator_id: i64,
-    pub action_id: i64,
+    pub indicator_id: IndicatorId,
+    pub action_id: ActionId,
     /// The indicator's unit, as the history writes the values.
     pub unit: Option<&'a str>,
     pub actual: Actual,
@@ -28,7 +29,7 @@ pub struct ActualChange<'a> {
 /// An action's « mis en œuvre » as the person sent it.
 #[derive(Debug, Clone)]
 pub struct NarrativeChange {
-    pub action_id: i64,
+    pub action_id: ActionId,
     pub text: Option<String>,
     pub expected_version: i32,
 }
@@ -36,9 +37,9 @@ pub struct NarrativeChange {
 /// One whole-page save.
 #[derive(Debug, Clone)]
 pub struct EntrySave<'a> {
-    pub plan_id: i64,
+    pub plan_id: PlanId,
     pub year: i32,
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The saver's role: a pilot's values returned to them are « saisi » again once changed.
     pub role: Role,
     pub actuals: Vec<ActualChange<'a>>,
@@ -49,11 +50,11 @@ pub struct EntrySave<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
     Actual {
-        indicator_id: i64,
+        indicator_id: IndicatorId,
         current: Actual,
     },
     Narrative {
-        action_id: i64,
+        action_id: ActionId,
         current: Narrative,
     },
     /// The year was locked after the page was loaded: nothing can be written.
@@ -192,7 +193,7 @@ pub async fn save_entry(
     write_narratives(&mut tx, year, user_id, &narratives).await?;
 
     // The actions touched, in the order of their first change.
-    let mut touched: Vec<i64> = Vec::new();
+    let mut touched: Vec<ActionId> = Vec::new();
     let changed = actuals
         .iter()
         .map(|(c, _)| c.action_id)
@@ -204,7 +205,7 @@ pub async fn save_entry(
     }
     // A pilot's new values are « saisi » again until submitted.
     let reviews = reviews_for_update(&mut tx, plan_id, year, &touched).await?;
-    let mut moved: Vec<(i64, ReviewState)> = Vec::new();
+    let mut moved: Vec<(ActionId, ReviewState)> = Vec::new();
     for action_id in touched {
         let current = reviews.get(&action_id).copied();
         let next = match (current, save.role) {
@@ -232,19 +233,19 @@ pub async fn save_entry(
 /// The current actuals of these indicators, locked for the transaction: one statement.
 async fn actuals_for_update(
     conn: &mut PgConnection,
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
     changes: &[ActualChange<'_>],
-) -> Result<HashMap<i64, Actual>, sqlx::Error> {
+) -> Result<HashMap<IndicatorId, Actual>, sqlx::Error> {
     if changes.is_empty() {
         return Ok(HashMap::new());
     }
-    let ids: Vec<i64> = changes.iter().map(|c| c.indicator_id).collect();
+    let ids: Vec<i64> = changes.iter().map(|c| c.indicator_id.get()).collect();
     Ok(sqlx::query!(
-        r#"SELECT indicator_id, value, text, comment, numerator, denominator, version FROM indicator_actual
+        r#"SELECT indicator_id AS "indicator_id: IndicatorId", value, text, comment, numerator, denominator, version FROM indicator_actual
             WHERE plan_id = $1 AND year = $2 AND indicator_id = ANY($3)
             ORDER BY indicator_id FOR UPDATE"#,
-        plan_id,
+        plan_id.get(),
         year,
         &ids
     )
@@ -271,19 +272,19 @@ async fn actuals_for_update(
 /// The current « mis en œuvre » of these actions, locked for the transaction: one statement.
 async fn narratives_for_update(
     conn: &mut PgConnection,
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
     changes: &[NarrativeChange],
-) -> Result<HashMap<i64, Narrative>, sqlx::Error> {
+) -> Result<HashMap<ActionId, Narrative>, sqlx::Error> {
     if changes.is_empty() {
         return Ok(HashMap::new());
     }
-    let ids: Vec<i64> = changes.iter().map(|c| c.action_id).collect();
+    let ids: Vec<i64> = changes.iter().map(|c| c.action_id.get()).collect();
     Ok(sqlx::query!(
-        r#"SELECT action_id, text, version FROM action_narrative
+        r#"SELECT action_id AS "action_id: ActionId", text, version FROM action_narrative
             WHERE plan_id = $1 AND year = $2 AND action_id = ANY($3)
             ORDER BY action_id FOR UPDATE"#,
-        plan_id,
+        plan_id.get(),
         year,
         &ids
     )
@@ -305,20 +306,20 @@ async fn narratives_for_update(
 /// The review states of these actions, locked for the transaction: one statement.
 async fn reviews_for_update(
     conn: &mut PgConnection,
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
-    actions: &[i64],
-) -> Result<HashMap<i64, ReviewState>, sqlx::Error> {
+    actions: &[ActionId],
+) -> Result<HashMap<ActionId, ReviewState>, sqlx::Error> {
     if actions.is_empty() {
         return Ok(HashMap::new());
     }
     sqlx::query!(
-        r#"SELECT action_id, state FROM action_review
+        r#"SELECT action_id AS "action_id: ActionId", state FROM action_review
             WHERE plan_id = $1 AND year = $2 AND action_id = ANY($3)
             ORDER BY action_id FOR UPDATE"#,
-        plan_id,
+        plan_id.get(),
         year,
-        actions
+        &ids::numbers(actions)
     )
     .fetch_all(conn)
     .await?
@@ -332,7 +333,7 @@ async fn reviews_for_update(
 async fn write_actuals(
     conn: &mut PgConnection,
     year: i32,
-    user_id: i64,
+    user_id: UserId,
     changes: &[(&ActualChange<'_>, Actual)],
 ) -> Result<(), sqlx::Error> {
     let (emptied, kept): (Vec<&ActualChange>, Vec<&ActualChange>) = changes
@@ -340,7 +341,7 @@ async fn write_actuals(
         .map(|(c, _)| *c)
         .partition(|c| c.actual.value.is_none() && c.actual.text.is_none());
     if !emptied.is_empty() {
-        let ids: Vec<i64> = emptied.iter().map(|c| c.indicator_id).collect();
+        let ids: Vec<i64> = emptied.iter().map(|c| c.indicator_id.get()).collect();
         sqlx::query!(
             "DELETE FROM indicator_actual WHERE year = $1 AND indicator_id = ANY($2)",
             year,
@@ -366,8 +367,8 @@ async fn write_actuals(
                       updated_by = EXCLUDED.updated_by, updated_at = now(), computed = false,
                       version = indicator_actual.version + 1"#,
             year,
-            user_id,
-            &col!(|c| c.indicator_id),
+            user_id.get(),
+            &col!(|c| c.indicator_id.get()),
             &col!(|c| c.actual.value) as &[Option<Decimal>],
             &col!(|c| c.actual.text.clone()) as &[Option<String>],
             &col!(|c| c.actual.comment.clone()) as &[Option<String>],
@@ -385,17 +386,17 @@ async fn write_actuals(
 async fn write_narratives(
     conn: &mut PgConnection,
     year: i32,
-    user_id: i64,
+    user_id: UserId,
     changes: &[(&NarrativeChange, Narrative)],
 ) -> Result<(), sqlx::Error> {
     let emptied: Vec<i64> = changes
         .iter()
         .filter(|(c, _)| c.text.is_none())
-        .map(|(c, _)| c.action_id)
+        .map(|(c, _)| c.action_id.get())
         .collect();
     let (ids, texts): (Vec<i64>, Vec<String>) = changes
         .iter()
-        .filter_map(|(c, _)| Some((c.action_id, c.text.clone()?)))
+        .filter_map(|(c, _)| Some((c.action_id.get(), c.text.clone()?)))
         .unzip();
     if !emptied.is_empty() {
         sqlx::query!(
@@ -414,7 +415,7 @@ async fn write_narratives(
                   SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now(),
                       version = action_narrative.version + 1"#,
             year,
-            user_id,
+            user_id.get(),
             &ids,
             &texts
         )
@@ -428,15 +429,15 @@ async fn write_narratives(
 async fn write_reviews(
     conn: &mut PgConnection,
     year: i32,
-    user_id: i64,
-    moved: &[(i64, ReviewState)],
+    user_id: UserId,
+    moved: &[(ActionId, ReviewState)],
 ) -> Result<(), sqlx::Error> {
     if moved.is_empty() {
         return Ok(());
     }
     let (ids, states): (Vec<i64>, Vec<String>) = moved
         .iter()
-        .map(|(id, s)| (*id, s.as_db().to_string()))
+        .map(|(id, s)| (id.get(), s.as_db().to_string()))
         .unzip();
     sqlx::query!(
         r#"INSERT INTO action_review (action_id, year, state, comment, updated_by)
@@ -445,7 +446,7 @@ async fn write_reviews(
               SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
                   updated_at = now()"#,
         year,
-        user_id,
+        user_id.get(),
         &ids,
         &states
     )

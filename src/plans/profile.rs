@@ -2,6 +2,8 @@
 
 use sqlx::PgConnection;
 
+use crate::domain::ids::OrganisationId;
+
 /// What the profile form writes, already checked.
 pub struct Identity<'a> {
     pub name: &'a str,
@@ -15,12 +17,12 @@ pub struct Identity<'a> {
 /// their revision).
 pub async fn update_identity(
     conn: &mut PgConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     identity: &Identity<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE organisation SET name = $2, short_name = $3, kind = $4, accent_color = $5 WHERE id = $1",
-        organisation_id,
+        organisation_id.get(),
         identity.name,
         identity.short_name,
         identity.kind,

@@ -7,11 +7,14 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
+use crate::domain::ids::{
+    self, ActionId, AxisId, IndicatorId, ObjectiveId, OrganisationId, PlanId, ServiceId,
+};
 use crate::domain::model::{Direction, IndicatorKind, ObjectiveTerm};
 
 #[derive(Debug, Clone)]
 pub struct OrganisationRow {
-    pub id: i64,
+    pub id: OrganisationId,
     pub slug: String,
     pub name: String,
     pub short_name: String,
@@ -22,7 +25,7 @@ pub struct OrganisationRow {
 
 #[derive(Debug, Clone)]
 pub struct PlanSummary {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub slug: String,
     pub title: String,
     pub first_year: i32,
@@ -38,7 +41,8 @@ pub struct PlanSummary {
 pub async fn organisations(conn: &mut PgConnection) -> Result<Vec<OrganisationRow>, sqlx::Error> {
     sqlx::query_as!(
         OrganisationRow,
-        "SELECT id, slug, name, short_name, kind, accent_color FROM organisation ORDER BY short_name"
+        r#"SELECT id AS "id: OrganisationId", slug, name, short_name, kind, accent_color
+             FROM organisation ORDER BY short_name"#
     )
     .fetch_all(conn)
     .await
@@ -50,7 +54,8 @@ pub async fn organisation(
 ) -> Result<Option<OrganisationRow>, sqlx::Error> {
     sqlx::query_as!(
         OrganisationRow,
-        "SELECT id, slug, name, short_name, kind, accent_color FROM organisation WHERE slug = $1",
+        r#"SELECT id AS "id: OrganisationId", slug, name, short_name, kind, accent_color
+             FROM organisation WHERE slug = $1"#,
         slug
     )
     .fetch_optional(conn)
@@ -60,11 +65,11 @@ pub async fn organisation(
 /// The names of services, by id.
 pub async fn service_names(
     conn: &mut PgConnection,
-    ids: &[i64],
+    ids: &[ServiceId],
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT name FROM service WHERE id = ANY($1) ORDER BY name",
-        ids
+        &ids::numbers(ids)
     )
     .fetch_all(conn)
     .await
@@ -73,10 +78,10 @@ pub async fn service_names(
 /// Plans with their sizes, for the given organisations (all of them when `None`).
 pub async fn plan_summaries(
     conn: &mut PgConnection,
-    organisation_id: Option<i64>,
+    organisation_id: Option<OrganisationId>,
 ) -> Result<Vec<PlanSummary>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT p.organisation_id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
+        r#"SELECT p.organisation_id AS "organisation_id: OrganisationId", p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
                   (SELECT count(*) FROM objective o WHERE o.plan_id = p.id) AS "objectives!",
                   (SELECT count(*) FROM action a WHERE a.plan_id = p.id) AS "actions!",
                   (SELECT count(*) FROM indicator i WHERE i.plan_id = p.id) AS "indicators!",
@@ -84,7 +89,7 @@ pub async fn plan_summaries(
              FROM plan p
             WHERE $1::bigint IS NULL OR p.organisation_id = $1
             ORDER BY p.first_year DESC, p.title"#,
-        organisation_id
+        organisation_id.map(OrganisationId::get)
     )
     .fetch_all(conn)
     .await?;
@@ -110,7 +115,7 @@ pub async fn plan_summaries(
 #[derive(Debug, Clone)]
 pub struct PlanTree {
     pub organisation: OrganisationRow,
-    pub id: i64,
+    pub id: PlanId,
     pub slug: String,
     pub title: String,
     pub first_year: i32,
@@ -122,11 +127,11 @@ pub struct PlanTree {
     /// Axes in order; a plan without axes has one group whose axis is `None`.
     pub groups: Vec<AxisGroup>,
     /// The actions' years whose values procurement staff validated: (action, year).
-    pub validated: HashSet<(i64, i32)>,
+    pub validated: HashSet<(ActionId, i32)>,
     /// The years locked.
     pub locked_years: Vec<i32>,
     /// The actions' years whose values [`PlanTree::for_public`] withheld: (action, year).
-    pub withheld: HashSet<(i64, i32)>,
+    pub withheld: HashSet<(ActionId, i32)>,
 }
 
 impl PlanTree {
@@ -137,8 +142,9 @@ impl PlanTree {
     pub fn for_public(mut self) -> PlanTree {
         let mut withheld = HashSet::new();
         let (validated, locked) = (&self.validated, &self.locked_years);
-        let public =
-            |action: i64, year: i32| locked.contains(&year) || validated.contains(&(action, year));
+        let public = |action: ActionId, year: i32| {
+            locked.contains(&year) || validated.contains(&(action, year))
+        };
         for action in self
             .groups
             .iter_mut()
@@ -176,14 +182,14 @@ pub struct AxisGroup {
 
 #[derive(Debug, Clone)]
 pub struct AxisNode {
-    pub id: i64,
+    pub id: AxisId,
     pub number: i32,
     pub label: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct ObjectiveNode {
-    pub id: i64,
+    pub id: ObjectiveId,
     pub code: String,
     pub label: String,
     pub actions: Vec<ActionNode>,
@@ -191,7 +197,7 @@ pub struct ObjectiveNode {
 
 #[derive(Debug, Clone)]
 pub struct ActionNode {
-    pub id: i64,
+    pub id: ActionId,
     pub code: Option<String>,
     pub label: String,
     pub pilots: Vec<String>,
@@ -201,7 +207,7 @@ pub struct ActionNode {
 
 #[derive(Debug, Clone)]
 pub struct IndicatorNode {
-    pub id: i64,
+    pub id: IndicatorId,
     pub label: String,
     pub kind: Option<IndicatorKind>,
     pub unit: Option<String>,
@@ -225,7 +231,7 @@ pub struct YearEntry {
 #[derive(Debug, Clone)]
 pub struct PlanHead {
     pub organisation: OrganisationRow,
-    pub id: i64,
+    pub id: PlanId,
     pub slug: String,
     pub title: String,
     pub first_year: i32,
@@ -244,8 +250,8 @@ pub async fn plan_head(
     plan_slug: &str,
 ) -> Result<Option<PlanHead>, sqlx::Error> {
     Ok(sqlx::query!(
-        r#"SELECT p.id, p.slug, p.title, p.first_year, p.last_year, p.adopted_on, p.objective_term,
-                  p.published_at, p.revision, o.id AS org_id, o.slug AS org_slug, o.name AS org_name,
+        r#"SELECT p.id AS "id: PlanId", p.slug, p.title, p.first_year, p.last_year, p.adopted_on,
+                  p.objective_term, p.published_at, p.revision, o.id AS "org_id: OrganisationId", o.slug AS org_slug, o.name AS org_name,
                   o.short_name, o.kind, o.accent_color
              FROM plan p JOIN organisation o ON o.id = p.organisation_id
             WHERE o.slug = $1 AND p.slug = $2"#,
@@ -292,12 +298,12 @@ pub async fn plan_tree(
 /// validated and which years locked).
 pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT o.id AS objective_id, o.code AS objective_code, o.label AS objective_label,
-                  x.id AS "axis_id?", x.number AS "axis_number?", x.label AS "axis_label?",
-                  a.id AS "action_id?", a.code AS action_code, a.label AS "action_label?",
+        r#"SELECT o.id AS "objective_id: ObjectiveId", o.code AS objective_code, o.label AS objective_label,
+                  x.id AS "axis_id?: AxisId", x.number AS "axis_number?", x.label AS "axis_label?",
+                  a.id AS "action_id?: ActionId", a.code AS action_code, a.label AS "action_label?",
                   (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM action_pilot ap
                      JOIN service s ON s.id = ap.service_id WHERE ap.action_id = a.id) AS "action_pilots!",
-                  i.id AS "indicator_id?", i.label AS "indicator_label?", i.kind, i.unit,
+                  i.id AS "indicator_id?: IndicatorId", i.label AS "indicator_label?", i.kind, i.unit,
                   i.direction AS "direction?", i.baseline_value, i.baseline_year,
                   i.partial_threshold AS "partial_threshold?", i.targets_source,
                   (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM indicator_pilot ip
@@ -308,7 +314,7 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
              LEFT JOIN indicator i ON i.action_id = a.id
             WHERE o.plan_id = $1
             ORDER BY x.number NULLS LAST, o.position, a.position, i.position"#,
-        p.id
+        p.id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -329,34 +335,40 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
            UNION ALL
            SELECT 'locked', l.plan_id, l.year, NULL, NULL FROM plan_year_lock l WHERE l.plan_id = $1
            ORDER BY 3"#,
-        p.id
+        p.id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
 
-    let mut targets: HashMap<i64, Vec<YearEntry>> = HashMap::new();
-    let mut actuals: HashMap<i64, Vec<YearEntry>> = HashMap::new();
-    let mut narratives: HashMap<i64, Vec<(i32, String)>> = HashMap::new();
+    let mut targets: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
+    let mut actuals: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
+    let mut narratives: HashMap<ActionId, Vec<(i32, String)>> = HashMap::new();
     let mut validated = HashSet::new();
     let mut locked_years = Vec::new();
     for v in values {
         match v.kind.as_str() {
             "validated" => {
-                validated.insert((v.item_id, v.year));
+                validated.insert((ActionId(v.item_id), v.year));
             }
             "locked" => locked_years.push(v.year),
-            "target" => targets.entry(v.item_id).or_default().push(YearEntry {
-                year: v.year,
-                value: v.value,
-                text: v.text,
-            }),
-            "actual" => actuals.entry(v.item_id).or_default().push(YearEntry {
-                year: v.year,
-                value: v.value,
-                text: v.text,
-            }),
+            "target" => targets
+                .entry(IndicatorId(v.item_id))
+                .or_default()
+                .push(YearEntry {
+                    year: v.year,
+                    value: v.value,
+                    text: v.text,
+                }),
+            "actual" => actuals
+                .entry(IndicatorId(v.item_id))
+                .or_default()
+                .push(YearEntry {
+                    year: v.year,
+                    value: v.value,
+                    text: v.text,
+                }),
             _ => narratives
-                .entry(v.item_id)
+                .entry(ActionId(v.item_id))
                 .or_default()
                 .push((v.year, v.text.unwrap_or_default())),
         }

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use super::read::PlanTree;
+use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId, PlanId, UserId};
 use crate::domain::model::IndicatorKind;
 use crate::domain::status::{self, IndicatorFacts, Status};
 
@@ -156,26 +157,26 @@ pub struct Lock {
 /// Everything of one year of a plan beyond the tree.
 #[derive(Debug, Clone, Default)]
 pub struct YearValues {
-    pub actuals: HashMap<i64, Actual>,
-    pub narratives: HashMap<i64, Narrative>,
-    pub reviews: HashMap<i64, Review>,
+    pub actuals: HashMap<IndicatorId, Actual>,
+    pub narratives: HashMap<ActionId, Narrative>,
+    pub reviews: HashMap<ActionId, Review>,
     pub overrides: HashMap<(Level, i64), Override>,
     pub lock: Option<Lock>,
     /// Indicators computed from the contracts: the measure, by amount, the threshold.
-    pub links: HashMap<i64, (String, bool, Decimal)>,
+    pub links: HashMap<IndicatorId, (String, bool, Decimal)>,
 }
 
 /// Reads a year's values of a plan in five queries.
 pub async fn year_values(
     conn: &mut PgConnection,
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
 ) -> Result<YearValues, sqlx::Error> {
     let actuals = sqlx::query!(
-        r#"SELECT v.indicator_id, v.value, v.text, v.comment, v.numerator, v.denominator, v.version, v.computed
+        r#"SELECT v.indicator_id AS "indicator_id: IndicatorId", v.value, v.text, v.comment, v.numerator, v.denominator, v.version, v.computed
              FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id
             WHERE i.plan_id = $1 AND v.year = $2"#,
-        plan_id,
+        plan_id.get(),
         year
     )
     .fetch_all(&mut *conn)
@@ -197,9 +198,9 @@ pub async fn year_values(
     })
     .collect();
     let narratives = sqlx::query!(
-        r#"SELECT n.action_id, n.text, n.version FROM action_narrative n JOIN action a ON a.id = n.action_id
+        r#"SELECT n.action_id AS "action_id: ActionId", n.text, n.version FROM action_narrative n JOIN action a ON a.id = n.action_id
             WHERE a.plan_id = $1 AND n.year = $2"#,
-        plan_id,
+        plan_id.get(),
         year
     )
     .fetch_all(&mut *conn)
@@ -208,9 +209,9 @@ pub async fn year_values(
     .map(|r| (r.action_id, Narrative { text: Some(r.text), version: r.version }))
     .collect();
     let reviews = sqlx::query!(
-        r#"SELECT r.action_id, r.state, r.comment FROM action_review r JOIN action a ON a.id = r.action_id
+        r#"SELECT r.action_id AS "action_id: ActionId", r.state, r.comment FROM action_review r JOIN action a ON a.id = r.action_id
             WHERE a.plan_id = $1 AND r.year = $2"#,
-        plan_id,
+        plan_id.get(),
         year
     )
     .fetch_all(&mut *conn)
@@ -227,16 +228,16 @@ pub async fn year_values(
     let lock = sqlx::query!(
         r#"SELECT u.display_name, l.locked_at FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
             WHERE l.plan_id = $1 AND l.year = $2"#,
-        plan_id,
+        plan_id.get(),
         year
     )
     .fetch_optional(&mut *conn)
     .await?
     .map(|r| Lock { by: r.display_name, at: r.locked_at });
     let links = sqlx::query!(
-        r#"SELECT l.indicator_id, l.measure, l.by_amount, l.min_amount
+        r#"SELECT l.indicator_id AS "indicator_id: IndicatorId", l.measure, l.by_amount, l.min_amount
              FROM indicator_link l JOIN indicator i ON i.id = l.indicator_id WHERE i.plan_id = $1"#,
-        plan_id
+        plan_id.get()
     )
     .fetch_all(&mut *conn)
     .await?
@@ -256,14 +257,14 @@ pub async fn year_values(
 /// The statuses set by hand for a year of a plan, in one query.
 pub async fn overrides(
     conn: &mut PgConnection,
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
 ) -> Result<HashMap<(Level, i64), Override>, sqlx::Error> {
     sqlx::query!(
         r#"SELECT o.level, o.item_id, o.status, o.justification, u.display_name, o.set_at
              FROM status_override o JOIN app_user u ON u.id = o.set_by
             WHERE o.plan_id = $1 AND o.year = $2"#,
-        plan_id,
+        plan_id.get(),
         year
     )
     .fetch_all(conn)
@@ -319,9 +320,9 @@ impl StatusView {
 /// Every status of a plan for a year.
 #[derive(Debug, Clone, Default)]
 pub struct Statuses {
-    pub indicators: HashMap<i64, StatusView>,
-    pub actions: HashMap<i64, StatusView>,
-    pub objectives: HashMap<i64, StatusView>,
+    pub indicators: HashMap<IndicatorId, StatusView>,
+    pub actions: HashMap<ActionId, StatusView>,
+    pub objectives: HashMap<ObjectiveId, StatusView>,
 }
 
 /// Computes the statuses of a year from the tree (targets and actuals of every year) and the
@@ -360,7 +361,7 @@ pub fn statuses(
                     let v = view(
                         status::indicator_status(&facts),
                         Level::Indicator,
-                        indicator.id,
+                        indicator.id.get(),
                     );
                     indicator_statuses.push(v.status);
                     out.indicators.insert(indicator.id, v);
@@ -368,7 +369,7 @@ pub fn statuses(
                 let v = view(
                     Some(status::roll_up(indicator_statuses)),
                     Level::Action,
-                    action.id,
+                    action.id.get(),
                 );
                 action_statuses.push(v.status);
                 out.actions.insert(action.id, v);
@@ -378,7 +379,7 @@ pub fn statuses(
                 view(
                     Some(status::roll_up(action_statuses)),
                     Level::Objective,
-                    objective.id,
+                    objective.id.get(),
                 ),
             );
         }
@@ -389,15 +390,15 @@ pub fn statuses(
 /// One line of history.
 #[derive(Debug, Clone)]
 pub struct LogLine<'a> {
-    pub plan_id: i64,
+    pub plan_id: PlanId,
     pub year: i32,
-    pub indicator_id: Option<i64>,
-    pub action_id: Option<i64>,
-    pub objective_id: Option<i64>,
+    pub indicator_id: Option<IndicatorId>,
+    pub action_id: Option<ActionId>,
+    pub objective_id: Option<ObjectiveId>,
     pub field: &'a str,
     pub before: Option<String>,
     pub after: Option<String>,
-    pub user_id: i64,
+    pub user_id: UserId,
 }
 
 pub async fn log(conn: &mut PgConnection, line: &LogLine<'_>) -> Result<(), sqlx::Error> {
@@ -422,15 +423,15 @@ pub async fn log_all(conn: &mut PgConnection, lines: &[LogLine<'_>]) -> Result<(
                   WITH ORDINALITY AS u(plan_id, year, indicator_id, action_id, objective_id, field, before, after,
                                        user_id, ord)
             ORDER BY u.ord"#,
-        &col!(|l| l.plan_id),
+        &col!(|l| l.plan_id.get()),
         &col!(|l| l.year),
-        &col!(|l| l.indicator_id) as &[Option<i64>],
-        &col!(|l| l.action_id) as &[Option<i64>],
-        &col!(|l| l.objective_id) as &[Option<i64>],
+        &col!(|l| l.indicator_id.map(IndicatorId::get)) as &[Option<i64>],
+        &col!(|l| l.action_id.map(ActionId::get)) as &[Option<i64>],
+        &col!(|l| l.objective_id.map(ObjectiveId::get)) as &[Option<i64>],
         &col!(|l| l.field.to_string()),
         &col!(|l| l.before.clone()) as &[Option<String>],
         &col!(|l| l.after.clone()) as &[Option<String>],
-        &col!(|l| l.user_id),
+        &col!(|l| l.user_id.get()),
     )
     .execute(conn)
     .await?;
@@ -439,22 +440,25 @@ pub async fn log_all(conn: &mut PgConnection, lines: &[LogLine<'_>]) -> Result<(
 
 /// Serialises the saves of one plan: a row that does not exist yet cannot be locked, so two first
 /// saves of the same value would both see « no value » without this.
-pub async fn lock_plan(conn: &mut PgConnection, plan_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("SELECT id FROM plan WHERE id = $1 FOR UPDATE", plan_id)
-        .fetch_optional(conn)
-        .await?;
+pub async fn lock_plan(conn: &mut PgConnection, plan_id: PlanId) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT id FROM plan WHERE id = $1 FOR UPDATE",
+        plan_id.get()
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(())
 }
 
 /// The review state of an action, locked for the transaction.
 pub async fn review_for_update(
     conn: &mut PgConnection,
-    action_id: i64,
+    action_id: ActionId,
     year: i32,
 ) -> Result<Option<ReviewState>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT state FROM action_review WHERE action_id = $1 AND year = $2 FOR UPDATE",
-        action_id,
+        action_id.get(),
         year
     )
     .fetch_optional(conn)
@@ -465,22 +469,22 @@ pub async fn review_for_update(
 
 pub async fn write_review(
     conn: &mut PgConnection,
-    action_id: i64,
+    action_id: ActionId,
     year: i32,
     state: ReviewState,
     comment: Option<&str>,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"INSERT INTO action_review (action_id, year, state, comment, updated_by) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (action_id, year) DO UPDATE
               SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
                   updated_at = now()"#,
-        action_id,
+        action_id.get(),
         year,
         state.as_db(),
         comment,
-        user_id
+        user_id.get()
     )
     .execute(conn)
     .await?;
@@ -490,12 +494,12 @@ pub async fn write_review(
 /// Whether the year is locked, checked inside the transaction (shares the lock row).
 pub async fn is_locked(
     conn: &mut PgConnection,
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM plan_year_lock WHERE plan_id = $1 AND year = $2) AS "locked!""#,
-        plan_id,
+        plan_id.get(),
         year
     )
     .fetch_one(conn)
@@ -516,8 +520,8 @@ pub struct HistoryRow {
 /// The history of an indicator: its own changes and those of its action, newest first.
 pub async fn indicator_history(
     conn: &mut PgConnection,
-    indicator_id: i64,
-    action_id: i64,
+    indicator_id: IndicatorId,
+    action_id: ActionId,
 ) -> Result<Vec<HistoryRow>, sqlx::Error> {
     sqlx::query_as!(
         HistoryRow,
@@ -525,8 +529,8 @@ pub async fn indicator_history(
              FROM change_log c JOIN app_user u ON u.id = c.user_id
             WHERE c.indicator_id = $1 OR (c.action_id = $2 AND c.indicator_id IS NULL)
             ORDER BY c.at DESC, c.id DESC"#,
-        indicator_id,
-        action_id
+        indicator_id.get(),
+        action_id.get()
     )
     .fetch_all(conn)
     .await

@@ -25,6 +25,8 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use sqlx::PgPool;
+
+use crate::domain::ids::PlanId;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -79,7 +81,7 @@ impl AppState {
 /// kept by the database, so a change made through any application server is seen by all; nothing
 /// a client sends takes part in the key or forces a page to be rendered again.
 pub struct PageCache {
-    pages: std::sync::Mutex<std::collections::HashMap<(i64, i32, i64), axum::body::Bytes>>,
+    pages: std::sync::Mutex<std::collections::HashMap<(PlanId, i32, i64), axum::body::Bytes>>,
     capacity: usize,
 }
 
@@ -102,7 +104,7 @@ impl PageCache {
         }
     }
 
-    pub fn get(&self, key: (i64, i32, i64)) -> Option<axum::body::Bytes> {
+    pub fn get(&self, key: (PlanId, i32, i64)) -> Option<axum::body::Bytes> {
         self.pages
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -110,7 +112,7 @@ impl PageCache {
             .cloned()
     }
 
-    pub fn put(&self, key: (i64, i32, i64), page: axum::body::Bytes) {
+    pub fn put(&self, key: (PlanId, i32, i64), page: axum::body::Bytes) {
         if self.capacity == 0 {
             return;
         }

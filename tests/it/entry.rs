@@ -2,6 +2,7 @@
 //! and the lock, the history with its real users, conflicts, and every refusal.
 
 use axum::http::StatusCode;
+use spaser::domain::ids::{ActionId, IndicatorId, PlanId, UserId};
 
 use crate::support::{
     Client, Page, action_id, actual, app, demo_pool, field_value, indicator, normalise,
@@ -972,13 +973,13 @@ async fn the_store_refuses_a_save_into_a_year_locked_after_the_rights_were_check
     let outcome = entry_store::save_entry(
         &mut conn,
         &EntrySave {
-            plan_id: plan,
+            plan_id: PlanId(plan),
             year: 2025,
-            user_id: user,
+            user_id: UserId(user),
             role: spaser::domain::account::Role::Procurement,
             actuals: vec![ActualChange {
-                indicator_id: hours,
-                action_id: action,
+                indicator_id: IndicatorId(hours),
+                action_id: ActionId(action),
                 unit: None,
                 actual: spaser::plans::values::Actual {
                     value: Some(rust_decimal::Decimal::from(4321)),

@@ -784,7 +784,7 @@ async fn a_visitor_cannot_bypass_the_public_page_cache() {
             .await
             .unwrap();
     state.pages.put(
-        (plan, 2025, revision),
+        (spaser::domain::ids::PlanId(plan), 2025, revision),
         axum::body::Bytes::from_static(b"<p>rendu une fois</p>"),
     );
     for (name, value) in [

@@ -3,6 +3,7 @@
 
 mod account_safety;
 mod accounts;
+mod architecture;
 mod bilan;
 mod decp;
 mod demo_data;

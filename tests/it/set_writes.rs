@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::StatusCode;
+use spaser::domain::ids::{OrganisationId, UserId};
 use sqlx::PgPool;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -313,8 +314,8 @@ async fn recomputing_linked_indicators_takes_as_many_statements_for_150_as_for_1
         let mut tx = pool.begin().await.unwrap();
         let (count, written) = statements(spaser::contracts::refresh_linked(
             &mut tx,
-            organisation,
-            user,
+            OrganisationId(organisation),
+            UserId(user),
         ))
         .await;
         tx.commit().await.unwrap();

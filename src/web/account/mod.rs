@@ -194,7 +194,7 @@ pub async fn sign_in(
     };
     auth::release_sign_in_attempt(&mut conn, &email, &address).await?;
     drop(conn);
-    tracing::info!(user = user.id, "connexion");
+    tracing::info!(user = user.id.get(), "connexion");
     session.sign_in(&state.pool, user).await?;
     Ok(Redirect::to(&suite).into_response())
 }

@@ -4,6 +4,7 @@ use super::*;
 use crate::contracts::{self, Share};
 use crate::decp::Measure;
 use crate::domain::format::{number_fr, quantity_fr};
+use crate::domain::ids::IndicatorId;
 use crate::web::AppState;
 use crate::web::access::{OrgAccess, member_of};
 use crate::web::error::AppError;
@@ -51,7 +52,7 @@ pub struct IndicatorsPage {
     pub total_amount: String,
     pub shares: Vec<ShareLine>,
     pub can_manage: bool,
-    pub candidates: Vec<(i64, String)>,
+    pub candidates: Vec<(IndicatorId, String)>,
     pub measures: Vec<(&'static str, &'static str)>,
     pub links: Vec<LinkLine>,
     pub problem: Option<String>,
@@ -107,10 +108,10 @@ pub(super) async fn indicators_page(
     .await?;
     let base = format!("/organisations/{}", access.organisation.slug);
     let candidates = sqlx::query!(
-        r#"SELECT i.id, p.title, a.code, i.label FROM indicator i JOIN action a ON a.id = i.action_id
+        r#"SELECT i.id AS "id: IndicatorId", p.title, a.code, i.label FROM indicator i JOIN action a ON a.id = i.action_id
              JOIN plan p ON p.id = i.plan_id WHERE p.organisation_id = $1 AND i.unit = '%'
             ORDER BY p.title, a.position, i.position"#,
-        access.organisation.id
+        access.organisation.id.get()
     )
     .fetch_all(&mut *conn)
     .await?
@@ -124,7 +125,7 @@ pub(super) async fn indicators_page(
         r#"SELECT i.label, p.title, l.measure, l.by_amount, l.min_amount FROM indicator_link l
              JOIN indicator i ON i.id = l.indicator_id JOIN plan p ON p.id = i.plan_id
             WHERE p.organisation_id = $1 ORDER BY p.title, i.label"#,
-        access.organisation.id
+        access.organisation.id.get()
     )
     .fetch_all(&mut *conn)
     .await?
@@ -207,7 +208,7 @@ pub async fn link(
     if !can_manage(&access) {
         return Err(AppError::Forbidden);
     }
-    let indicator: i64 = fields
+    let indicator: IndicatorId = fields
         .get("indicateur")
         .and_then(|v| v.parse().ok())
         .ok_or(AppError::NotFound)?;
@@ -215,8 +216,8 @@ pub async fn link(
     let Some(found) = sqlx::query!(
         r#"SELECT i.label, i.unit FROM indicator i JOIN plan p ON p.id = i.plan_id
             WHERE i.id = $1 AND p.organisation_id = $2"#,
-        indicator,
-        access.organisation.id
+        indicator.get(),
+        access.organisation.id.get()
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -236,7 +237,7 @@ pub async fn link(
         Some("") | None => {
             sqlx::query!(
                 "DELETE FROM indicator_link WHERE indicator_id = $1",
-                indicator
+                indicator.get()
             )
             .execute(&mut *tx)
             .await?;
@@ -287,7 +288,7 @@ pub async fn link(
                 r#"INSERT INTO indicator_link (indicator_id, measure, by_amount, min_amount) VALUES ($1, $2, $3, $4)
                    ON CONFLICT (indicator_id) DO UPDATE SET measure = EXCLUDED.measure, by_amount = EXCLUDED.by_amount,
                        min_amount = EXCLUDED.min_amount"#,
-                indicator,
+                indicator.get(),
                 measure.as_db(),
                 by_amount,
                 min

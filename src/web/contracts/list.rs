@@ -265,8 +265,8 @@ pub async fn upload(
     let report = sqlx::query_scalar!(
         r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
-        access.organisation.id,
-        user.id,
+        access.organisation.id.get(),
+        user.id.get(),
         count(saved.saved),
         count(saved.other_buyer),
         count(computed),
@@ -277,7 +277,7 @@ pub async fn upload(
     .await?;
     sqlx::query!(
         "DELETE FROM decp_import WHERE organisation_id = $1 AND created_at < now() - interval '7 days'",
-        access.organisation.id
+        access.organisation.id.get()
     )
     .execute(&mut *tx)
     .await?;
@@ -305,8 +305,8 @@ pub async fn import_report(
         "SELECT saved, other_buyer, recomputed, unreadable, errors FROM decp_import
           WHERE id = $1 AND organisation_id = $2 AND created_by = $3",
         id,
-        access.organisation.id,
-        user.id
+        access.organisation.id.get(),
+        user.id.get()
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -349,7 +349,7 @@ pub async fn sirets(
     if fields.contains_key("retirer") {
         sqlx::query!(
             "DELETE FROM organisation_siret WHERE organisation_id = $1 AND siret = $2",
-            access.organisation.id,
+            access.organisation.id.get(),
             siret
         )
         .execute(&mut *conn)
@@ -357,7 +357,7 @@ pub async fn sirets(
     } else {
         sqlx::query!(
             "INSERT INTO organisation_siret (organisation_id, siret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            access.organisation.id,
+            access.organisation.id.get(),
             siret
         )
         .execute(&mut *conn)

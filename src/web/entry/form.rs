@@ -39,8 +39,8 @@ impl Field {
 
     /// The field's name (and the input's id) for this indicator or action (an id or a
     /// reference to one, as templates pass them).
-    pub fn name(self, id: impl std::borrow::Borrow<i64>) -> String {
-        format!("{}-{}", self.prefix(), id.borrow())
+    pub fn name(self, id: impl std::fmt::Display) -> String {
+        format!("{}-{id}", self.prefix())
     }
 }
 

@@ -5,6 +5,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 
 use super::review::*;
+use crate::domain::ids::IndicatorId;
 use crate::plans::read::{self};
 use crate::plans::values::{self, Level};
 use crate::web::AppState;
@@ -38,17 +39,20 @@ pub async fn history(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
-    Path((organisation, plan, indicator_id)): Path<(String, String, i64)>,
+    Path((organisation, plan, indicator_id)): Path<(String, String, IndicatorId)>,
 ) -> Result<HistoryPage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
     let tree = read::plan_tree(&mut conn, &organisation, &plan)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (_, action_id, _, label) =
-        find_item(&tree, Level::Indicator, indicator_id).ok_or(AppError::NotFound)?;
-    let rows =
-        values::indicator_history(&mut conn, indicator_id, action_id.unwrap_or_default()).await?;
+    // An indicator of the plan is always found with its action.
+    let Some((_, Some(action_id), _, label)) =
+        find_item(&tree, Level::Indicator, indicator_id.get())
+    else {
+        return Err(AppError::NotFound);
+    };
+    let rows = values::indicator_history(&mut conn, indicator_id, action_id).await?;
     let paris = |at: chrono::DateTime<chrono::Utc>| at.format("%d/%m/%Y à %H:%M UTC").to_string();
     Ok(HistoryPage {
         layout: Layout::of(&session, &tree.organisation),

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::*;
 use crate::domain::account::Role;
 use crate::domain::format::{number_fr, quantity_fr};
+use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId};
 use crate::plans::read::{ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, Actual, ReviewState};
 use crate::web::AppState;
@@ -102,7 +103,7 @@ pub struct EntryIndicator {
     pub computed: Option<ComputedNote>,
     /// This user may change its value (an indicator with pilots of its own is theirs).
     pub editable: bool,
-    pub id: i64,
+    pub id: IndicatorId,
     pub label: String,
     pub unit: Option<String>,
     pub percent: bool,
@@ -115,7 +116,7 @@ pub struct EntryIndicator {
 }
 
 pub struct EntryAction {
-    pub id: i64,
+    pub id: ActionId,
     pub heading: String,
     pub pilots: Vec<String>,
     pub badge: Badge,
@@ -132,7 +133,7 @@ pub struct EntryAction {
 }
 
 pub struct EntryObjective {
-    pub id: i64,
+    pub id: ObjectiveId,
     pub heading: String,
     pub badge: Badge,
     pub actions: Vec<EntryAction>,
@@ -183,8 +184,8 @@ pub(super) fn build_page(
     layout: Layout,
     mine: Option<String>,
     service_filter: Option<&str>,
-    typed: &HashMap<i64, (Typed, FieldErrors)>,
-    narratives_typed: &HashMap<i64, (String, i32, String)>,
+    typed: &HashMap<IndicatorId, (Typed, FieldErrors)>,
+    narratives_typed: &HashMap<ActionId, (String, i32, String)>,
 ) -> EntryPage {
     let rights = Rights {
         role: ctx.access.membership.role,

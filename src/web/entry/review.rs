@@ -12,6 +12,7 @@ use sqlx::Acquire;
 use super::page::*;
 use super::*;
 use crate::domain::account::Role;
+use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId, PlanId, UserId};
 use crate::domain::status::Status;
 use crate::plans::read::PlanTree;
 use crate::plans::values::{self, Level, LogLine, ReviewState};
@@ -21,13 +22,13 @@ use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
 
 pub(super) fn review_line(
-    plan_id: i64,
+    plan_id: PlanId,
     year: i32,
-    action_id: i64,
+    action_id: ActionId,
     before: Option<ReviewState>,
     after: ReviewState,
     comment: Option<&str>,
-    user_id: i64,
+    user_id: UserId,
 ) -> LogLine<'static> {
     LogLine {
         plan_id,
@@ -92,7 +93,7 @@ pub async fn workflow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
-    Path((organisation, plan, year, action_id)): Path<(String, String, i32, i64)>,
+    Path((organisation, plan, year, action_id)): Path<(String, String, i32, ActionId)>,
     Form(form): Form<WorkflowForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
@@ -199,16 +200,16 @@ pub async fn lock(
         if lock {
             sqlx::query!(
                 "INSERT INTO plan_year_lock (plan_id, year, locked_by) VALUES ($1, $2, $3)",
-                ctx.tree.id,
+                ctx.tree.id.get(),
                 year,
-                user.id
+                user.id.get()
             )
             .execute(&mut *tx)
             .await?;
         } else {
             sqlx::query!(
                 "DELETE FROM plan_year_lock WHERE plan_id = $1 AND year = $2",
-                ctx.tree.id,
+                ctx.tree.id.get(),
                 year
             )
             .execute(&mut *tx)
@@ -304,13 +305,13 @@ pub async fn override_status(
                    ON CONFLICT (level, item_id, year) DO UPDATE
                       SET status = EXCLUDED.status, justification = EXCLUDED.justification,
                           set_by = EXCLUDED.set_by, set_at = now()"#,
-                ctx.tree.id,
+                ctx.tree.id.get(),
                 level.as_db(),
                 item,
                 year,
                 status.as_db(),
                 justification,
-                user.id
+                user.id.get()
             )
             .execute(&mut *tx)
             .await?;
@@ -347,19 +348,24 @@ pub async fn override_status(
     Ok(Redirect::to(&format!("{}/saisie/{year}", plan_base(&ctx))).into_response())
 }
 
-pub(super) type ItemIds = (Option<i64>, Option<i64>, Option<i64>, String);
+pub(super) type ItemIds = (
+    Option<IndicatorId>,
+    Option<ActionId>,
+    Option<ObjectiveId>,
+    String,
+);
 
 pub(super) fn find_item(tree: &PlanTree, level: Level, item: i64) -> Option<ItemIds> {
     for objective in tree.groups.iter().flat_map(|g| g.objectives.iter()) {
-        if level == Level::Objective && objective.id == item {
+        if level == Level::Objective && objective.id.get() == item {
             return Some((None, None, Some(objective.id), objective.label.clone()));
         }
         for action in &objective.actions {
-            if level == Level::Action && action.id == item {
+            if level == Level::Action && action.id.get() == item {
                 return Some((None, Some(action.id), None, action.label.clone()));
             }
             for indicator in &action.indicators {
-                if level == Level::Indicator && indicator.id == item {
+                if level == Level::Indicator && indicator.id.get() == item {
                     return Some((
                         Some(indicator.id),
                         Some(action.id),

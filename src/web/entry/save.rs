@@ -13,6 +13,7 @@ use super::page::*;
 use super::*;
 use crate::domain::entry::{check_quantity, parse_number, ratio};
 use crate::domain::format::{number_fr, quantity_fr};
+use crate::domain::ids::{ActionId, IndicatorId};
 use crate::plans::entry_store::{self, ActualChange, Conflict, EntrySave, NarrativeChange};
 use crate::plans::read::{ActionNode, IndicatorNode};
 use crate::plans::values::Actual;
@@ -23,7 +24,7 @@ use crate::web::session::{CurrentUser, Session};
 
 /// One indicator's submission, parsed.
 pub(super) struct Submission {
-    indicator_id: i64,
+    indicator_id: IndicatorId,
     actual: Actual,
     version: i32,
 }
@@ -157,10 +158,10 @@ pub async fn save(
     };
 
     // Which indicators and narratives the form carries; each must be the user's to change.
-    let mut typed: HashMap<i64, (Typed, FieldErrors)> = HashMap::new();
+    let mut typed: HashMap<IndicatorId, (Typed, FieldErrors)> = HashMap::new();
     let mut submissions: Vec<(Submission, &IndicatorNode, &ActionNode)> = Vec::new();
-    let mut narratives: Vec<(i64, Option<String>, i32, &ActionNode)> = Vec::new();
-    let mut narratives_typed: HashMap<i64, (String, i32, String)> = HashMap::new();
+    let mut narratives: Vec<(ActionId, Option<String>, i32, &ActionNode)> = Vec::new();
+    let mut narratives_typed: HashMap<ActionId, (String, i32, String)> = HashMap::new();
     let mut narrative_error = None;
     let mut refused = false;
     for group in &ctx.tree.groups {
@@ -234,7 +235,7 @@ pub async fn save(
     }
     if refused {
         tracing::warn!(
-            user = user.id,
+            user = user.id.get(),
             "saisie refusée : indicateur hors des droits de l'utilisateur"
         );
         return Err(AppError::Forbidden);

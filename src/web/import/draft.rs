@@ -1,6 +1,7 @@
 //! The preview of an imported plan, its corrections, and the commit (new plan or re-import).
 
 use crate::domain::format::quantity_fr;
+use crate::domain::ids::PlanId;
 use crate::domain::model::HasPeriod;
 use crate::domain::model::{PlanHeader, YearValue};
 use crate::domain::targets::parse_target_cell;
@@ -159,7 +160,7 @@ pub(super) fn preview_page(
 
 pub(super) struct Draft {
     file_name: String,
-    plan_id: Option<i64>,
+    plan_id: Option<PlanId>,
     payload: Payload,
 }
 
@@ -169,9 +170,10 @@ pub(super) async fn load_draft(
     id: i64,
 ) -> Result<Draft, AppError> {
     let row = sqlx::query!(
-        "SELECT file_name, plan_id, payload FROM import_draft WHERE id = $1 AND organisation_id = $2",
+        r#"SELECT file_name, plan_id AS "plan_id: PlanId", payload FROM import_draft
+            WHERE id = $1 AND organisation_id = $2"#,
         id,
-        access.organisation.id
+        access.organisation.id.get()
     )
     .fetch_optional(conn)
     .await?

@@ -1,5 +1,6 @@
 //! Uploading a plan file: the form, the bounded reading, the draft kept for the preview.
 
+use crate::domain::ids::PlanId;
 use crate::domain::model::{ObjectiveTerm, PlanHeader};
 use crate::import::{self, Payload};
 use crate::plans::read;
@@ -180,10 +181,10 @@ pub async fn upload(
     let id = sqlx::query_scalar!(
         r#"INSERT INTO import_draft (organisation_id, created_by, file_name, plan_id, payload)
            VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
-        access.organisation.id,
-        user.id,
+        access.organisation.id.get(),
+        user.id.get(),
         file_name,
-        plan_id,
+        plan_id.map(PlanId::get),
         json
     )
     .fetch_one(&mut *conn)
@@ -198,7 +199,7 @@ pub async fn upload(
 /// What an upload imports into: a plan of the organisation, or a new plan as the form
 /// describes it (its years may be left to the file).
 pub(super) enum Target {
-    Existing(i64, PlanHeader),
+    Existing(PlanId, PlanHeader),
     New {
         title: String,
         first_year: String,

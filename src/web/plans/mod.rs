@@ -15,6 +15,7 @@ use super::session::{CurrentUser, Session};
 use super::view::{Audience, Badge, ValueView, period, plan_href};
 use crate::domain::account::Role;
 use crate::domain::format::{date_fr, quantity_fr};
+use crate::domain::ids::ActionId;
 use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree, YearEntry};
 use crate::plans::values::{self, Statuses};
 
@@ -129,7 +130,7 @@ impl ActionView {
         years: &[i32],
         my_services: &[String],
         statuses: &Statuses,
-        withheld: &std::collections::HashSet<(i64, i32)>,
+        withheld: &std::collections::HashSet<(ActionId, i32)>,
     ) -> Self {
         let withheld_years: Vec<String> = years
             .iter()

@@ -174,7 +174,10 @@ pub async fn save(
         accent_color: accent.as_deref(),
     };
     profile::update_identity(&mut conn, access.organisation.id, &identity).await?;
-    tracing::info!(organisation = access.organisation.id, "profil enregistré");
+    tracing::info!(
+        organisation = access.organisation.id.get(),
+        "profil enregistré"
+    );
     Ok(Redirect::to(&format!("/organisations/{slug}/profil?enregistre=1")).into_response())
 }
 

@@ -17,18 +17,19 @@ use super::layout::Layout;
 use super::session::{CurrentUser, Session};
 use crate::auth::{self, CreateUserError, Created, NewUser};
 use crate::domain::account::{Email, Role, parse_display_name};
+use crate::domain::ids::{ServiceId, UserId};
 
 pub struct ServiceOption {
-    pub id: i64,
+    pub id: ServiceId,
     pub name: String,
 }
 
 pub struct MemberView {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
-    pub services: Vec<i64>,
+    pub services: Vec<ServiceId>,
     pub service_names: Vec<String>,
     /// Invited by this organisation and not activated yet. Nothing else of the account's state
     /// is shown: an account that was added from another organisation reads as any member.
@@ -42,7 +43,7 @@ pub struct InviteForm {
     pub email: String,
     pub name: String,
     pub role: String,
-    pub services: Vec<i64>,
+    pub services: Vec<ServiceId>,
 }
 
 #[derive(Default)]
@@ -83,26 +84,27 @@ async fn page(
     conn: &mut PgConnection,
     session: &Session,
     access: &OrgAccess,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<UsersPage, AppError> {
     let org = &access.organisation;
     let services: Vec<ServiceOption> = sqlx::query_as!(
         ServiceOption,
-        "SELECT id, name FROM service WHERE organisation_id = $1 ORDER BY name",
-        org.id
+        r#"SELECT id AS "id: ServiceId", name FROM service WHERE organisation_id = $1 ORDER BY name"#,
+        org.id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
     let rows = sqlx::query!(
-        r#"SELECT u.id, u.display_name, u.email, m.role,
+        r#"SELECT u.id AS "id: UserId", u.display_name, u.email, m.role,
                   (u.password_hash IS NULL AND u.invited_by_organisation IS NOT DISTINCT FROM m.organisation_id) AS "pending!",
-                  coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}') AS "services!"
+                  coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}')
+                    AS "services!: Vec<ServiceId>"
              FROM membership m JOIN app_user u ON u.id = m.user_id
              LEFT JOIN membership_service ms ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
             WHERE m.organisation_id = $1
             GROUP BY u.id, u.display_name, u.email, m.role, m.organisation_id
             ORDER BY u.display_name"#,
-        org.id
+        org.id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -169,10 +171,13 @@ pub struct MemberForm {
 }
 
 /// The services chosen, each checked to be one of the organisation's.
-fn chosen_services(chosen: &[String], known: &[ServiceOption]) -> Result<Vec<i64>, &'static str> {
+fn chosen_services(
+    chosen: &[String],
+    known: &[ServiceOption],
+) -> Result<Vec<ServiceId>, &'static str> {
     let mut ids = Vec::new();
     for value in chosen {
-        let id = value.parse::<i64>().map_err(|_| "Service inconnu.")?;
+        let id = value.parse::<ServiceId>().map_err(|_| "Service inconnu.")?;
         if !known.iter().any(|s| s.id == id) {
             return Err("Service inconnu.");
         }
@@ -291,7 +296,7 @@ pub async fn update(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
-    Path((slug, member_id)): Path<(String, i64)>,
+    Path((slug, member_id)): Path<(String, UserId)>,
     Form(sent): Form<MemberForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
@@ -326,8 +331,8 @@ pub async fn update(
     let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
     sqlx::query!(
         "UPDATE membership SET role = $3 WHERE user_id = $1 AND organisation_id = $2",
-        member_id,
-        access.organisation.id,
+        member_id.get(),
+        access.organisation.id.get(),
         role.as_db()
     )
     .execute(&mut *tx)
@@ -341,7 +346,7 @@ pub async fn remove(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
-    Path((slug, member_id)): Path<(String, i64)>,
+    Path((slug, member_id)): Path<(String, UserId)>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &slug).await?;
@@ -352,8 +357,8 @@ pub async fn remove(
     }
     let removed = sqlx::query!(
         "DELETE FROM membership WHERE user_id = $1 AND organisation_id = $2",
-        member_id,
-        access.organisation.id
+        member_id.get(),
+        access.organisation.id.get()
     )
     .execute(&mut *conn)
     .await?;

@@ -1,0 +1,361 @@
+//! The command line: `spaser serve` (default), `spaser migrate`, `spaser demo`.
+
+mod import;
+mod user;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::auth;
+use crate::db::{Database, DbError};
+use crate::demo;
+use crate::web::{AppState, router};
+
+use import::import_file;
+use user::add_user;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spaser",
+    version,
+    about = "Pilotage d'un SPASER : plan, cibles, valeurs réalisées et bilan"
+)]
+pub struct Cli {
+    /// PostgreSQL to use; without it, a private cluster is started in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the embedded PostgreSQL keeps its files.
+    #[arg(long, env = "SPASER_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Address to listen on (serve).
+    #[arg(
+        long,
+        env = "SPASER_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    /// Do not load the demo plans into an empty database (serve). The variable takes 1/0,
+    /// true/false, yes/no, on/off.
+    #[arg(
+        long,
+        env = "SPASER_NO_DEMO",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub no_demo: bool,
+    /// Mark the session cookie Secure on every response (serve behind TLS).
+    #[arg(
+        long,
+        env = "SPASER_SECURE_COOKIES",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub secure_cookies: bool,
+    /// The address people reach the application at, e.g. https://spaser.exemple.fr: activation
+    /// links are made with it, never from the request's Host header. Defaults to the listen
+    /// address.
+    #[arg(long, env = "SPASER_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// The reverse proxies in front of the server (addresses, comma-separated): for a request
+    /// from one of them, the client's address is read from `X-Forwarded-For` (sign-in limits).
+    #[arg(
+        long,
+        env = "SPASER_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Log format: `text` (readable lines) or `json` (one JSON object a line, for log collectors).
+    #[arg(long, env = "SPASER_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the application (the default).
+    Serve,
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Load the demo plans (idempotent), then exit.
+    Demo,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import a plan from a spreadsheet (XLSX, ODS, CSV, TSV): prints the preview, then saves it
+    /// unless --dry-run.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The organisation's slug, e.g. office-habitat.
+        #[arg(long)]
+        organisation: String,
+        /// Update this existing plan (its slug) instead of creating one.
+        #[arg(long)]
+        plan: Option<String>,
+        /// The new plan's title.
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        first_year: Option<i32>,
+        #[arg(long)]
+        last_year: Option<i32>,
+        /// Print the preview and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Remove from the plan what the file no longer has (and the values entered for it).
+        #[arg(long)]
+        confirm_removals: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account in an organisation. The password is prompted for, or read from the
+    /// first line of standard input when it is not a terminal; never from the command line.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, commande-publique, pilote or comite.
+        #[arg(long)]
+        role: String,
+        /// The organisation's short name in addresses (its slug), e.g. office-habitat.
+        #[arg(long)]
+        organisation: String,
+        /// The person's name; the e-mail when omitted.
+        #[arg(long)]
+        name: Option<String>,
+        /// A service the pilot steers (repeat for several).
+        #[arg(long = "service")]
+        services: Vec<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("chargement de la démonstration : {0}")]
+    Demo(#[from] demo::DemoError),
+    #[error("base de données : {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("écoute sur {addr} impossible : {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("serveur : {0}")]
+    Serve(std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("spaser : démarrage impossible : {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spaser : {}", crate::web::error::cause_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(mut cli: Cli) -> Result<(), CliError> {
+    let command = cli.command.take().unwrap_or(Command::Serve);
+    let db = Database::open(cli.database_url.as_deref(), &cli.data_dir).await?;
+    let result = match command {
+        Command::Migrate => {
+            println!("Schéma à jour.");
+            Ok(())
+        }
+        Command::Demo => load_demo(&db).await,
+        Command::Import {
+            file,
+            organisation,
+            plan,
+            title,
+            first_year,
+            last_year,
+            dry_run,
+            confirm_removals,
+        } => {
+            import_file(
+                &db,
+                &file,
+                &organisation,
+                plan.as_deref(),
+                title.as_deref(),
+                first_year.zip(last_year),
+                dry_run,
+                confirm_removals,
+            )
+            .await
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            organisation,
+            name,
+            services,
+        }) => {
+            add_user(
+                &db,
+                &email,
+                &role,
+                &organisation,
+                name.as_deref(),
+                &services,
+            )
+            .await
+        }
+        Command::Serve => serve(&db, &cli).await,
+    };
+    // The embedded cluster is stopped whatever happened above.
+    let closed = db.close().await;
+    result?;
+    closed?;
+    Ok(())
+}
+
+async fn load_demo(db: &Database) -> Result<(), CliError> {
+    let mut conn = db.pool.acquire().await?;
+    let report = demo::load(&mut conn).await?;
+    for name in &report.loaded {
+        println!("Chargé : {name}");
+    }
+    for name in &report.already_there {
+        println!("Déjà présent : {name}");
+    }
+    Ok(())
+}
+
+/// An absolute `http` or `https` address with no query, kept without its final `/`.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let wrong = || {
+        format!(
+            "adresse publique invalide « {value} » : attendu par exemple https://spaser.exemple.fr"
+        )
+    };
+    let uri: axum::http::Uri = value.trim().parse().map_err(|_| wrong())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) || uri.query().is_some() {
+        return Err(wrong());
+    }
+    Ok(value.trim().trim_end_matches('/').to_string())
+}
+
+async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
+    let addr = cli.addr;
+    if !cli.no_demo {
+        let mut conn = db.pool.acquire().await?;
+        if demo::is_empty(&mut conn).await? {
+            drop(conn);
+            tracing::info!("base vide : chargement des plans de démonstration");
+            load_demo(db).await?;
+        }
+    }
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| CliError::Listen { addr, source })?;
+    let addr = listener.local_addr().map_err(CliError::Serve)?;
+    println!("spaser écoute sur http://{addr}/");
+    let public_url = cli.public_url.clone().unwrap_or_else(|| {
+        tracing::warn!("SPASER_PUBLIC_URL absent : les liens d'activation donneront http://{addr}");
+        format!("http://{addr}")
+    });
+    purge_on_schedule(db.pool.clone());
+    let app = router(AppState {
+        secure_cookies: cli.secure_cookies,
+        public_url,
+        trusted_proxies: std::sync::Arc::new(cli.trusted_proxies.clone()),
+        ..AppState::new(db.pool.clone())
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(CliError::Serve)?;
+    tracing::info!("arrêt demandé : serveur arrêté");
+    Ok(())
+}
+
+/// Purges what has expired (sessions, sign-in counts, activation links, import previews) now
+/// and every ten minutes, in the background, for as long as the server runs.
+fn purge_on_schedule(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let purged = match pool.acquire().await {
+                Ok(mut conn) => auth::purge_expired(&mut conn).await,
+                Err(e) => Err(e),
+            };
+            match purged {
+                Ok(p) => tracing::info!(
+                    sessions = p.sessions,
+                    sign_in_counts = p.throttles,
+                    activations = p.activations,
+                    import_drafts = p.drafts,
+                    "purge des données expirées"
+                ),
+                Err(e) => tracing::warn!(error = %e, "purge des données expirées impossible"),
+            }
+        }
+    });
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
