@@ -1,6 +1,6 @@
 //! The bilan as files: CSV for Excel in France (UTF-8 with BOM, `;`, decimal comma, no text cell a
 //! spreadsheet would run as a formula), XLSX (real numbers with number formats, frozen header),
-//! JSON for open data (documented in `static/schema/bilan-v1.json`).
+//! JSON for open data (documented in `static/schema/bilan-v2.json`).
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -172,7 +172,7 @@ fn code(status: &StatusView) -> &'static str {
     status.status.as_db()
 }
 
-/// The bilan for open data, field names documented in `static/schema/bilan-v1.json`.
+/// The bilan for open data, field names documented in `static/schema/bilan-v2.json`.
 pub fn to_json(bilan: &Bilan) -> Value {
     let summary: Vec<Value> = bilan
         .summary
@@ -183,6 +183,7 @@ pub fn to_json(bilan: &Bilan) -> Value {
                 "achieved": s.counts.achieved,
                 "partial": s.counts.partial,
                 "not_achieved": s.counts.not_achieved,
+                "to_appraise": s.counts.to_appraise,
                 "unknown": s.counts.unknown,
             })
         })
@@ -217,7 +218,7 @@ pub fn to_json(bilan: &Bilan) -> Value {
         })
         .collect();
     json!({
-        "schema": "spaser-bilan/1",
+        "schema": "spaser-bilan/2",
         "organisation": bilan.organisation,
         "plan": {
             "title": bilan.plan_title,

@@ -21,6 +21,7 @@ pub struct Counts {
     pub achieved: usize,
     pub partial: usize,
     pub not_achieved: usize,
+    pub to_appraise: usize,
     pub unknown: usize,
 }
 
@@ -30,16 +31,17 @@ impl Counts {
             Status::Achieved => self.achieved += 1,
             Status::Partial => self.partial += 1,
             Status::NotAchieved => self.not_achieved += 1,
+            Status::ToAppraise => self.to_appraise += 1,
             Status::Unknown => self.unknown += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.achieved + self.partial + self.not_achieved + self.unknown
+        self.achieved + self.partial + self.not_achieved + self.to_appraise + self.unknown
     }
 
     /// In the order the bilan shows them, with their badge class and label.
-    pub fn parts(&self) -> [(usize, &'static str, &'static str); 4] {
+    pub fn parts(&self) -> [(usize, &'static str, &'static str); 5] {
         [
             (
                 self.achieved,
@@ -55,6 +57,11 @@ impl Counts {
                 self.not_achieved,
                 Status::NotAchieved.badge_class(),
                 Status::NotAchieved.label(),
+            ),
+            (
+                self.to_appraise,
+                Status::ToAppraise.badge_class(),
+                Status::ToAppraise.label(),
             ),
             (
                 self.unknown,

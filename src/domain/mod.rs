@@ -5,6 +5,7 @@
 pub mod account;
 pub mod chart;
 pub mod colour;
+pub mod comparator;
 pub mod csv_file;
 pub mod entry;
 pub mod format;

@@ -2,9 +2,14 @@
 //!
 //! Indicator (numeric target and actual):
 //! - no actual → *non renseigné* (never silently « non atteint »);
-//! - a target that is only text, or a qualitative indicator → set by a person (until then
-//!   it counts as *non renseigné*, and reads *À apprécier*: the value is there, the judgement
-//!   is not);
+//! - a qualitative indicator, or a target the rules cannot read (only text, or text stating two
+//!   conditions such as « 1 formation minimum avec 20 personnes ») → *à apprécier* until a person
+//!   judges it: the value is there, the judgement is not. It is a status of its own, never counted
+//!   as *non renseigné*;
+//! - a target written as text with one number and a comparator (« au moins 30 », « Une fois par an
+//!   minimum », « 100 % », « au plus 5 ») is read as that number: « au moins » / « minimum » → the
+//!   actual must reach it (≥), « au plus » / « maximum » → not exceed it (≤), whatever the
+//!   indicator's direction; a bare number follows the direction;
 //! - direction up: actual ≥ target → *atteint*; otherwise the progress
 //!   r = (actual − baseline) / (target − baseline), or actual / target without a baseline (or when
 //!   the baseline is on the wrong side of the target); r ≥ the indicator's partial threshold
@@ -13,9 +18,11 @@
 //!   r = (baseline − actual) / (baseline − target), or target / actual without a baseline.
 //!
 //! Roll-up to an action from its indicators, and to an objective from its actions:
-//! *non renseigné* children are left out; with none left → *non renseigné*; all *atteint* →
-//! *atteint*; none *atteint* and none *partiellement* → *non atteint*; otherwise *partiellement
-//! atteint*. A status set by hand takes precedence at its level and feeds the level above.
+//! *non renseigné* children are left out; with none left → *non renseigné*; children *à apprécier*
+//! are left out too when others are judged, and when all that is left awaits judgement → *à
+//! apprécier*; of the judged ones: all *atteint* → *atteint*; none *atteint* and none
+//! *partiellement* → *non atteint*; otherwise *partiellement atteint*. A status set by hand takes
+//! precedence at its level and feeds the level above.
 
 use rust_decimal::Decimal;
 
@@ -26,14 +33,18 @@ pub enum Status {
     Achieved,
     Partial,
     NotAchieved,
+    /// A value is there that the rules cannot judge: a person must.
+    ToAppraise,
+    /// No value at all.
     Unknown,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Achieved,
         Status::Partial,
         Status::NotAchieved,
+        Status::ToAppraise,
         Status::Unknown,
     ];
 
@@ -42,6 +53,7 @@ impl Status {
             Status::Achieved => "Atteint",
             Status::Partial => "Partiellement atteint",
             Status::NotAchieved => "Non atteint",
+            Status::ToAppraise => "À apprécier",
             Status::Unknown => "Non renseigné",
         }
     }
@@ -52,6 +64,7 @@ impl Status {
             Status::Achieved => "badge-success",
             Status::Partial => "badge-warning",
             Status::NotAchieved => "badge-error",
+            Status::ToAppraise => "badge-appraise",
             Status::Unknown => "badge-info",
         }
     }
@@ -61,12 +74,21 @@ impl Status {
             Status::Achieved => "achieved",
             Status::Partial => "partial",
             Status::NotAchieved => "not_achieved",
+            Status::ToAppraise => "to_appraise",
             Status::Unknown => "unknown",
         }
     }
 
     pub fn from_db(value: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_db() == value)
+    }
+
+    /// Whether a person may set it by hand: only the three marks of a bilan.
+    pub fn is_mark(self) -> bool {
+        matches!(
+            self,
+            Status::Achieved | Status::Partial | Status::NotAchieved
+        )
     }
 }
 
@@ -75,6 +97,8 @@ impl Status {
 pub struct IndicatorFacts {
     pub qualitative: bool,
     pub direction: Direction,
+    /// The year's target as a number (from its number, or read from its text by
+    /// [`super::comparator::read_target`], which may also set the direction to compare in).
     pub target: Option<Decimal>,
     pub actual: Option<Decimal>,
     /// Whether an actual was entered at all (a text counts).
@@ -127,20 +151,27 @@ pub fn roll_up(children: impl IntoIterator<Item = Status>) -> Status {
         .into_iter()
         .filter(|s| *s != Status::Unknown)
         .collect();
+    let judged: Vec<Status> = known
+        .iter()
+        .copied()
+        .filter(|s| *s != Status::ToAppraise)
+        .collect();
     if known.is_empty() {
         Status::Unknown
-    } else if known.iter().all(|s| *s == Status::Achieved) {
+    } else if judged.is_empty() {
+        Status::ToAppraise
+    } else if judged.iter().all(|s| *s == Status::Achieved) {
         Status::Achieved
-    } else if known.iter().all(|s| *s == Status::NotAchieved) {
+    } else if judged.iter().all(|s| *s == Status::NotAchieved) {
         Status::NotAchieved
     } else {
         Status::Partial
     }
 }
 
-/// A status set by hand wins; else the computed one; else (a person must set it) unknown.
+/// A status set by hand wins; else the computed one; else (a person must set it) à apprécier.
 pub fn effective(computed: Option<Status>, overridden: Option<Status>) -> Status {
-    overridden.or(computed).unwrap_or(Status::Unknown)
+    overridden.or(computed).unwrap_or(Status::ToAppraise)
 }
 
 #[cfg(test)]
@@ -278,6 +309,14 @@ mod tests {
             (&[Partial], Partial),
             (&[Partial, NotAchieved], Partial),
             (&[Achieved, Partial, Unknown], Partial),
+            // À apprécier: a status of its own, never « non renseigné ».
+            (&[ToAppraise], ToAppraise),
+            (&[ToAppraise, Unknown], ToAppraise),
+            (&[ToAppraise, ToAppraise], ToAppraise),
+            // Judged children decide; those awaiting judgement wait.
+            (&[ToAppraise, Achieved], Achieved),
+            (&[ToAppraise, NotAchieved, Unknown], NotAchieved),
+            (&[ToAppraise, Achieved, NotAchieved], Partial),
         ];
         for (children, expected) in cases {
             assert_eq!(roll_up(children.iter().copied()), *expected, "{children:?}");
@@ -291,7 +330,7 @@ mod tests {
             Status::Achieved
         );
         assert_eq!(effective(Some(Status::Partial), None), Status::Partial);
-        assert_eq!(effective(None, None), Status::Unknown);
+        assert_eq!(effective(None, None), Status::ToAppraise);
         // Overrides feed the level above.
         let action = roll_up([
             effective(Some(Status::NotAchieved), Some(Status::Achieved)),

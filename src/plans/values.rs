@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use super::read::PlanTree;
+use crate::domain::comparator;
 use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId, PlanId, UserId};
 use crate::domain::model::IndicatorKind;
 use crate::domain::status::{self, IndicatorFacts, Status};
@@ -300,20 +301,14 @@ pub struct StatusView {
 }
 
 impl StatusView {
-    /// The status as people read it. A value entered where the rules cannot decide (a target that
-    /// is only text, a qualitative indicator) and nobody has decided yet reads *À apprécier*, not
-    /// *Non renseigné*: the value is there, the judgement is not.
+    /// The status as people read it.
     pub fn label(&self) -> &'static str {
-        if self.awaits_judgement() {
-            "À apprécier"
-        } else {
-            self.status.label()
-        }
+        self.status.label()
     }
 
-    /// A value entered that a person must still judge.
+    /// A value entered that a person must still judge (*À apprécier*).
     pub fn awaits_judgement(&self) -> bool {
-        self.status == Status::Unknown && self.computed.is_none() && self.overridden.is_none()
+        self.status == Status::ToAppraise
     }
 }
 
@@ -349,10 +344,15 @@ pub fn statuses(
                 for indicator in &action.indicators {
                     let target = indicator.targets.iter().find(|t| t.year == year);
                     let actual = indicator.actuals.iter().find(|a| a.year == year);
+                    let (target_value, direction) = comparator::rule_target(
+                        target.and_then(|t| t.value),
+                        target.and_then(|t| t.text.as_deref()),
+                        indicator.direction,
+                    );
                     let facts = IndicatorFacts {
                         qualitative: indicator.kind == Some(IndicatorKind::Qualitative),
-                        direction: indicator.direction,
-                        target: target.and_then(|t| t.value),
+                        direction,
+                        target: target_value,
                         actual: actual.and_then(|a| a.value),
                         has_actual: actual.is_some_and(|a| a.value.is_some() || a.text.is_some()),
                         baseline: indicator.baseline.map(|b| b.0),

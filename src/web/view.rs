@@ -21,14 +21,9 @@ impl Badge {
     pub fn new(view: Option<&StatusView>) -> Self {
         let status = view.map_or(Status::Unknown, |v| v.status);
         let overridden = view.and_then(|v| v.overridden.as_ref());
-        let awaits_judgement = view.is_some_and(StatusView::awaits_judgement);
         Badge {
-            label: view.map_or(status.label(), StatusView::label),
-            class: if awaits_judgement {
-                "badge-new"
-            } else {
-                status.badge_class()
-            },
+            label: status.label(),
+            class: status.badge_class(),
             by_hand: overridden.map(|o| {
                 format!(
                     "fixé à la main par {} le {}",

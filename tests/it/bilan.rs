@@ -79,10 +79,40 @@ async fn the_gosb_2024_bilan_reads_like_its_authors_wrote_it() {
     // The summary counts every fiche once.
     let summary = page.texts("tr.spaser-summary-row");
     // (the last words are the distribution bar's titles)
+    // Atteint, partiellement, non atteint, à apprécier, non renseigné: the fiches whose values
+    // the rules cannot judge await judgement; « non renseigné » means no value at all.
     assert_eq!(
         summary,
-        ["Ensemble du plan 1 0 0 10 Atteint : 1 Non renseigné : 10"]
+        ["Ensemble du plan 1 0 0 7 3 Atteint : 1 À apprécier : 7 Non renseigné : 3"]
     );
+    let (_, json, _) = committee
+        .get_bytes(&format!("{GOSB}/bilan/2024/bilan.json"))
+        .await;
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let plan_line = json["summary"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (
+            plan_line["achieved"].clone(),
+            plan_line["to_appraise"].clone(),
+            plan_line["unknown"].clone()
+        ),
+        (1.into(), 7.into(), 3.into())
+    );
+    let rows = json["rows"].as_array().unwrap();
+    let with_values: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| !r["actual"].is_null() || !r["actual_text"].is_null())
+        .map(|r| r["objective_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(with_values.len(), 8, "{with_values:?}");
+    for row in rows {
+        let fiche = row["objective_code"].as_str().unwrap();
+        assert_eq!(
+            row["objective_status"] == "unknown",
+            !with_values.contains(fiche),
+            "{fiche}: « non renseigné » exactly when the fiche holds no value"
+        );
+    }
     // Charts with their text equivalent.
     let descriptions = page.texts("svg desc");
     assert!(
@@ -141,12 +171,12 @@ async fn the_office_bilan_shows_entered_values_statuses_and_justifications() {
     let summary = page.texts("tr.spaser-summary-row");
     assert_eq!(summary.len(), 5, "four axes and the plan");
     assert_eq!(
-        summary[1], "Axe 2 — SOCIAL 2 0 0 0 Atteint : 2",
+        summary[1], "Axe 2 — SOCIAL 2 0 0 0 0 Atteint : 2",
         "objectives 3 and 4 achieved, one by hand"
     );
     assert_eq!(
         summary[4],
-        "Ensemble du plan 2 0 0 9 Atteint : 2 Non renseigné : 9"
+        "Ensemble du plan 2 0 0 0 9 Atteint : 2 Non renseigné : 9"
     );
     let by_hand = page.texts(".spaser-by-hand").join(" ");
     assert!(
@@ -281,7 +311,7 @@ async fn exports_read_back_equal_to_the_page() {
     assert!(content_type.starts_with("application/json"));
     let value: Value = serde_json::from_slice(&json).unwrap();
     let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string("static/schema/bilan-v1.json").unwrap())
+        serde_json::from_str(&std::fs::read_to_string("static/schema/bilan-v2.json").unwrap())
             .unwrap();
     check(&schema, &value, "$");
     let hours_row = value["rows"]

@@ -858,7 +858,8 @@ async fn a_value_the_rules_cannot_judge_reads_a_apprecier_until_a_person_does() 
     let pool = demo_pool().await;
     let app = app(&pool);
     let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
-    // Action 1's target for 2025 is « Une fois par an minimum… »: text only.
+    // Action 1's target for 2025 is « Une fois par an minimum… »: one number and a comparator,
+    // which the rules read as « at least 1 ».
     let meetings = indicator(&pool, "1").await;
     assert_eq!(
         badges(&staff.get(ENTRY).await, "Action 1 —"),
@@ -868,11 +869,26 @@ async fn a_value_the_rules_cannot_judge_reads_a_apprecier_until_a_person_does() 
         save_value(&mut staff, &meetings, "2").await.status,
         StatusCode::SEE_OTHER
     );
+    assert_eq!(
+        badges(&staff.get(ENTRY).await, "Action 1 —"),
+        ["Atteint", "Atteint"],
+        "two meetings for « une fois par an minimum »"
+    );
+    // A target stating two conditions cannot be judged by the rules: À apprécier, for the
+    // indicator and for its action (nothing judged under it), never « non renseigné ».
+    sqlx::query(
+        "UPDATE indicator_target SET value = NULL, text = '1 réunion minimum avec 20 entreprises'
+          WHERE indicator_id = $1::bigint AND year = 2025",
+    )
+    .bind(&meetings)
+    .execute(&pool)
+    .await
+    .unwrap();
     let page = staff.get(ENTRY).await;
     assert_eq!(
         badges(&page, "Action 1 —"),
-        ["Non renseigné", "À apprécier"],
-        "the value is there, the judgement is not; the action has nothing judged under it"
+        ["À apprécier", "À apprécier"],
+        "the value is there, the judgement is not"
     );
     let bilan = staff.get(&format!("{PLAN}/bilan/2025")).await;
     assert!(

@@ -29,6 +29,16 @@ fn state_marks(body: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// The demo with both plans published.
+async fn published_demo() -> sqlx::PgPool {
+    let pool = demo_pool().await;
+    sqlx::query("UPDATE plan SET published_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
 /// A path for a route of the table, with the demo's values for its parameters.
 fn path_of(route: &str, indicator: &str) -> String {
     let mut path = route.to_string();
@@ -70,11 +80,7 @@ fn assets(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn no_page_nor_asset_carries_the_state_design_system() {
-    let pool = demo_pool().await;
-    sqlx::query("UPDATE plan SET published_at = now()")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let pool = published_demo().await;
     let indicator: i64 = sqlx::query_scalar("SELECT min(id) FROM indicator")
         .fetch_one(&pool)
         .await
@@ -119,11 +125,7 @@ async fn no_page_nor_asset_carries_the_state_design_system() {
 
 #[tokio::test]
 async fn the_organisation_s_name_and_colour_are_on_its_pages_and_public_pages() {
-    let pool = demo_pool().await;
-    sqlx::query("UPDATE plan SET published_at = now()")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let pool = published_demo().await;
     let app = app(&pool);
     let mut member = Client::signed_in(&app, "comite@office-habitat.demo").await;
     for path in [
@@ -177,11 +179,7 @@ async fn the_organisation_s_name_and_colour_are_on_its_pages_and_public_pages() 
 
 #[tokio::test]
 async fn an_administrator_sets_the_profile_and_a_colour_too_light_is_refused() {
-    let pool = demo_pool().await;
-    sqlx::query("UPDATE plan SET published_at = now()")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let pool = published_demo().await;
     let app = app(&pool);
     let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
     let profile = format!("{OFFICE}/profil");

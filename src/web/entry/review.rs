@@ -263,7 +263,7 @@ pub async fn override_status(
         "" => None,
         s => Some(
             Status::from_db(s)
-                .filter(|s| *s != Status::Unknown)
+                .filter(|s| s.is_mark())
                 .ok_or(AppError::NotFound)?,
         ),
     };
