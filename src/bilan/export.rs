@@ -227,6 +227,14 @@ pub fn to_json(bilan: &Bilan) -> Value {
         },
         "year": bilan.year,
         "previous_year": bilan.previous_year,
+        "validation": match &bilan.validated {
+            Some(lock) => json!({
+                "state": "validated",
+                "validated_on": lock.at.date_naive().to_string(),
+                "validated_by": lock.by,
+            }),
+            None => json!({ "state": "provisional" }),
+        },
         "summary": summary,
         "rows": rows,
     })

@@ -13,7 +13,7 @@ use crate::domain::format::year_on_year;
 use crate::domain::model::ObjectiveTerm;
 use crate::domain::status::Status;
 use crate::plans::read::{IndicatorNode, PlanTree, YearEntry};
-use crate::plans::values::{StatusView, Statuses};
+use crate::plans::values::{Lock, StatusView, Statuses};
 
 /// How many objectives stand where, for an axis or the whole plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,6 +91,22 @@ pub struct Bilan {
     /// Per axis, then the whole plan last.
     pub summary: Vec<SummaryLine>,
     pub groups: Vec<BilanGroup>,
+    /// The year's lock: the bilan is validated; without it, provisional.
+    pub validated: Option<Lock>,
+}
+
+impl Bilan {
+    /// « Bilan validé le 12/03/2026 par … », or provisional.
+    pub fn validation(&self) -> String {
+        match &self.validated {
+            Some(lock) => format!(
+                "Bilan validé le {} par {} (année verrouillée).",
+                lock.at.format("%d/%m/%Y"),
+                lock.by
+            ),
+            None => "Bilan provisoire : l'année n'est pas verrouillée, ses valeurs peuvent encore changer.".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -276,6 +292,7 @@ pub fn build(tree: &PlanTree, year: i32, statuses: &Statuses) -> Bilan {
         objective_term: tree.objective_term,
         summary,
         groups,
+        validated: None,
     }
 }
 

@@ -167,6 +167,23 @@ pub struct YearValues {
     pub links: HashMap<IndicatorId, (String, bool, Decimal)>,
 }
 
+/// Who locked a year of a plan, and when; `None` while it is open.
+pub async fn year_lock(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    year: i32,
+) -> Result<Option<Lock>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"SELECT u.display_name, l.locked_at FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
+            WHERE l.plan_id = $1 AND l.year = $2"#,
+        plan_id.get(),
+        year
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| Lock { by: r.display_name, at: r.locked_at }))
+}
+
 /// Reads a year's values of a plan in five queries.
 pub async fn year_values(
     conn: &mut PgConnection,
@@ -226,15 +243,7 @@ pub async fn year_values(
     })
     .collect::<Result<_, sqlx::Error>>()?;
     let overrides = overrides(conn, plan_id, year).await?;
-    let lock = sqlx::query!(
-        r#"SELECT u.display_name, l.locked_at FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
-            WHERE l.plan_id = $1 AND l.year = $2"#,
-        plan_id.get(),
-        year
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|r| Lock { by: r.display_name, at: r.locked_at });
+    let lock = year_lock(conn, plan_id, year).await?;
     let links = sqlx::query!(
         r#"SELECT l.indicator_id AS "indicator_id: IndicatorId", l.measure, l.by_amount, l.min_amount
              FROM indicator_link l JOIN indicator i ON i.id = l.indicator_id WHERE i.plan_id = $1"#,

@@ -409,7 +409,10 @@ async fn a_pilot_enters_only_their_actions_and_the_review_runs_to_the_lock() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        staff.post(&lock, &[("verrou", "verrouiller")]).await.status,
+        staff
+            .post(&lock, &[("verrou", "verrouiller"), ("confirmer", "oui")])
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     let page = staff.get(ENTRY).await;
@@ -928,7 +931,10 @@ async fn a_year_locked_while_someone_types_refuses_the_save_with_a_message_and_w
     other.get(ENTRY).await;
     assert_eq!(
         other
-            .post(&format!("{ENTRY}/verrou"), &[("verrou", "verrouiller")])
+            .post(
+                &format!("{ENTRY}/verrou"),
+                &[("verrou", "verrouiller"), ("confirmer", "oui")],
+            )
             .await
             .status,
         StatusCode::SEE_OTHER

@@ -74,7 +74,10 @@ async fn a_locked_year_survives_a_re_import_and_every_delete() {
     staff.get(ENTRY).await;
     assert_eq!(
         staff
-            .post(&format!("{ENTRY}/verrou"), &[("verrou", "verrouiller")])
+            .post(
+                &format!("{ENTRY}/verrou"),
+                &[("verrou", "verrouiller"), ("confirmer", "oui")],
+            )
             .await
             .status,
         StatusCode::SEE_OTHER
@@ -753,7 +756,10 @@ async fn the_public_sees_only_validated_values() {
     // Locked: the year is public as it stands.
     assert_eq!(
         staff
-            .post(&format!("{ENTRY}/verrou"), &[("verrou", "verrouiller")])
+            .post(
+                &format!("{ENTRY}/verrou"),
+                &[("verrou", "verrouiller"), ("confirmer", "oui")],
+            )
             .await
             .status,
         StatusCode::SEE_OTHER

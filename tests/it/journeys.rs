@@ -533,9 +533,25 @@ async fn the_three_journeys_in_a_real_browser() {
             .unwrap();
     assert_eq!(state, "validated");
     // The year, locked.
+    // Locking asks first, listing what is still empty or not validated.
     buyer
-        .click("button[name=verrou][value=verrouiller]", "verrouillee")
+        .click(
+            "button[name=verrou][value=verrouiller]",
+            "verrouillage-a-confirmer",
+        )
         .await;
+    assert_eq!(
+        buyer.texts("#confirmer-verrou h2").await,
+        ["Verrouiller 2025 ?"]
+    );
+    assert!(!buyer.texts(".spaser-lock-empty li").await.is_empty());
+    buyer
+        .click("#confirmer-verrou button[name=verrou]", "verrouillee")
+        .await;
+    assert_eq!(
+        buyer.texts(".spaser-notice p").await,
+        ["Année verrouillée : plus rien ne change sans la déverrouiller."]
+    );
     assert_eq!(
         buyer.texts("button[name=verrou]").await,
         ["Déverrouiller 2025"]

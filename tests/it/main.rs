@@ -20,6 +20,7 @@ mod numbers;
 mod pages;
 mod process;
 mod reliability;
+mod review_cycle;
 mod set_writes;
 mod support;
 mod uploads;

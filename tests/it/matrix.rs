@@ -105,6 +105,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     let matrix: Vec<Row> = vec![
         row(Method::GET, "/", "/", [OK; 6]),
         row(Method::GET, "/regles", "/regles", [OK; 6]),
+        row(Method::GET, "/a-faire", "/a-faire", [SIGN_IN, OK, OK, OK, OK, OK]),
         row(Method::GET, "/sante", "/sante", [OK; 6]),
         row(Method::GET, "/connexion", "/connexion", [OK, DONE, DONE, DONE, DONE, DONE]),
         row(Method::POST, "/connexion", "/connexion", [INVALID; 6]),
@@ -164,7 +165,8 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                 Method::POST,
                 "/organisations/{organisation}/plans/{plan}/saisie/{year}/actions/{action}/circuit",
                 format!("{plan}/saisie/2025/actions/{dsi_action}/circuit"),
-                [SIGN_IN, FORBIDDEN, DONE, DONE, FORBIDDEN, NOT_FOUND],
+                // Pilots submit; procurement staff validate, they do not submit to themselves.
+                [SIGN_IN, FORBIDDEN, FORBIDDEN, DONE, FORBIDDEN, NOT_FOUND],
             )
         },
         Row {

@@ -231,7 +231,7 @@ async fn unknown_pages_answer_a_french_404() {
         assert_eq!(page.texts("h1"), ["Page non trouvée"], "{path}");
         assert_eq!(
             page.texts(".header-nav .btn"),
-            ["Administrateur (démo)", "Se déconnecter"],
+            ["À faire", "Administrateur (démo)", "Se déconnecter"],
             "the error page keeps the signed-in person's header: {path}"
         );
     }
@@ -248,7 +248,7 @@ async fn unknown_pages_answer_a_french_404() {
     assert_eq!(page.texts("h1"), ["Accès refusé"]);
     assert_eq!(
         page.texts(".header-nav .btn"),
-        ["Pilote (démo)", "Se déconnecter"]
+        ["À faire", "Pilote (démo)", "Se déconnecter"]
     );
     // Anonymous visitors get the anonymous header.
     let (status, html) = get(&app(&pool), "/nulle-part").await;

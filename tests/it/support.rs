@@ -185,6 +185,16 @@ impl Page {
     pub fn texts(&self, selector: &str) -> Vec<String> {
         texts(&self.body, selector)
     }
+
+    /// The values of one attribute of the elements `selector` finds, in order.
+    pub fn attrs(&self, selector: &str, attribute: &str) -> Vec<String> {
+        let document = Html::parse_document(&self.body);
+        let selector = Selector::parse(selector).unwrap();
+        document
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attribute).map(str::to_string))
+            .collect()
+    }
 }
 
 /// A browser of sorts: keeps the session cookie and the last CSRF token a page gave it.

@@ -44,7 +44,8 @@ async fn load(
     let tree = for_audience(tree, audience);
     let overrides = values::overrides(conn, tree.id, year).await?;
     let statuses = values::statuses(&tree, year, &overrides);
-    let bilan = bilan::build(&tree, year, &statuses);
+    let mut bilan = bilan::build(&tree, year, &statuses);
+    bilan.validated = values::year_lock(conn, tree.id, year).await?;
     Ok((tree, bilan))
 }
 
@@ -100,6 +101,9 @@ pub struct GroupBlock {
 pub struct BilanPage {
     pub layout: Layout,
     pub public: bool,
+    /// « Bilan validé le … par … » or « Bilan provisoire … ».
+    pub validation: String,
+    pub validated: bool,
     pub organisation: String,
     pub organisation_href: Option<String>,
     pub plan_title: String,
@@ -205,6 +209,8 @@ fn page(
         })
         .collect();
     BilanPage {
+        validation: bilan.validation(),
+        validated: bilan.validated.is_some(),
         layout: layout.for_organisation(&tree.organisation, audience == Audience::Public),
         public: audience == Audience::Public,
         organisation: tree.organisation.name.clone(),

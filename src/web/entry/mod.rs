@@ -13,12 +13,14 @@ mod page;
 mod review;
 mod rules;
 mod save;
+mod worklist;
 
 pub use history::history;
 pub use page::{entry_page, my_actions};
 pub use review::{lock, override_status, workflow};
 pub use rules::rules;
 pub use save::save;
+pub use worklist::worklist;
 
 use crate::domain::model::HasPeriod;
 use crate::web::RouteDef;
@@ -56,6 +58,7 @@ pub fn routes() -> Vec<RouteDef> {
             history,
         ),
         get_route("/regles", rules),
+        get_route("/a-faire", worklist),
     ]
 }
 
@@ -126,9 +129,11 @@ impl Rights<'_> {
         self.may_write(self.pilots_indicator(action, indicator), review)
     }
 
+    /// Pilots submit; procurement staff validate directly what they enter or receive.
     fn can_submit(&self, action: &ActionNode, review: Option<ReviewState>) -> bool {
         !self.locked
-            && (self.role == Role::Procurement || (self.role == Role::Pilot && self.pilots(action)))
+            && self.role == Role::Pilot
+            && self.pilots(action)
             && matches!(review, Some(ReviewState::Entered | ReviewState::Returned))
     }
 

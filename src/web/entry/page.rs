@@ -125,6 +125,8 @@ pub struct EntryAction {
     pub editable: bool,
     pub can_submit: bool,
     pub can_review: bool,
+    /// « Valider » is not offered again on what is validated.
+    pub can_validate: bool,
     pub narrative: String,
     pub narrative_version: i32,
     pub narrative_original: String,
@@ -172,9 +174,34 @@ pub struct EntryPage {
     pub groups: Vec<EntryGroup>,
     pub missing_by_service: Vec<(String, usize, usize)>,
     pub error_count: usize,
+    /// Each indicator in error, with the address of its fields, for the summary at the top.
+    pub error_links: Vec<(String, String)>,
     pub conflicts: Vec<ConflictView>,
     pub problem: Option<String>,
     pub saved: bool,
+    /// What the last action did, said after its redirect (« Action validée. »).
+    pub notice: Option<&'static str>,
+    /// Before a lock: what is still empty or not validated, and the confirmation form.
+    pub lock_check: Option<LockCheck>,
+}
+
+/// What a year's lock would freeze unfinished.
+pub struct LockCheck {
+    pub empty: Vec<String>,
+    pub unvalidated: Vec<String>,
+}
+
+/// The message shown after an action, by the word its redirect carries.
+pub(super) fn notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "soumis" => "Action soumise à la commande publique pour validation.",
+        "valide" => "Action validée.",
+        "renvoye" => "Action renvoyée au pilote avec votre commentaire.",
+        "verrouille" => "Année verrouillée : plus rien ne change sans la déverrouiller.",
+        "deverrouille" => "Année déverrouillée.",
+        "statut" => "Statut enregistré.",
+        _ => return None,
+    })
 }
 
 /// The page, from the context; `typed` replaces what is stored for the indicators the user
@@ -195,6 +222,7 @@ pub(super) fn build_page(
     let statuses = values::statuses(&ctx.tree, ctx.year, &ctx.values.overrides);
     let base = plan_base(ctx);
     let mut error_count = 0;
+    let mut error_links = Vec::new();
     let mut any_editable = false;
     let filter = |action: &ActionNode| -> bool {
         match (mine.is_some(), service_filter) {
@@ -232,6 +260,10 @@ pub(super) fn build_page(
                             });
                         if errors.any() {
                             error_count += 1;
+                            error_links.push((
+                                indicator.label.clone(),
+                                format!("#indicateur-{}", indicator.id),
+                            ));
                         }
                         let mut line = entry_indicator(
                             indicator,
@@ -275,8 +307,9 @@ pub(super) fn build_page(
                         let original = fingerprint(&[&text]);
                         (text, n.map_or(0, |n| n.version), original)
                     });
-                let to_fill = indicators.iter().any(|i| !i.filled)
-                    || (indicators.is_empty() && narrative.is_empty());
+                // « À renseigner » only where this person may write.
+                let to_fill = indicators.iter().any(|i| i.editable && !i.filled)
+                    || (indicators.is_empty() && editable && narrative.is_empty());
                 actions.push(EntryAction {
                     id: action.id,
                     heading: match &action.code {
@@ -292,6 +325,7 @@ pub(super) fn build_page(
                     editable,
                     can_submit: rights.can_submit(action, state),
                     can_review: rights.can_review(state),
+                    can_validate: rights.can_review(state) && state != Some(ReviewState::Validated),
                     narrative,
                     narrative_version,
                     narrative_original,
@@ -363,9 +397,12 @@ pub(super) fn build_page(
         groups,
         missing_by_service: missing_by_service(&ctx.tree, ctx.year),
         error_count,
+        error_links,
         conflicts: Vec::new(),
         problem: None,
         saved: false,
+        notice: None,
+        lock_check: None,
     }
 }
 
@@ -430,6 +467,8 @@ pub struct EntryQuery {
     #[serde(default)]
     enregistre: Option<String>,
     #[serde(default)]
+    fait: Option<String>,
+    #[serde(default)]
     service: Option<String>,
 }
 
@@ -451,6 +490,7 @@ pub async fn entry_page(
         &HashMap::new(),
     );
     page.saved = query.enregistre.is_some();
+    page.notice = notice(query.fait.as_deref());
     Ok(page)
 }
 
@@ -479,5 +519,6 @@ pub async fn my_actions(
         &HashMap::new(),
     );
     page.saved = query.enregistre.is_some();
+    page.notice = notice(query.fait.as_deref());
     Ok(page)
 }

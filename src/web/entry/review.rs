@@ -75,6 +75,9 @@ pub enum LockAction {
 #[derive(Deserialize)]
 pub struct LockForm {
     verrou: LockAction,
+    /// Locking asks first, listing what is still empty or not validated.
+    #[serde(default)]
+    confirmer: Option<String>,
 }
 
 /// A status set by hand (or removed, with an empty status).
@@ -173,17 +176,30 @@ pub async fn workflow(
     )
     .await?;
     tx.commit().await?;
+    let done = match next {
+        ReviewState::Submitted => "soumis",
+        ReviewState::Validated => "valide",
+        _ => "renvoye",
+    };
+    // A pilot goes back to « Mes actions », procurement staff to the whole plan.
+    let view = if ctx.access.membership.role == Role::Pilot {
+        "mes-actions"
+    } else {
+        "saisie"
+    };
     Ok(Redirect::to(&format!(
-        "{}/saisie/{year}#action-{action_id}",
+        "{}/{view}/{year}?fait={done}#action-{action_id}",
         plan_base(&ctx)
     ))
     .into_response())
 }
 
-/// Lock or unlock a year.
+/// Lock or unlock a year. Locking is confirmed first, on a page listing what is still empty
+/// or not validated.
 pub async fn lock(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
     Form(form): Form<LockForm>,
 ) -> Result<Response, AppError> {
@@ -193,6 +209,18 @@ pub async fn lock(
         return Err(AppError::Forbidden);
     }
     let lock = form.verrou == LockAction::Lock;
+    if lock && ctx.values.lock.is_none() && form.confirmer.as_deref() != Some("oui") {
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            None,
+            None,
+            &HashMap::new(),
+            &HashMap::new(),
+        );
+        page.lock_check = Some(lock_check(&ctx));
+        return Ok(page.into_response());
+    }
     let mut tx = conn.begin().await?;
     values::lock_plan(&mut tx, ctx.tree.id).await?;
     let locked = values::is_locked(&mut tx, ctx.tree.id, year).await?;
@@ -237,7 +265,46 @@ pub async fn lock(
         .await?;
     }
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{}/saisie/{year}", plan_base(&ctx))).into_response())
+    let done = if lock { "verrouille" } else { "deverrouille" };
+    Ok(Redirect::to(&format!("{}/saisie/{year}?fait={done}", plan_base(&ctx))).into_response())
+}
+
+/// What a lock would freeze unfinished: indicators without a value, actions with values not
+/// validated.
+fn lock_check(ctx: &Context) -> LockCheck {
+    let mut check = LockCheck {
+        empty: Vec::new(),
+        unvalidated: Vec::new(),
+    };
+    for action in ctx
+        .tree
+        .groups
+        .iter()
+        .flat_map(|g| g.objectives.iter())
+        .flat_map(|o| o.actions.iter())
+    {
+        let heading = match &action.code {
+            Some(code) => format!("Action {code} — {}", action.label),
+            None => action.label.clone(),
+        };
+        let mut any_value = false;
+        for indicator in &action.indicators {
+            if ctx.values.actuals.contains_key(&indicator.id) {
+                any_value = true;
+            } else {
+                check.empty.push(format!("{} ({heading})", indicator.label));
+            }
+        }
+        let validated = ctx
+            .values
+            .reviews
+            .get(&action.id)
+            .is_some_and(|r| r.state == ReviewState::Validated);
+        if any_value && !validated {
+            check.unvalidated.push(heading);
+        }
+    }
+    check
 }
 
 /// Set or remove a status by hand.
@@ -345,7 +412,7 @@ pub async fn override_status(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("{}/saisie/{year}", plan_base(&ctx))).into_response())
+    Ok(Redirect::to(&format!("{}/saisie/{year}?fait=statut", plan_base(&ctx))).into_response())
 }
 
 pub(super) type ItemIds = (

@@ -358,5 +358,10 @@ pub async fn save(
         page.conflicts = views;
         return Err(AppError::conflict(page));
     }
-    Ok(Redirect::to(&format!("{}/saisie/{year}?enregistre=1", plan_base(&ctx))).into_response())
+    // Saved from « Mes actions »: back there.
+    let view = match fields.get("retour").map(String::as_str) {
+        Some("mes-actions") => "mes-actions",
+        _ => "saisie",
+    };
+    Ok(Redirect::to(&format!("{}/{view}/{year}?enregistre=1", plan_base(&ctx))).into_response())
 }
