@@ -9,6 +9,7 @@ pub mod decp;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod mail;
 pub mod plans;
 pub mod tools;
 pub mod web;

@@ -275,3 +275,49 @@ pub async fn set_services(
 
 /// A shared, immutable signed-in user.
 pub type SharedUser = Arc<User>;
+
+/// A member to write to: an account that has a password (an invitation not yet taken up
+/// receives nothing), with the names of the services it pilots.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub services: Vec<String>,
+}
+
+/// The members of an organisation with one of these roles, in one query.
+pub async fn recipients(
+    conn: &mut PgConnection,
+    organisation: OrganisationId,
+    roles: &[Role],
+) -> Result<Vec<Recipient>, sqlx::Error> {
+    let roles: Vec<&str> = roles.iter().map(|r| r.as_db()).collect();
+    let rows = sqlx::query!(
+        r#"SELECT u.email, u.display_name, m.role,
+                  COALESCE(array_agg(s.name ORDER BY s.name) FILTER (WHERE s.name IS NOT NULL), '{}') AS "services!"
+             FROM membership m
+             JOIN app_user u ON u.id = m.user_id
+             LEFT JOIN membership_service ms ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
+             LEFT JOIN service s ON s.id = ms.service_id
+            WHERE m.organisation_id = $1 AND m.role = ANY($2) AND u.password_hash IS NOT NULL
+            GROUP BY u.id, u.email, u.display_name, m.role
+            ORDER BY u.email"#,
+        organisation.get(),
+        &roles as &[&str]
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Recipient {
+                role: Role::from_db(&r.role).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("rôle inconnu « {} »", r.role).into())
+                })?,
+                email: r.email,
+                name: r.display_name,
+                services: r.services,
+            })
+        })
+        .collect()
+}

@@ -71,6 +71,13 @@ pub struct Cli {
         num_args = 0..
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The SMTP relay for notices and reminders: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`. Without it no mail is sent; the notices stay in « À faire ».
+    #[arg(long, env = "SPASER_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of those mails (« SPASER <spaser@exemple.fr> »).
+    #[arg(long, env = "SPASER_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
     /// Log format: `text` (readable lines) or `json` (one JSON object a line, for log collectors).
     #[arg(long, env = "SPASER_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: LogFormat,
@@ -298,9 +305,18 @@ async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
         tracing::warn!("SPASER_PUBLIC_URL absent : les liens d'activation donneront http://{addr}");
         format!("http://{addr}")
     });
-    purge_on_schedule(db.pool.clone());
+    let mailer = match &cli.smtp_url {
+        Some(url) => crate::mail::Mailer::smtp(url, cli.mail_from.as_deref())
+            .map_err(|e| CliError::Invalid(e.to_string()))?,
+        None => {
+            tracing::info!("SPASER_SMTP_URL absent : aucun courriel ne sera envoyé");
+            crate::mail::Mailer::default()
+        }
+    };
+    purge_on_schedule(db.pool.clone(), mailer.clone(), public_url.clone());
     let app = router(AppState {
         secure_cookies: cli.secure_cookies,
+        mailer,
         public_url,
         trusted_proxies: std::sync::Arc::new(cli.trusted_proxies.clone()),
         ..AppState::new(db.pool.clone())
@@ -316,13 +332,20 @@ async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Purges what has expired (sessions, sign-in counts, activation links, import previews) now
-/// and every ten minutes, in the background, for as long as the server runs.
-fn purge_on_schedule(pool: sqlx::PgPool) {
+/// Purges what has expired (sessions, sign-in counts, activation links, import previews) and
+/// sends the reminders due, now and every ten minutes, in the background, for as long as the
+/// server runs.
+fn purge_on_schedule(pool: sqlx::PgPool, mailer: crate::mail::Mailer, public_url: String) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             every.tick().await;
+            let today = chrono::Utc::now().date_naive();
+            match crate::mail::send_due_reminders(&pool, &mailer, today, &public_url).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(courriels = n, "relances envoyées"),
+                Err(e) => tracing::warn!(error = %e, "relances impossibles"),
+            }
             let purged = match pool.acquire().await {
                 Ok(mut conn) => auth::purge_expired(&mut conn).await,
                 Err(e) => Err(e),

@@ -282,6 +282,33 @@ impl Period {
     pub fn years(self) -> std::ops::RangeInclusive<i32> {
         self.first..=self.last
     }
+
+    /// The year being filled: the first year not locked up to this calendar year, else the
+    /// last of those years, else (a plan not started) its first year.
+    pub fn working_year(self, locked: &[i32], today: i32) -> i32 {
+        let years: Vec<i32> = self.years().filter(|y| *y <= today).collect();
+        years
+            .iter()
+            .copied()
+            .find(|y| !locked.contains(y))
+            .or_else(|| years.last().copied())
+            .unwrap_or(self.first)
+    }
+}
+
+#[cfg(test)]
+mod working_year_tests {
+    use super::Period;
+
+    #[test]
+    fn the_working_year_is_the_first_unlocked_one_up_to_today() {
+        let p = Period::new(2025, 2027);
+        assert_eq!(p.working_year(&[], 2026), 2025);
+        assert_eq!(p.working_year(&[2025], 2026), 2026);
+        assert_eq!(p.working_year(&[2025, 2026], 2026), 2026);
+        assert_eq!(p.working_year(&[], 2030), 2025);
+        assert_eq!(Period::new(2028, 2030).working_year(&[], 2026), 2028);
+    }
 }
 
 /// What has a period.

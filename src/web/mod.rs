@@ -52,6 +52,8 @@ pub struct AppState {
     pub instance_key: std::sync::Arc<tokio::sync::OnceCell<[u8; 32]>>,
     /// Permits of the uploaded files being parsed ([`uploads::parse`]).
     pub parsers: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Notices by e-mail (`SPASER_SMTP_URL`); off by default.
+    pub mailer: crate::mail::Mailer,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             trusted_proxies: Default::default(),
             instance_key: Default::default(),
             parsers: uploads::parsers(),
+            mailer: Default::default(),
         }
     }
 

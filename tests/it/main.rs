@@ -14,6 +14,7 @@ mod identity;
 mod import;
 mod integrity;
 mod journeys;
+mod mail;
 mod matrix;
 mod model;
 mod numbers;

@@ -11,9 +11,11 @@ use sqlx::Acquire;
 
 use super::page::*;
 use super::*;
+use crate::auth;
 use crate::domain::account::Role;
 use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId, PlanId, UserId};
 use crate::domain::status::Status;
+use crate::mail;
 use crate::plans::read::PlanTree;
 use crate::plans::values::{self, Level, LogLine, ReviewState};
 use crate::web::AppState;
@@ -176,6 +178,16 @@ pub async fn workflow(
     )
     .await?;
     tx.commit().await?;
+    notify(
+        &state,
+        &mut conn,
+        &ctx,
+        action,
+        next,
+        comment,
+        &user.display_name,
+    )
+    .await?;
     let done = match next {
         ReviewState::Submitted => "soumis",
         ReviewState::Validated => "valide",
@@ -192,6 +204,68 @@ pub async fn workflow(
         plan_base(&ctx)
     ))
     .into_response())
+}
+
+/// Tells the people concerned by e-mail, after the answer: procurement staff of a submission,
+/// the action's pilots of a return. Only this organisation's members, about this action.
+async fn notify(
+    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+    ctx: &Context,
+    action: &crate::plans::read::ActionNode,
+    next: ReviewState,
+    comment: Option<&str>,
+    by: &str,
+) -> Result<(), AppError> {
+    if !state.mailer.is_enabled() || next == ReviewState::Validated {
+        return Ok(());
+    }
+    let heading = match &action.code {
+        Some(code) => format!("Action {code} — {}", action.label),
+        None => action.label.clone(),
+    };
+    let view = if next == ReviewState::Submitted {
+        "saisie"
+    } else {
+        "mes-actions"
+    };
+    let link = format!(
+        "{}{}/{view}/{}#action-{}",
+        state.public_url,
+        plan_base(ctx),
+        ctx.year,
+        action.id
+    );
+    let notice = mail::ReviewNotice {
+        organisation: &ctx.access.organisation.short_name,
+        plan: &ctx.tree.title,
+        year: ctx.year,
+        action: &heading,
+        by,
+        link: &link,
+    };
+    let organisation = ctx.access.organisation.id;
+    let mails = if next == ReviewState::Submitted {
+        auth::recipients(conn, organisation, &[Role::Procurement])
+            .await?
+            .iter()
+            .map(|r| mail::submitted(&notice, &r.email))
+            .collect()
+    } else {
+        let services: Vec<&String> = action
+            .pilots
+            .iter()
+            .chain(action.indicators.iter().flat_map(|i| i.pilots.iter()))
+            .collect();
+        auth::recipients(conn, organisation, &[Role::Pilot])
+            .await?
+            .iter()
+            .filter(|r| r.services.iter().any(|s| services.contains(&s)))
+            .map(|r| mail::returned(&notice, comment.unwrap_or_default(), &r.email))
+            .collect()
+    };
+    state.mailer.send_in_background(mails);
+    Ok(())
 }
 
 /// Lock or unlock a year. Locking is confirmed first, on a page listing what is still empty

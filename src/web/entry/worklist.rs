@@ -13,7 +13,7 @@ use super::{Rights, context, plan_base};
 use crate::domain::account::Role;
 use crate::domain::model::HasPeriod;
 use crate::domain::status::Status;
-use crate::plans::read::{self, PlanTree};
+use crate::plans::read;
 use crate::plans::values::{self, ReviewState};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -59,21 +59,6 @@ pub struct WorklistPage {
     pub total: usize,
 }
 
-/// The year a plan is being filled for: the first year not locked up to this calendar year,
-/// else the last of those years, else the plan's first year.
-pub fn working_year(tree: &PlanTree, today: i32) -> i32 {
-    first_open_year(tree.period().years(), &tree.locked_years, today).unwrap_or(tree.first_year)
-}
-
-fn first_open_year(years: impl Iterator<Item = i32>, locked: &[i32], today: i32) -> Option<i32> {
-    let years: Vec<i32> = years.filter(|y| *y <= today).collect();
-    years
-        .iter()
-        .copied()
-        .find(|y| !locked.contains(y))
-        .or_else(|| years.last().copied())
-}
-
 pub async fn worklist(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -97,7 +82,7 @@ pub async fn worklist(
             else {
                 continue;
             };
-            let year = working_year(&tree, today);
+            let year = tree.period().working_year(&tree.locked_years, today);
             let ctx = context(&mut conn, &user, &organisation.slug, &plan.slug, year).await?;
             works.push(plan_work(&ctx));
         }
@@ -267,22 +252,5 @@ fn plan_work(ctx: &super::Context) -> PlanWork {
         role: role.label(),
         lists: lists.into_iter().filter(|l| !l.tasks.is_empty()).collect(),
         lock_readiness,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_open_year;
-
-    #[test]
-    fn the_working_year_is_the_first_unlocked_one_up_to_today() {
-        assert_eq!(first_open_year(2025..=2027, &[], 2026), Some(2025));
-        assert_eq!(first_open_year(2025..=2027, &[2025], 2026), Some(2026));
-        assert_eq!(
-            first_open_year(2025..=2027, &[2025, 2026], 2026),
-            Some(2026)
-        );
-        // A plan that has not started: no year yet (the plan's first is taken).
-        assert_eq!(first_open_year(2028..=2030, &[], 2026), None);
     }
 }

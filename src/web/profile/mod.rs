@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::access::admin_of;
@@ -32,11 +33,14 @@ pub struct ProfileForm {
     kind: String,
     #[serde(default)]
     accent: String,
+    #[serde(default)]
+    deadline: String,
 }
 
 impl ProfileForm {
-    fn of(organisation: &OrganisationRow) -> Self {
+    fn of(organisation: &OrganisationRow, deadline: Option<NaiveDate>) -> Self {
         Self {
+            deadline: deadline.map(|d| d.to_string()).unwrap_or_default(),
             name: organisation.name.clone(),
             short_name: organisation.short_name.clone(),
             kind: organisation.kind.clone().unwrap_or_default(),
@@ -56,14 +60,21 @@ pub struct ProfileErrors {
     short_name: Option<String>,
     kind: Option<String>,
     accent: Option<String>,
+    deadline: Option<String>,
 }
 
 impl ProfileErrors {
     fn count(&self) -> usize {
-        [&self.name, &self.short_name, &self.kind, &self.accent]
-            .iter()
-            .filter(|e| e.is_some())
-            .count()
+        [
+            &self.name,
+            &self.short_name,
+            &self.kind,
+            &self.accent,
+            &self.deadline,
+        ]
+        .iter()
+        .filter(|e| e.is_some())
+        .count()
     }
 }
 
@@ -93,10 +104,11 @@ pub async fn show(
 ) -> Result<ProfilePage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &slug).await?;
+    let deadline = profile::entry_deadline(&mut conn, access.organisation.id).await?;
     Ok(page(
         &session,
         &access.organisation,
-        ProfileForm::of(&access.organisation),
+        ProfileForm::of(&access.organisation, deadline),
         ProfileErrors::default(),
         query.enregistre.is_some(),
     ))
@@ -157,7 +169,9 @@ pub async fn save(
             .map(|c| Some(c.hex()))
             .map_err(|e| errors.accent = Some(e.to_string()))
     };
-    let (Ok(name), Ok(short_name), Ok(accent), None) = (name, short_name, accent, &errors.kind)
+    let deadline = read_date(&form.deadline).map_err(|e| errors.deadline = Some(e));
+    let (Ok(name), Ok(short_name), Ok(accent), Ok(deadline), None) =
+        (name, short_name, accent, deadline, &errors.kind)
     else {
         return Err(AppError::invalid(page(
             &session,
@@ -172,6 +186,7 @@ pub async fn save(
         short_name: &short_name,
         kind: (!kind.is_empty()).then_some(kind),
         accent_color: accent.as_deref(),
+        entry_deadline: deadline,
     };
     profile::update_identity(&mut conn, access.organisation.id, &identity).await?;
     tracing::info!(
@@ -179,6 +194,23 @@ pub async fn save(
         "profil enregistré"
     );
     Ok(Redirect::to(&format!("/organisations/{slug}/profil?enregistre=1")).into_response())
+}
+
+/// A date as the browser's date field sends it (2027-03-31) or as people write it (31/03/2027);
+/// empty is none.
+fn read_date(text: &str) -> Result<Option<NaiveDate>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .map(Some)
+        .map_err(|_| {
+            format!(
+                "« {text} » n'est pas une date : écrivez-la JJ/MM/AAAA, par exemple 31/03/2027."
+            )
+        })
 }
 
 /// `/theme/0f5e6b.css`: the accent and its tint. The address holds the colour, so the sheet
