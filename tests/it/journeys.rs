@@ -325,7 +325,13 @@ async fn the_three_journeys_in_a_real_browser() {
         let mut conn = pool.acquire().await.unwrap();
         spaser::demo::load(&mut conn).await.unwrap();
     }
-    let server: Running = start(&[("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")]);
+    // Mails land in an SMTP listener of the test's own.
+    let sink = crate::mail::Sink::start().await;
+    let server: Running = start(&[
+        ("DATABASE_URL", url.as_str()),
+        ("SPASER_NO_DEMO", "1"),
+        ("SPASER_SMTP_URL", sink.url.as_str()),
+    ]);
     let base = format!("http://{}", server.address);
     let driver = Driver::start();
     let mut violations = Vec::new();
@@ -405,15 +411,37 @@ async fn the_three_journeys_in_a_real_browser() {
             .await
             .unwrap();
     assert_eq!(written, None, "the other service's indicator is untouched");
+    // From « À faire » to the action in « Mes actions », where the pilot submits it.
+    pilot.visit("/a-faire", "a-faire").await;
     pilot
-        .visit(&format!("{PLAN}/saisie/2025"), "saisie-2025")
+        .click(
+            &format!(".spaser-tasks a[href$='#action-{dsi_action}']"),
+            "mes-actions",
+        )
         .await;
+    assert!(
+        pilot
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/mes-actions/2025")
+    );
     pilot
         .click(
             &format!("#action-{dsi_action} button[value=soumettre]"),
             "soumise",
         )
         .await;
+    assert_eq!(
+        pilot.texts(".spaser-notice p").await,
+        ["Action soumise à la commande publique pour validation."]
+    );
+    // Procurement staff are told by e-mail.
+    let mails = sink.wait_for(1).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].to, ["commande-publique@office-habitat.demo"]);
     let review = pilot
         .texts(&format!("#action-{dsi_action} .spaser-review"))
         .await;
@@ -488,6 +516,21 @@ async fn the_three_journeys_in_a_real_browser() {
         "the valid input is kept too"
     );
     buyer.fill(&format!("#v-{}", quantities[1]), "12").await;
+    // A qualitative indicator's result, in words: the rules cannot judge it.
+    let qualitative: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM indicator i JOIN plan p ON p.id = i.plan_id JOIN action a ON a.id = i.action_id \
+         WHERE p.slug = 'spaser-2025-2027' AND i.kind = 'qualitative' AND a.code NOT IN ('5', '10') \
+         ORDER BY i.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    buyer
+        .fill(
+            &format!("#t-{qualitative}"),
+            "Clause environnementale ajoutée aux quatre marchés de travaux",
+        )
+        .await;
     buyer
         .click(".spaser-save-bar button[type=submit]", "corrigee")
         .await;
@@ -518,13 +561,59 @@ async fn the_three_journeys_in_a_real_browser() {
         stored,
         expected.iter().map(|e| e.1.to_string()).collect::<Vec<_>>()
     );
-    // The DSI's submission, validated.
+    // The worklist: the DSI's submission to validate, the qualitative result to appraise.
+    buyer.visit("/a-faire", "a-faire").await;
+    buyer
+        .click(
+            &format!(".spaser-tasks a[href$='#indicateur-{qualitative}']"),
+            "a-apprecier",
+        )
+        .await;
+    // (badges are written in capitals by the style sheet)
+    assert_eq!(
+        buyer.texts(&badge(qualitative)).await[0].to_lowercase(),
+        "à apprécier"
+    );
+    buyer
+        .client
+        .find(Locator::Css(&format!(
+            "#statut-indicator-{qualitative}-status option[value=achieved]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    buyer
+        .fill(
+            &format!("#statut-indicator-{qualitative}-justification"),
+            "Les quatre marchés de travaux portent la clause",
+        )
+        .await;
+    buyer
+        .click(
+            &format!("button[form='statut-indicator-{qualitative}']"),
+            "appreciee",
+        )
+        .await;
+    assert_eq!(
+        buyer.texts(&badge(qualitative)).await[0].to_lowercase(),
+        "atteint"
+    );
+    buyer.visit("/a-faire", "a-faire-2").await;
+    buyer
+        .click(
+            &format!(".spaser-tasks a[href$='#action-{dsi_action}']"),
+            "a-valider",
+        )
+        .await;
     buyer
         .click(
             &format!("#action-{dsi_action} button[value=valider]"),
             "validee",
         )
         .await;
+    assert_eq!(buyer.texts(".spaser-notice p").await, ["Action validée."]);
     let state: String =
         sqlx::query_scalar("SELECT state FROM action_review WHERE action_id = $1 AND year = 2025")
             .bind(dsi_action)
@@ -564,6 +653,14 @@ async fn the_three_journeys_in_a_real_browser() {
     committee.sign_in("comite@office-habitat.demo").await;
     committee.click(&format!("a[href='{PLAN}']"), "plan").await;
     committee.follow("Bilan 2025", "bilan-2025").await;
+    assert!(
+        committee
+            .texts(".spaser-validation")
+            .await
+            .join(" ")
+            .contains("Bilan validé le"),
+        "the committee reads that the bilan is validated"
+    );
     let objectives = committee.texts(".spaser-bilan-objective").await.len();
     let marks = committee
         .texts(".spaser-bilan-objective [data-level=objectif] .spaser-status")

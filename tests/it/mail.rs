@@ -15,19 +15,19 @@ const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie
 
 /// A mail as the listener received it: its recipients and its decoded text.
 #[derive(Debug, Clone)]
-struct Received {
-    to: Vec<String>,
-    text: String,
+pub(crate) struct Received {
+    pub(crate) to: Vec<String>,
+    pub(crate) text: String,
 }
 
 /// A small SMTP server: answers what a client needs to hand over a mail, and keeps it.
-struct Sink {
-    url: String,
+pub(crate) struct Sink {
+    pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Sink {
-    async fn start() -> Sink {
+    pub(crate) async fn start() -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
@@ -77,7 +77,7 @@ impl Sink {
     }
 
     /// Waits (up to 5 s) until `n` mails have come.
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..100 {
             let got = self.received.lock().unwrap().clone();
             if got.len() >= n {

@@ -111,6 +111,7 @@ fn plan_work(ctx: &super::Context) -> PlanWork {
     let mut to_judge = Vec::new();
     let mut to_fill = Vec::new();
     let mut returned = Vec::new();
+    let mut to_submit = Vec::new();
     let mut submitted = Vec::new();
     let (mut empty, mut unvalidated) = (0, 0);
     for group in &ctx.tree.groups {
@@ -174,6 +175,9 @@ fn plan_work(ctx: &super::Context) -> PlanWork {
                             ))));
                         }
                         match state {
+                            Some(ReviewState::Entered) if missing == 0 => {
+                                to_submit.push(action_task(None));
+                            }
                             Some(ReviewState::Returned) => {
                                 let comment = ctx
                                     .values
@@ -236,6 +240,10 @@ fn plan_work(ctx: &super::Context) -> PlanWork {
             lists.push(TaskList {
                 heading: "Renvoyées avec un commentaire",
                 tasks: returned,
+            });
+            lists.push(TaskList {
+                heading: "Saisies, à soumettre pour validation",
+                tasks: to_submit,
             });
             lists.push(TaskList {
                 heading: "Soumises, en attente de validation",
