@@ -191,6 +191,18 @@ pub struct LockCheck {
     pub unvalidated: Vec<String>,
 }
 
+/// The page as stored, for everyone's view of it (no input to keep).
+pub(super) fn stored_page(ctx: &Context, session: &Session) -> EntryPage {
+    build_page(
+        ctx,
+        Layout::new(session),
+        None,
+        None,
+        &HashMap::new(),
+        &HashMap::new(),
+    )
+}
+
 /// The message shown after an action, by the word its redirect carries.
 pub(super) fn notice(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
@@ -481,14 +493,7 @@ pub async fn entry_page(
 ) -> Result<EntryPage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
-    let mut page = build_page(
-        &ctx,
-        Layout::new(&session),
-        None,
-        None,
-        &HashMap::new(),
-        &HashMap::new(),
-    );
+    let mut page = stored_page(&ctx, &session);
     page.saved = query.enregistre.is_some();
     page.notice = notice(query.fait.as_deref());
     Ok(page)

@@ -1,7 +1,5 @@
 //! The review workflow (submit, validate, return), locks, and statuses set by hand.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use crate::web::form::Form;
@@ -20,7 +18,6 @@ use crate::plans::read::PlanTree;
 use crate::plans::values::{self, Level, LogLine, ReviewState};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
 
 pub(super) fn review_line(
@@ -128,14 +125,7 @@ pub async fn workflow(
         Transition::Validate if rights.can_review(current) => ReviewState::Validated,
         Transition::Return if rights.can_review(current) => {
             if comment.is_none() {
-                let mut page = build_page(
-                    &ctx,
-                    Layout::new(&session),
-                    None,
-                    None,
-                    &HashMap::new(),
-                    &HashMap::new(),
-                );
+                let mut page = stored_page(&ctx, &session);
                 page.problem = Some(
                     "Pour renvoyer des valeurs, écrivez au pilote ce qu'il faut reprendre.".into(),
                 );
@@ -152,14 +142,7 @@ pub async fn workflow(
     let before = values::review_for_update(&mut tx, action_id, year).await?;
     if before != current {
         tx.rollback().await?;
-        let mut page = build_page(
-            &ctx,
-            Layout::new(&session),
-            None,
-            None,
-            &HashMap::new(),
-            &HashMap::new(),
-        );
+        let mut page = stored_page(&ctx, &session);
         page.problem = Some(
             "Quelqu'un a changé l'état de cette action entre-temps : vérifiez-le et recommencez."
                 .into(),
@@ -284,14 +267,7 @@ pub async fn lock(
     }
     let lock = form.verrou == LockAction::Lock;
     if lock && ctx.values.lock.is_none() && form.confirmer.as_deref() != Some("oui") {
-        let mut page = build_page(
-            &ctx,
-            Layout::new(&session),
-            None,
-            None,
-            &HashMap::new(),
-            &HashMap::new(),
-        );
+        let mut page = stored_page(&ctx, &session);
         page.lock_check = Some(lock_check(&ctx));
         return Ok(page.into_response());
     }
@@ -421,14 +397,7 @@ pub async fn override_status(
         _ => None,
     };
     if let Some(problem) = problem {
-        let mut page = build_page(
-            &ctx,
-            Layout::new(&session),
-            None,
-            None,
-            &HashMap::new(),
-            &HashMap::new(),
-        );
+        let mut page = stored_page(&ctx, &session);
         page.problem = Some(format!("{problem} ({label})"));
         return Err(AppError::invalid(page));
     }
