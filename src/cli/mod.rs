@@ -1,6 +1,7 @@
 //! The command line: `spaser serve` (default), `spaser migrate`, `spaser demo`.
 
 mod import;
+mod organisation;
 mod user;
 
 use std::net::SocketAddr;
@@ -102,6 +103,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the instance's organisations (buyers).
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
     /// Import a plan from a spreadsheet (XLSX, ODS, CSV, TSV): prints the preview, then saves it
     /// unless --dry-run.
     Import {
@@ -127,6 +131,30 @@ pub enum Command {
         #[arg(long)]
         confirm_removals: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Create an organisation; then create its first administrator with `user add`.
+    Add {
+        /// Its address in the application, e.g. ville-de-montreuil.
+        #[arg(long)]
+        slug: String,
+        /// Its name, e.g. « Ville de Montreuil ».
+        #[arg(long)]
+        name: String,
+        /// A shorter name for lists and breadcrumbs; the name when omitted.
+        #[arg(long)]
+        short_name: Option<String>,
+        /// commune, epci, departement, region, etat, hopital, bailleur or autre.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Its SIREN (nine digits).
+        #[arg(long)]
+        siren: Option<String>,
+    },
+    /// List the organisations with their counts of plans and members.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +278,24 @@ async fn run(mut cli: Cli) -> Result<(), CliError> {
             )
             .await
         }
+        Command::Organisation(OrganisationCommand::Add {
+            slug,
+            name,
+            short_name,
+            kind,
+            siren,
+        }) => {
+            organisation::add(
+                &db,
+                &slug,
+                &name,
+                short_name.as_deref(),
+                kind.as_deref(),
+                siren.as_deref(),
+            )
+            .await
+        }
+        Command::Organisation(OrganisationCommand::List) => organisation::list(&db).await,
         Command::Serve => serve(&db, &cli).await,
     };
     // The embedded cluster is stopped whatever happened above.

@@ -12,6 +12,7 @@ pub mod format;
 pub mod ids;
 pub mod model;
 pub mod number;
+pub mod organisation;
 pub mod sheet;
 pub mod status;
 pub mod targets;

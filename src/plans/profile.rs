@@ -13,19 +13,8 @@ pub struct Identity<'a> {
     pub accent_color: Option<&'a str>,
     /// « Date limite de saisie »: the reminders by e-mail go a week before it.
     pub entry_deadline: Option<chrono::NaiveDate>,
-}
-
-/// The organisation's « date limite de saisie ».
-pub async fn entry_deadline(
-    conn: &mut PgConnection,
-    organisation_id: OrganisationId,
-) -> Result<Option<chrono::NaiveDate>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT entry_deadline FROM organisation WHERE id = $1",
-        organisation_id.get()
-    )
-    .fetch_one(conn)
-    .await
+    pub siren: Option<&'a str>,
+    pub yearly_purchases: Option<rust_decimal::Decimal>,
 }
 
 /// Writes the organisation's identity; its plans' pages are rendered again (a trigger bumps
@@ -36,7 +25,8 @@ pub async fn update_identity(
     identity: &Identity<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE organisation SET name = $2, short_name = $3, kind = $4, accent_color = $5, entry_deadline = $6
+        "UPDATE organisation SET name = $2, short_name = $3, kind = $4, accent_color = $5, entry_deadline = $6,
+                siren = $7, yearly_purchases = $8
           WHERE id = $1",
         organisation_id.get(),
         identity.name,
@@ -44,8 +34,84 @@ pub async fn update_identity(
         identity.kind,
         identity.accent_color,
         identity.entry_deadline,
+        identity.siren,
+        identity.yearly_purchases,
     )
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A new organisation, as the command line creates it.
+pub struct NewOrganisation<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub short_name: &'a str,
+    pub kind: Option<&'a str>,
+    pub siren: Option<&'a str>,
+}
+
+/// Creates an organisation; `false` when its slug is taken.
+pub async fn create_organisation(
+    conn: &mut PgConnection,
+    new: &NewOrganisation<'_>,
+) -> Result<bool, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO organisation (slug, name, short_name, kind, siren) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (slug) DO NOTHING RETURNING id",
+        new.slug,
+        new.name,
+        new.short_name,
+        new.kind,
+        new.siren,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.is_some())
+}
+
+/// An organisation in the instance's list.
+pub struct OrganisationLine {
+    pub slug: String,
+    pub name: String,
+    pub kind: Option<String>,
+    pub plans: i64,
+    pub members: i64,
+}
+
+/// Every organisation with its counts of plans and members, in one query.
+pub async fn organisation_list(
+    conn: &mut PgConnection,
+) -> Result<Vec<OrganisationLine>, sqlx::Error> {
+    sqlx::query_as!(
+        OrganisationLine,
+        r#"SELECT o.slug, o.name, o.kind,
+                  (SELECT count(*) FROM plan p WHERE p.organisation_id = o.id) AS "plans!",
+                  (SELECT count(*) FROM membership m WHERE m.organisation_id = o.id) AS "members!"
+             FROM organisation o ORDER BY o.slug"#
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// What the profile shows beyond the names and colour.
+#[derive(Debug, Default)]
+pub struct Details {
+    pub entry_deadline: Option<chrono::NaiveDate>,
+    pub siren: Option<String>,
+    pub yearly_purchases: Option<rust_decimal::Decimal>,
+}
+
+/// The profile's further fields.
+pub async fn details(
+    conn: &mut PgConnection,
+    organisation_id: OrganisationId,
+) -> Result<Details, sqlx::Error> {
+    sqlx::query_as!(
+        Details,
+        "SELECT entry_deadline, siren, yearly_purchases FROM organisation WHERE id = $1",
+        organisation_id.get()
+    )
+    .fetch_one(conn)
+    .await
 }

@@ -23,5 +23,6 @@ mod process;
 mod reliability;
 mod review_cycle;
 mod set_writes;
+mod setup;
 mod support;
 mod uploads;

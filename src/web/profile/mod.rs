@@ -16,8 +16,12 @@ use super::layout::Layout;
 use super::session::{CurrentUser, Session};
 use super::{AppState, RouteDef, get_route, post_route};
 use crate::domain::colour::{Rgb, theme_css};
+use crate::domain::format::quantity_fr;
+use crate::domain::number::parse_fr;
+use crate::domain::organisation::{parse_siren, spaser_compulsory, spaser_threshold};
 use crate::plans::profile::{self, Identity};
 use crate::plans::read::OrganisationRow;
+use rust_decimal::Decimal;
 
 /// The longest names the form takes.
 const MAX_NAME: usize = 200;
@@ -35,12 +39,24 @@ pub struct ProfileForm {
     accent: String,
     #[serde(default)]
     deadline: String,
+    #[serde(default)]
+    siren: String,
+    #[serde(default)]
+    purchases: String,
 }
 
 impl ProfileForm {
-    fn of(organisation: &OrganisationRow, deadline: Option<NaiveDate>) -> Self {
+    fn of(organisation: &OrganisationRow, details: &profile::Details) -> Self {
         Self {
-            deadline: deadline.map(|d| d.to_string()).unwrap_or_default(),
+            deadline: details
+                .entry_deadline
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            siren: details.siren.clone().unwrap_or_default(),
+            purchases: details
+                .yearly_purchases
+                .map(|p| quantity_fr(p, None))
+                .unwrap_or_default(),
             name: organisation.name.clone(),
             short_name: organisation.short_name.clone(),
             kind: organisation.kind.clone().unwrap_or_default(),
@@ -61,6 +77,8 @@ pub struct ProfileErrors {
     kind: Option<String>,
     accent: Option<String>,
     deadline: Option<String>,
+    siren: Option<String>,
+    purchases: Option<String>,
 }
 
 impl ProfileErrors {
@@ -71,6 +89,8 @@ impl ProfileErrors {
             &self.kind,
             &self.accent,
             &self.deadline,
+            &self.siren,
+            &self.purchases,
         ]
         .iter()
         .filter(|e| e.is_some())
@@ -87,6 +107,8 @@ pub struct ProfilePage {
     pub form: ProfileForm,
     pub errors: ProfileErrors,
     pub saved: bool,
+    /// Whether the law asks this buyer for a SPASER, from its stored yearly purchases.
+    pub obligation: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,13 +126,14 @@ pub async fn show(
 ) -> Result<ProfilePage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &slug).await?;
-    let deadline = profile::entry_deadline(&mut conn, access.organisation.id).await?;
+    let details = profile::details(&mut conn, access.organisation.id).await?;
     Ok(page(
         &session,
         &access.organisation,
-        ProfileForm::of(&access.organisation, deadline),
+        ProfileForm::of(&access.organisation, &details),
         ProfileErrors::default(),
         query.enregistre.is_some(),
+        details.yearly_purchases,
     ))
 }
 
@@ -120,6 +143,7 @@ fn page(
     form: ProfileForm,
     errors: ProfileErrors,
     saved: bool,
+    purchases: Option<Decimal>,
 ) -> ProfilePage {
     let organisation_href = format!("/organisations/{}", organisation.slug);
     ProfilePage {
@@ -129,6 +153,23 @@ fn page(
         form,
         errors,
         saved,
+        obligation: Some(obligation(purchases)),
+    }
+}
+
+/// What the law asks of this buyer, in a sentence.
+fn obligation(purchases: Option<Decimal>) -> String {
+    let threshold = quantity_fr(spaser_threshold(), Some("€"));
+    match purchases {
+        Some(p) if spaser_compulsory(p) => format!(
+            "Avec {} HT d'achats par an, le SPASER est obligatoire (au-delà de {threshold} HT, article D2111-3 du code de la commande publique).",
+            quantity_fr(p, Some("€"))
+        ),
+        Some(p) => format!(
+            "Avec {} HT d'achats par an, le SPASER n'est pas obligatoire (il l'est au-delà de {threshold} HT) ; l'adopter reste possible.",
+            quantity_fr(p, Some("€"))
+        ),
+        None => "Indiquez le montant estimé des achats annuels pour savoir si le SPASER est obligatoire.".into(),
     }
 }
 
@@ -170,15 +211,28 @@ pub async fn save(
             .map_err(|e| errors.accent = Some(e.to_string()))
     };
     let deadline = read_date(&form.deadline).map_err(|e| errors.deadline = Some(e));
-    let (Ok(name), Ok(short_name), Ok(accent), Ok(deadline), None) =
-        (name, short_name, accent, deadline, &errors.kind)
-    else {
+    let siren = match form.siren.trim() {
+        "" => Ok(None),
+        s => parse_siren(s).map(Some).map_err(|e| errors.siren = Some(e)),
+    };
+    let purchases = read_amount(&form.purchases).map_err(|e| errors.purchases = Some(e));
+    let (Ok(name), Ok(short_name), Ok(accent), Ok(deadline), Ok(siren), Ok(purchases), None) = (
+        name,
+        short_name,
+        accent,
+        deadline,
+        siren,
+        purchases,
+        &errors.kind,
+    ) else {
+        let stored = profile::details(&mut conn, access.organisation.id).await?;
         return Err(AppError::invalid(page(
             &session,
             &access.organisation,
             form,
             errors,
             false,
+            stored.yearly_purchases,
         )));
     };
     let identity = Identity {
@@ -187,6 +241,8 @@ pub async fn save(
         kind: (!kind.is_empty()).then_some(kind),
         accent_color: accent.as_deref(),
         entry_deadline: deadline,
+        siren: siren.as_deref(),
+        yearly_purchases: purchases,
     };
     profile::update_identity(&mut conn, access.organisation.id, &identity).await?;
     tracing::info!(
@@ -211,6 +267,21 @@ fn read_date(text: &str) -> Result<Option<NaiveDate>, String> {
                 "« {text} » n'est pas une date : écrivez-la JJ/MM/AAAA, par exemple 31/03/2027."
             )
         })
+}
+
+/// An amount in € HT as people write it (« 62 000 000 », « 62 000 000 € »); empty is none.
+fn read_amount(text: &str) -> Result<Option<Decimal>, String> {
+    match parse_fr(text) {
+        Ok(None) => Ok(None),
+        Ok(Some(n)) if n.value >= Decimal::ZERO && n.unit.as_deref().is_none_or(|u| u == "€") => {
+            Ok(Some(n.value))
+        }
+        Ok(Some(_)) => Err(format!(
+            "« {} » : indiquez un montant positif en euros, par exemple 62 000 000.",
+            text.trim()
+        )),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// `/theme/0f5e6b.css`: the accent and its tint. The address holds the colour, so the sheet
