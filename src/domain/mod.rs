@@ -11,6 +11,7 @@ pub mod format;
 pub mod ids;
 pub mod model;
 pub mod number;
+pub mod columns;
 pub mod sheet;
 pub mod status;
 pub mod targets;

@@ -3,8 +3,8 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::MAX_CELL_BYTES;
-use super::grid::{Grid, cell_name, check_cell};
+use super::{MAX_CELL_BYTES, MAX_SHEETS, Sheet};
+use super::grid::{Budget, Grid, cell_name, check_cell};
 use super::xml::{attribute, number_text, push_text, xml_error};
 use crate::import::FileError;
 
@@ -20,12 +20,15 @@ pub(super) fn repeats(part: &str, e: &BytesStart<'_>, name: &str) -> Result<u64,
     }
 }
 
-/// The first table of an ODS `content.xml`. Repeated rows and cells are counted, never
-/// expanded, unless they hold a value (then each copy counts against the limits).
-pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError> {
+/// The tables of an ODS `content.xml` (the first [`MAX_SHEETS`]). Repeated rows and cells are
+/// counted, never expanded, unless they hold a value (then each copy counts against the
+/// limits); a cell spanning rows spreads its value down them.
+pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Sheet>, FileError> {
     const PART: &str = "content.xml";
     let mut reader = Reader::from_str(xml);
-    let mut grid = Grid::default();
+    let mut sheets: Vec<Sheet> = Vec::new();
+    let mut grid = Grid::new(Budget::default());
+    let mut name = String::new();
     // Depth of nested tables (a table inside a cell is not the sheet's).
     let mut tables = 0u32;
     let mut started = false;
@@ -75,12 +78,24 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError>
         match &event {
             Event::Start(e) if e.local_name().as_ref() == "table" => {
                 tables += 1;
+                if tables == 1 {
+                    name = attribute(e, "name").unwrap_or_default();
+                    (row, column) = (0, 0);
+                }
                 started = true;
             }
             Event::End(e) if e.local_name().as_ref() == "table" => {
                 tables = tables.saturating_sub(1);
                 if started && tables == 0 {
-                    break;
+                    let (rows, budget) = std::mem::replace(&mut grid, Grid::new(Budget::default())).into_rows()?;
+                    grid = Grid::new(budget);
+                    sheets.push(Sheet {
+                        name: std::mem::take(&mut name),
+                        rows,
+                    });
+                    if sheets.len() >= MAX_SHEETS {
+                        break;
+                    }
                 }
             }
             _ if tables != 1 => {
@@ -110,6 +125,10 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError>
                 if matches!(e.local_name().as_ref(), "table-cell" | "covered-table-cell") =>
             {
                 let count = repeats(PART, e, "number-columns-repeated")?;
+                let spanned = repeats(PART, e, "number-rows-spanned")?;
+                if spanned > 1 {
+                    grid.merge(row, column, row.saturating_add(spanned - 1))?;
+                }
                 let value = typed_value(e);
                 if matches!(event, Event::Empty(_)) {
                     if let Some(v) = value.filter(|v| !v.is_empty()) {
@@ -165,7 +184,12 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError>
             _ => {}
         }
     }
-    Ok(grid.into_rows())
+    if sheets.is_empty() {
+        // A table the document never closes: what it held.
+        let (rows, _) = grid.into_rows()?;
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
 }
 
 #[cfg(test)]
@@ -184,7 +208,9 @@ mod tests {
             </table:table>
             <table:table table:name="Autre"><table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>
             </office:spreadsheet></office:body></office:document-content>"#;
-        assert_eq!(read_ods_content(content).unwrap(), [["N°", "", "", "3"]]);
+        let sheets = read_ods_content(content).unwrap();
+        assert_eq!(sheets[0].rows, [["N°", "", "", "3"]]);
+        assert_eq!((sheets[0].name.as_str(), sheets[1].name.as_str()), ("Plan", "Autre"));
         let far = r#"<table:table><table:table-row table:number-rows-repeated="6000"/>
             <table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
         assert_eq!(
