@@ -31,8 +31,8 @@ pub(super) async fn import_file(db: &Database, args: ImportArgs) -> Result<(), C
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     // The file is read first: the plan's years and date may come from it.
-    let sheets = crate::import::read_sheets(&bytes, &name)
-        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    let sheets =
+        crate::import::read_sheets(&bytes, &name).map_err(|e| CliError::Invalid(e.to_string()))?;
     let table = crate::import::locate(sheets, &args.options).map_err(CliError::Invalid)?;
     let mut conn = db.pool.acquire().await?;
     let org = read::organisation(&mut conn, organisation)

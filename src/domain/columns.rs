@@ -183,9 +183,12 @@ impl Field {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
-        let numbered = words
-            .iter()
-            .any(|w| matches!(*w, "n" | "no" | "num" | "numero" | "numeros" | "code" | "ref"));
+        let numbered = words.iter().any(|w| {
+            matches!(
+                *w,
+                "n" | "no" | "num" | "numero" | "numeros" | "code" | "ref"
+            )
+        });
         let has = |w: &str| words.iter().any(|x| x.starts_with(w));
         let word = |w: &str| words.contains(&w);
         let year = words
@@ -356,14 +359,14 @@ impl Layout {
 
 /// The index from 0 of a column letter (`A` → 0, `AA` → 26), up to three letters.
 pub fn column_index(letters: &str) -> Option<usize> {
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+    {
         return None;
     }
     Some(
-        letters
-            .bytes()
-            .fold(0usize, |n, b| n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1))
-            - 1,
+        letters.bytes().fold(0usize, |n, b| {
+            n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
+        }) - 1,
     )
 }
 
@@ -446,7 +449,12 @@ mod tests {
         let rows = vec![
             row(&["Plan d'actions SPASER 2024-2026", "", ""]),
             row(&["", "", ""]),
-            row(&["Pilote(s)", "Objectif n°", "Intitulé de l'action", "Indicateur(s)"]),
+            row(&[
+                "Pilote(s)",
+                "Objectif n°",
+                "Intitulé de l'action",
+                "Indicateur(s)",
+            ]),
             row(&["DSI", "1", "Former", "Agents formés"]),
         ];
         assert_eq!(find_header(&rows), 2);
@@ -484,12 +492,18 @@ mod tests {
         layout.assign("D", Some(Field::Targets)).unwrap();
         assert_eq!(layout.column(Field::Targets), Some(3));
         assert!(layout.assign("Nulle part", None).is_err());
-        assert_eq!(Field::from_key("target:2025"), Ok(Some(Field::TargetYear(2025))));
+        assert_eq!(
+            Field::from_key("target:2025"),
+            Ok(Some(Field::TargetYear(2025)))
+        );
         assert_eq!(Field::from_key("ignore"), Ok(None));
         assert!(Field::from_key("nimporte").is_err());
         for field in Field::CHOICES {
             assert_eq!(Field::from_key(&field.key()), Ok(Some(field)));
         }
-        assert_eq!((column_index("A"), column_index("AA"), column_letter(27)), (Some(0), Some(26), "AB".into()));
+        assert_eq!(
+            (column_index("A"), column_index("AA"), column_letter(27)),
+            (Some(0), Some(26), "AB".into())
+        );
     }
 }

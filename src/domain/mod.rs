@@ -5,13 +5,13 @@
 pub mod account;
 pub mod chart;
 pub mod colour;
+pub mod columns;
 pub mod csv_file;
 pub mod entry;
 pub mod format;
 pub mod ids;
 pub mod model;
 pub mod number;
-pub mod columns;
 pub mod sheet;
 pub mod status;
 pub mod targets;

@@ -255,7 +255,13 @@ pub fn read_plan_with(
             last_year,
         );
         for year in outside {
-            notes.push(outside_note(line, &written(Field::Targets), year, first_year, last_year));
+            notes.push(outside_note(
+                line,
+                &written(Field::Targets),
+                year,
+                first_year,
+                last_year,
+            ));
         }
         let columns = RowColumns {
             unit: cell(Field::Unit),
@@ -263,13 +269,22 @@ pub fn read_plan_with(
             baseline: cell(Field::Baseline),
             years: year_columns
                 .iter()
-                .map(|&(i, y)| (y, row.get(i).map(|s| s.trim().to_string()).unwrap_or_default(), i))
+                .map(|&(i, y)| {
+                    (
+                        y,
+                        row.get(i).map(|s| s.trim().to_string()).unwrap_or_default(),
+                        i,
+                    )
+                })
                 .filter(|(_, text, _)| !text.is_empty())
                 .collect(),
         };
         for (year, _, i) in &columns.years {
             if !(first_year..=last_year).contains(year) {
-                let header = layout.headers.get(*i).map_or(String::new(), |h| h.trim().to_string());
+                let header = layout
+                    .headers
+                    .get(*i)
+                    .map_or(String::new(), |h| h.trim().to_string());
                 notes.push(outside_note(line, &header, *year, first_year, last_year));
             }
         }
@@ -304,7 +319,9 @@ pub fn read_plan_with(
             let previous = if action_code.is_empty() {
                 actions.last_mut()
             } else {
-                actions.iter_mut().find(|a| a.code.as_deref() == Some(action_code.as_str()))
+                actions
+                    .iter_mut()
+                    .find(|a| a.code.as_deref() == Some(action_code.as_str()))
             };
             match previous {
                 Some(previous) => {
@@ -314,7 +331,10 @@ pub fn read_plan_with(
                 None => {
                     return Err(SheetError::Row {
                         line,
-                        message: format!("colonne {} : intitulé de l'action manquant", written(Field::Action)),
+                        message: format!(
+                            "colonne {} : intitulé de l'action manquant",
+                            written(Field::Action)
+                        ),
                     });
                 }
             }
@@ -396,7 +416,11 @@ fn into_draft(axes: Vec<(String, String, String)>, objectives: Vec<Objective>) -
         .zip(&numbers)
         .map(|((_, code, label), number)| AxisDraft {
             number: *number,
-            label: if label.is_empty() { code.clone() } else { label.clone() },
+            label: if label.is_empty() {
+                code.clone()
+            } else {
+                label.clone()
+            },
             code: Some(code.clone()).filter(|c| !c.is_empty() && *c != number.to_string()),
         })
         .collect();
@@ -416,7 +440,11 @@ fn into_draft(axes: Vec<(String, String, String)>, objectives: Vec<Objective>) -
             });
             ObjectiveDraft {
                 axis: o.axis.map(|i| numbers[i]),
-                label: if o.label.is_empty() { code.clone() } else { o.label },
+                label: if o.label.is_empty() {
+                    code.clone()
+                } else {
+                    o.label
+                },
                 code,
                 actions: o.actions,
             }
@@ -438,8 +466,18 @@ struct RowColumns {
 }
 
 impl RowColumns {
-    fn apply(&self, indicator: &mut IndicatorDraft, first: i32, last: i32, header_year: Option<i32>) {
-        for (year, text, _) in self.years.iter().filter(|(y, _, _)| (first..=last).contains(y)) {
+    fn apply(
+        &self,
+        indicator: &mut IndicatorDraft,
+        first: i32,
+        last: i32,
+        header_year: Option<i32>,
+    ) {
+        for (year, text, _) in self
+            .years
+            .iter()
+            .filter(|(y, _, _)| (first..=last).contains(y))
+        {
             let parsed = parse_target_cell(*year, text);
             if indicator.unit.is_none() {
                 indicator.unit = parsed.unit.clone();

@@ -320,20 +320,27 @@ pub fn read_targets(text: &str, first_year: i32, last_year: i32) -> TargetsReadi
 }
 
 /// A text without years: the same target for every year; « chaque année » says so and is not
-/// kept as text when the rest is a bare quantity.
+/// kept as text when the rest is a bare quantity. A text that opens with its quantity
+/// (`1 formation minimum avec 20 personnes`, `au moins 30 %`) gives that number, the whole text
+/// kept beside it; a number further in (`l'année N+1`) is only text.
 fn every_year(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
     let without = clean(&EVERY_YEAR.replace_all(text, " "));
-    let quantity = parse_quantity(&without).filter(|q| is_bare(&without, q));
+    let quantity = parse_quantity(&without);
+    let bare = quantity.as_ref().is_some_and(|q| is_bare(&without, q));
+    let opens = quantity.as_ref().is_some_and(|q| {
+        let before = super::sheet::fold(&without[..q.span.0]);
+        matches!(
+            before.trim(),
+            "" | "au moins" | "au plus" | "≥" | "≤" | "minimum" | "maximum" | "environ"
+        )
+    });
+    let quantity = quantity.filter(|_| bare || opens);
     (first_year..=last_year)
         .map(|year| ParsedTarget {
             year,
             value: quantity.as_ref().map(|q| q.value),
             unit: quantity.as_ref().and_then(|q| q.unit.clone()),
-            text: if quantity.is_some() {
-                None
-            } else {
-                Some(clean(text))
-            },
+            text: if bare { None } else { Some(clean(text)) },
         })
         .collect()
 }
@@ -1125,7 +1132,30 @@ mod tests {
                 (2025, 2025),
                 vec![t(2025, "30", Some("marchés"), Some("30 marchés minimum"))],
             ),
-            // Every year.
+            // Every year; a text opening with its quantity keeps both.
+            (
+                "1 formation minimum avec 20 personnes",
+                (2025, 2026),
+                vec![
+                    t(
+                        2025,
+                        "1",
+                        Some("formations"),
+                        Some("1 formation minimum avec 20 personnes"),
+                    ),
+                    t(
+                        2026,
+                        "1",
+                        Some("formations"),
+                        Some("1 formation minimum avec 20 personnes"),
+                    ),
+                ],
+            ),
+            (
+                "au moins 30 % des marchés",
+                (2025, 2025),
+                vec![t(2025, "30", Some("%"), Some("au moins 30 % des marchés"))],
+            ),
             (
                 "30 % chaque année",
                 (2025, 2027),

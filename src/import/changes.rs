@@ -110,4 +110,3 @@ pub fn changes(existing: &PlanTree, draft: &PlanDraft) -> Changes {
     }
     out
 }
-

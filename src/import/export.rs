@@ -128,7 +128,6 @@ pub fn rows_to_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::Xl
     workbook.save_to_buffer()
 }
 
-
 /// The import template: a plan sheet with the columns the import reads and one filled example
 /// row, then a read-me sheet.
 pub fn template_xlsx() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

@@ -209,4 +209,3 @@ fn read_text(bytes: &[u8], name: &str) -> Result<Vec<Vec<String>>, FileError> {
     }
     Ok(restore(rows))
 }
-

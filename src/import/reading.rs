@@ -25,7 +25,9 @@ impl ReadOptions {
     /// Reads `--column "Cibles=targets"` values.
     pub fn parse_column(spec: &str) -> Result<(String, String), String> {
         let (header, field) = spec.rsplit_once('=').ok_or_else(|| {
-            format!("--column « {spec} » : écrivez « En-tête=champ », par exemple « Cibles=targets »")
+            format!(
+                "--column « {spec} » : écrivez « En-tête=champ », par exemple « Cibles=targets »"
+            )
         })?;
         Field::from_key(field)?;
         Ok((header.trim().to_string(), field.trim().to_string()))
@@ -112,7 +114,11 @@ impl Table {
             .filter(|r| r.iter().filter(|c| !c.trim().is_empty()).count() == 1);
         above.chain(footers).flatten().find_map(|cell| {
             let caps = ADOPTED.captures(cell)?;
-            NaiveDate::from_ymd_opt(caps[3].parse().ok()?, caps[2].parse().ok()?, caps[1].parse().ok()?)
+            NaiveDate::from_ymd_opt(
+                caps[3].parse().ok()?,
+                caps[2].parse().ok()?,
+                caps[1].parse().ok()?,
+            )
         })
     }
 }
@@ -130,7 +136,11 @@ pub fn locate(sheets: Vec<Sheet>, options: &ReadOptions) -> Result<Table, String
             .ok_or_else(|| {
                 format!(
                     "Feuille « {name} » introuvable (feuilles du classeur : {}).",
-                    sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                    sheets
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?,
         None => {
@@ -188,9 +198,13 @@ fn sheet_message(e: SheetError) -> String {
 
 /// Reads the plan of a located table for a period.
 pub fn read_located(table: &Table, header: PlanHeader) -> Result<Payload, String> {
-    let reading =
-        sheet::read_plan_with(table.rows(), &table.layout, header.first_year, header.last_year)
-            .map_err(sheet_message)?;
+    let reading = sheet::read_plan_with(
+        table.rows(),
+        &table.layout,
+        header.first_year,
+        header.last_year,
+    )
+    .map_err(sheet_message)?;
     if reading.draft.objectives.is_empty() {
         return Err("Le fichier ne contient aucune action.".into());
     }
@@ -259,5 +273,7 @@ pub fn read_rows(rows: &[Vec<String>], header: PlanHeader) -> Result<Payload, St
 /// not given.
 pub fn marked_period(bytes: &[u8], file_name: &str) -> Option<(i32, i32)> {
     let sheets = read_sheets(bytes, file_name).ok()?;
-    locate(sheets, &ReadOptions::default()).ok()?.marked_period()
+    locate(sheets, &ReadOptions::default())
+        .ok()?
+        .marked_period()
 }

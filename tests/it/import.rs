@@ -203,9 +203,12 @@ fn bad_files_are_refused_in_french() {
     let outside = read(&format!(
         "{head}1;A;1;O;1;Action;I;Quanti (chiffre);Valeur cible 2030: 5;\n"
     ));
-    assert!(outside.notes.iter().any(|n| n.line == 2
-        && n.column.as_deref() == Some("Valeurs cibles")
-        && n.message.contains("l'année 2030 est hors de la période du plan (2025–2027)")));
+    assert!(outside.notes.iter().any(|n| {
+        n.line == 2
+            && n.column.as_deref() == Some("Valeurs cibles")
+            && n.message
+                .contains("l'année 2030 est hors de la période du plan (2025–2027)")
+    }));
     let no_objective = read(&format!("{head}1;A;;O;1;Action;I;;;\n"));
     assert_eq!(
         (
@@ -806,7 +809,9 @@ async fn a_plan_title_without_latin_letters_gets_a_usable_unique_slug() {
         );
         // The plan's address, with the import's success message asked for.
         let location = committed.location().unwrap().to_string();
-        let address = location.strip_suffix("?importe=1").expect("success message");
+        let address = location
+            .strip_suffix("?importe=1")
+            .expect("success message");
         addresses.push((title, address.to_string()));
     }
     let same = import("采购计划").await;

@@ -3,9 +3,9 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::{MAX_CELL_BYTES, MAX_SHEETS, Sheet};
 use super::grid::{Budget, Grid, cell_name, check_cell};
 use super::xml::{attribute, number_text, push_text, xml_error};
+use super::{MAX_CELL_BYTES, MAX_SHEETS, Sheet};
 use crate::import::FileError;
 
 /// A repeat count (`table:number-rows-repeated`…), 1 when absent.
@@ -87,7 +87,8 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Sheet>, FileError> {
             Event::End(e) if e.local_name().as_ref() == "table" => {
                 tables = tables.saturating_sub(1);
                 if started && tables == 0 {
-                    let (rows, budget) = std::mem::replace(&mut grid, Grid::new(Budget::default())).into_rows()?;
+                    let (rows, budget) =
+                        std::mem::replace(&mut grid, Grid::new(Budget::default())).into_rows()?;
                     grid = Grid::new(budget);
                     sheets.push(Sheet {
                         name: std::mem::take(&mut name),
@@ -210,7 +211,10 @@ mod tests {
             </office:spreadsheet></office:body></office:document-content>"#;
         let sheets = read_ods_content(content).unwrap();
         assert_eq!(sheets[0].rows, [["N°", "", "", "3"]]);
-        assert_eq!((sheets[0].name.as_str(), sheets[1].name.as_str()), ("Plan", "Autre"));
+        assert_eq!(
+            (sheets[0].name.as_str(), sheets[1].name.as_str()),
+            ("Plan", "Autre")
+        );
         let far = r#"<table:table><table:table-row table:number-rows-repeated="6000"/>
             <table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
         assert_eq!(

@@ -19,8 +19,14 @@ pub fn routes() -> Vec<super::RouteDef> {
         get_route("/organisations/{organisation}/import/modele.xlsx", template),
         get_route("/organisations/{organisation}/import/{draft}", preview),
         post_route("/organisations/{organisation}/import/{draft}", commit),
-        post_route("/organisations/{organisation}/import/{draft}/colonnes", remap),
-        post_route("/organisations/{organisation}/import/{draft}/annuler", cancel),
+        post_route(
+            "/organisations/{organisation}/import/{draft}/colonnes",
+            remap,
+        ),
+        post_route(
+            "/organisations/{organisation}/import/{draft}/annuler",
+            cancel,
+        ),
         get_route(
             "/organisations/{organisation}/plans/{plan}/export/{file}",
             export_plan,
