@@ -3,6 +3,7 @@
 //! one formatting), and CSV files safe to open.
 
 pub mod account;
+pub mod cells;
 pub mod chart;
 pub mod colour;
 pub mod columns;

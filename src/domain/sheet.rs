@@ -10,14 +10,13 @@
 //! read is noted with its row and column, never a reason to refuse the plan, except a row that
 //! names no action or gives one number to two actions.
 
-use super::columns::column_letter;
+#[cfg(test)]
+use super::cells::edit_distance;
+use super::cells::{Objective, RowColumns, canonicalise_pilots, into_draft, year_in};
+pub use super::cells::{direction_cell, split_pilots};
 pub use super::columns::{Field, Layout};
-use super::model::{
-    ActionDraft, AxisDraft, Baseline, Direction, IndicatorDraft, IndicatorKind, ObjectiveDraft,
-    PlanDraft, YearValue,
-};
-use super::number::parse_fr;
-use super::targets::{self, canonical_unit, find_baseline, parse_target_cell, read_targets};
+use super::model::{ActionDraft, IndicatorDraft, IndicatorKind, PlanDraft, YearValue};
+use super::targets::{self, find_baseline, read_targets};
 
 /// The office's columns: the name the export and the messages use.
 pub type Column = Field;
@@ -92,15 +91,6 @@ pub fn read_plan(
     last_year: i32,
 ) -> Result<SheetReading, SheetError> {
     read_plan_with(rows, &Layout::of(rows), first_year, last_year)
-}
-
-/// An axis, objective or action as met in the rows, before numbers are given.
-struct Objective {
-    key: String,
-    code: Option<String>,
-    label: String,
-    axis: Option<usize>,
-    actions: Vec<ActionDraft>,
 }
 
 /// Reads a plan from its rows, with the given layout.
@@ -396,170 +386,6 @@ fn outside_note(line: usize, column: &str, year: i32, first: i32, last: i32) -> 
     }
 }
 
-/// Gives axes their numbers (the buyer's when they are all whole numbers, else their order, the
-/// buyer's label kept as code) and unnumbered objectives the first free number from their rank.
-fn into_draft(axes: Vec<(String, String, String)>, objectives: Vec<Objective>) -> PlanDraft {
-    let numbers: Option<Vec<i32>> = axes
-        .iter()
-        .map(|(_, code, _)| code.parse::<i32>().ok().filter(|n| *n > 0))
-        .collect();
-    let numbers = numbers
-        .filter(|n| {
-            let mut sorted = n.clone();
-            sorted.sort_unstable();
-            sorted.dedup();
-            sorted.len() == n.len()
-        })
-        .unwrap_or_else(|| (1..=axes.len() as i32).collect());
-    let draft_axes: Vec<AxisDraft> = axes
-        .iter()
-        .zip(&numbers)
-        .map(|((_, code, label), number)| AxisDraft {
-            number: *number,
-            label: if label.is_empty() {
-                code.clone()
-            } else {
-                label.clone()
-            },
-            code: Some(code.clone()).filter(|c| !c.is_empty() && *c != number.to_string()),
-        })
-        .collect();
-    let taken: Vec<String> = objectives.iter().filter_map(|o| o.code.clone()).collect();
-    let mut given: Vec<String> = Vec::new();
-    let draft_objectives = objectives
-        .into_iter()
-        .enumerate()
-        .map(|(rank, o)| {
-            let code = o.code.unwrap_or_else(|| {
-                let code = (rank + 1..)
-                    .map(|n| n.to_string())
-                    .find(|c| !taken.contains(c) && !given.contains(c))
-                    .expect("a free number");
-                given.push(code.clone());
-                code
-            });
-            ObjectiveDraft {
-                axis: o.axis.map(|i| numbers[i]),
-                label: if o.label.is_empty() {
-                    code.clone()
-                } else {
-                    o.label
-                },
-                code,
-                actions: o.actions,
-            }
-        })
-        .collect();
-    PlanDraft {
-        axes: draft_axes,
-        objectives: draft_objectives,
-    }
-}
-
-/// What a row's own columns say of its indicators: unit, direction, baseline, yearly targets.
-struct RowColumns {
-    unit: String,
-    direction: String,
-    baseline: String,
-    /// (year, cell, column index)
-    years: Vec<(i32, String, usize)>,
-}
-
-impl RowColumns {
-    fn apply(
-        &self,
-        indicator: &mut IndicatorDraft,
-        first: i32,
-        last: i32,
-        header_year: Option<i32>,
-    ) {
-        for (year, text, _) in self
-            .years
-            .iter()
-            .filter(|(y, _, _)| (first..=last).contains(y))
-        {
-            let parsed = parse_target_cell(*year, text);
-            if indicator.unit.is_none() {
-                indicator.unit = parsed.unit.clone();
-            }
-            indicator.targets.retain(|t| t.year != *year);
-            indicator.targets.push(YearValue {
-                year: *year,
-                value: parsed.value,
-                text: parsed.text,
-            });
-        }
-        indicator.targets.sort_by_key(|t| t.year);
-        if !self.unit.is_empty() {
-            indicator.unit = canonical_unit(&self.unit);
-        }
-        if let Some(direction) = direction_cell(&self.direction) {
-            indicator.direction = direction;
-        }
-        if let Some((baseline, unit)) = baseline_cell(&self.baseline, header_year, first) {
-            indicator.baseline = Some(baseline);
-            if indicator.unit.is_none() {
-                indicator.unit = unit;
-            }
-        }
-    }
-}
-
-/// A « Sens » cell: hausse / baisse and their synonyms and arrows.
-pub fn direction_cell(cell: &str) -> Option<Direction> {
-    let f = fold(cell);
-    if f.is_empty() {
-        return None;
-    }
-    let down = ["baiss", "diminu", "redu", "decroi", "moins", "↓", "↘", "-"];
-    let up = ["hauss", "augment", "croi", "plus", "↑", "↗", "+"];
-    if down.iter().any(|w| f.contains(w)) {
-        Some(Direction::Down)
-    } else if up.iter().any(|w| f.contains(w)) {
-        Some(Direction::Up)
-    } else {
-        targets::direction_of(cell)
-    }
-}
-
-/// A year written in a text (`(2024)`, `en 2022`), between 1990 and 2100.
-fn year_in(text: &str) -> Option<i32> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .filter(|w| w.len() == 4)
-        .filter_map(|w| w.parse::<i32>().ok())
-        .find(|y| (1990..=2100).contains(y))
-}
-
-/// A baseline cell: `18 500`, `18 500 h (2022)`, `2022 : 18 500 h`; its year from the cell, else
-/// the column's header, else the year before the plan.
-fn baseline_cell(
-    cell: &str,
-    header_year: Option<i32>,
-    first_year: i32,
-) -> Option<(Baseline, Option<String>)> {
-    let cell = cell.trim();
-    if cell.is_empty() {
-        return None;
-    }
-    if let Some(found) = find_baseline(cell, i32::MAX) {
-        return Some(found);
-    }
-    let (value, unit, year) = match parse_fr(cell) {
-        Ok(Some(n)) => (n.value, n.unit, None),
-        _ => {
-            let q = targets::parse_quantity(cell)?;
-            (q.value, q.unit, year_in(cell))
-        }
-    };
-    Some((
-        Baseline {
-            value,
-            year: year.or(header_year).unwrap_or(first_year - 1),
-        },
-        unit,
-    ))
-}
-
 /// One cell may hold several indicators, separated by a wide gap, with their targets in the
 /// same order in the targets cell (the office's action 7). Also gives the years outside the
 /// period the targets name.
@@ -627,10 +453,6 @@ fn short(label: &str) -> String {
     out
 }
 
-/// The letter of a column, for messages (`C`).
-pub fn letter(index: usize) -> String {
-    column_letter(index)
-}
 fn split_wide(text: &str) -> Vec<String> {
     text.split("  ")
         .map(collapse)
@@ -640,65 +462,6 @@ fn split_wide(text: &str) -> Vec<String> {
 
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Pilots are joined by `/`; a run of directions (`Direction Construction Directions
-/// Réhabilitation et Travaux Direction exploitation`) names one service per « Direction ».
-pub fn split_pilots(cell: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for part in cell.split('/') {
-        let mut current: Vec<&str> = Vec::new();
-        for word in part.split_whitespace() {
-            if (word == "Direction" || word == "Directions") && !current.is_empty() {
-                out.push(current.join(" "));
-                current.clear();
-            }
-            current.push(word);
-        }
-        if !current.is_empty() {
-            out.push(current.join(" "));
-        }
-    }
-    out
-}
-
-/// Gives each service one spelling across the plan: names equal but for case and accents, or
-/// one typing slip apart (`exploittion` / `exploitation`), are one service. The spelling kept
-/// is the capitalised one, then the most frequent, then the longest.
-fn canonicalise_pilots(draft: &mut PlanDraft) {
-    let mut spellings: Vec<(String, usize)> = Vec::new();
-    for name in draft.indicators().flat_map(|i| i.pilots.iter()) {
-        match spellings.iter_mut().find(|(s, _)| s == name) {
-            Some(entry) => entry.1 += 1,
-            None => spellings.push((name.clone(), 1)),
-        }
-    }
-    let same = |a: &str, b: &str| {
-        let (fa, fb) = (fold(a), fold(b));
-        fa == fb || (fa.chars().count() >= 8 && edit_distance(&fa, &fb) <= 1)
-    };
-    let canonical = |name: &str| -> String {
-        spellings
-            .iter()
-            .filter(|(s, _)| same(s, name))
-            .max_by_key(|(s, n)| (s.starts_with(char::is_uppercase), *n, s.chars().count()))
-            .map(|(s, _)| s.clone())
-            .unwrap_or_else(|| name.to_string())
-    };
-    for objective in &mut draft.objectives {
-        for action in &mut objective.actions {
-            for indicator in &mut action.indicators {
-                let mut names: Vec<String> = Vec::new();
-                for name in &indicator.pilots {
-                    let c = canonical(name);
-                    if !names.contains(&c) {
-                        names.push(c);
-                    }
-                }
-                indicator.pilots = names;
-            }
-        }
-    }
 }
 
 /// Lower case, accents removed, spaces collapsed.
@@ -725,28 +488,10 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                1 + previous.min(row[j]).min(row[j + 1])
-            };
-            previous = current;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::AxisDraft;
 
     #[test]
     fn the_period_is_read_from_the_years_the_targets_name() {

@@ -55,6 +55,9 @@ pub struct TargetsReading {
     pub outside: Vec<i32>,
 }
 
+/// A baseline and its unit, as a text writes them.
+pub type FoundBaseline = (Baseline, Option<String>);
+
 /// A number found in a text, with its unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quantity {
@@ -209,7 +212,7 @@ fn take_baseline(text: &str, first_year: i32) -> (String, Option<(Baseline, Opti
 fn bracketed_baseline(
     text: &str,
     first_year: i32,
-) -> Option<((Baseline, Option<String>), std::ops::Range<usize>)> {
+) -> Option<(FoundBaseline, std::ops::Range<usize>)> {
     BASELINE.captures_iter(text).find_map(|caps| {
         let year: i32 = caps[3].parse().ok()?;
         if year >= first_year {
@@ -975,12 +978,11 @@ mod tests {
         assert_eq!(find_baseline("pas de référence", 2025), None);
     }
 
+    /// (year, value, unit, text) of a target.
+    type Row = (i32, Option<Decimal>, Option<String>, Option<String>);
+
     /// (year, value, unit, text) of each target, for a period.
-    fn targets_of(
-        text: &str,
-        first: i32,
-        last: i32,
-    ) -> Vec<(i32, Option<Decimal>, Option<String>, Option<String>)> {
+    fn targets_of(text: &str, first: i32, last: i32) -> Vec<Row> {
         parse_targets(text, first, last)
             .into_iter()
             .map(|t| (t.year, t.value, t.unit, t.text))
@@ -1005,11 +1007,7 @@ mod tests {
     #[test]
     fn the_phrases_buyers_write() {
         let h = Some("h");
-        let cases: Vec<(
-            &str,
-            (i32, i32),
-            Vec<(i32, Option<Decimal>, Option<String>, Option<String>)>,
-        )> = vec![
+        let cases: Vec<(&str, (i32, i32), Vec<Row>)> = vec![
             // Year before the value, « Cible » prefixes never left in a value.
             (
                 "Cible 2024 : 25 000 h ; cible 2025 : 30 000 h ; cible 2026 : 35 000 h (référence 2022 : 18 500 h)",

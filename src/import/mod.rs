@@ -16,7 +16,7 @@ pub use reading::{
 };
 pub use workbook::{
     MAX_CELL_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_ENTRIES, MAX_PART_BYTES, MAX_ROWS, MAX_SHEETS,
-    MAX_TEXT_BYTES, Sheet, cell_name,
+    MAX_TEXT_BYTES, MAX_WORKBOOK_BYTES, Sheet, cell_name,
 };
 
 pub use crate::domain::model::{action_key, slugify};
@@ -101,6 +101,11 @@ pub enum FileError {
         max = count_fr(MAX_ENTRIES as u64)
     )]
     TooManyEntries,
+    #[error(
+        "Le classeur est trop volumineux une fois décompressé : ses feuilles font plus de {max} en tout, la limite d'un classeur importé.",
+        max = megabytes(MAX_WORKBOOK_BYTES)
+    )]
+    WorkbookTooLarge,
 }
 
 /// The sheets of a file, as text (a CSV or TSV file is one sheet without a name). Bounded

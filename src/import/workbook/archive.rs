@@ -3,11 +3,13 @@
 
 use std::io::{Cursor, Read};
 
-use super::{MAX_ENTRIES, MAX_PART_BYTES};
+use super::{MAX_ENTRIES, MAX_PART_BYTES, MAX_WORKBOOK_BYTES};
 use crate::import::FileError;
 
 pub(super) struct Archive<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Bytes unpacked so far, all parts together.
+    unpacked: u64,
 }
 
 impl<'a> Archive<'a> {
@@ -28,7 +30,7 @@ impl<'a> Archive<'a> {
         if zip.len() > MAX_ENTRIES {
             return Err(FileError::TooManyEntries);
         }
-        Ok(Self { zip })
+        Ok(Self { zip, unpacked: 0 })
     }
 
     pub(super) fn has(&self, name: &str) -> bool {
@@ -46,6 +48,10 @@ impl<'a> Archive<'a> {
                 size: Some(file.size()),
             });
         }
+        // All the parts read together (a workbook's sheets) are capped too.
+        if self.unpacked.saturating_add(file.size()) > MAX_WORKBOOK_BYTES {
+            return Err(FileError::WorkbookTooLarge);
+        }
         let mut bytes = Vec::new();
         if let Err(e) = file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes) {
             // The zip reader stops at the declared size: a part that goes on lies about it.
@@ -62,6 +68,10 @@ impl<'a> Archive<'a> {
                 part: name.to_string(),
                 size: None,
             });
+        }
+        self.unpacked += bytes.len() as u64;
+        if self.unpacked > MAX_WORKBOOK_BYTES {
+            return Err(FileError::WorkbookTooLarge);
         }
         String::from_utf8(bytes).map_err(|_| FileError::Corrupt(format!("{name} : pas en UTF-8")))
     }

@@ -25,6 +25,8 @@ pub const MAX_COLUMNS: u64 = 100;
 pub const MAX_CELLS: usize = (MAX_ROWS * MAX_COLUMNS) as usize;
 /// Unpacked size of one XML part read (sheet, shared strings, workbook…), at most.
 pub const MAX_PART_BYTES: u64 = 20 * 1024 * 1024;
+/// Unpacked size of all the parts read together (the sheets, their shared strings…), at most.
+pub const MAX_WORKBOOK_BYTES: u64 = 60 * 1024 * 1024;
 /// Text in all the cells, at most (a text shared by many cells counts each time).
 pub const MAX_TEXT_BYTES: usize = 20 * 1024 * 1024;
 /// Text in one cell, at most.
