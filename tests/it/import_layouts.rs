@@ -445,7 +445,7 @@ async fn a_plan_on_its_second_sheet_with_merged_cells_and_year_columns_reads_thr
     spaser::demo::load(&mut conn).await.unwrap();
     drop(conn);
     let dir = tempdir();
-    let file = dir.join("plan.xlsx");
+    let file = dir.join("second-sheet-merged.xlsx");
     std::fs::write(&file, merged_xlsx()).unwrap();
     let preview = dry_run_json(
         &url,
@@ -586,14 +586,9 @@ async fn a_plan_on_its_second_sheet_with_merged_cells_and_year_columns_reads_thr
     );
 }
 
+/// Where the spreadsheets the tests build are left, to open them (`target/tmp/layouts/`).
 fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "spaser-layouts-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("layouts");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -664,6 +659,18 @@ async fn the_web_preview_maps_columns_and_remembers_them() {
     assert_eq!(remapped.status, StatusCode::SEE_OTHER, "{}", remapped.body);
     let preview = admin.get(&preview_path).await;
     assert_eq!(selected(&preview, "col-13"), "pilots");
+    assert!(
+        preview
+            .texts(".spaser-import-detail")
+            .contains(&"— référence : 1 200 tCO2e en 2024".to_string()),
+        "{:?}",
+        preview.texts(".spaser-import-detail")
+    );
+    assert!(
+        preview
+            .texts(".spaser-import-detail")
+            .contains(&"— sens : à la baisse".to_string())
+    );
     assert!(
         preview
             .texts(".spaser-import-counts")

@@ -76,3 +76,30 @@ impl<'a> Archive<'a> {
         String::from_utf8(bytes).map_err(|_| FileError::Corrupt(format!("{name} : pas en UTF-8")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn the_parts_read_are_capped_together() {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        let part = vec![b' '; 16 * 1024 * 1024];
+        for i in 0..4 {
+            zip.start_file(format!("part{i}.xml"), options).unwrap();
+            zip.write_all(&part).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        let mut archive = Archive::open(&bytes).unwrap();
+        for i in 0..3 {
+            assert!(archive.part(&format!("part{i}.xml")).is_ok(), "part {i}");
+        }
+        assert_eq!(
+            archive.part("part3.xml"),
+            Err(FileError::WorkbookTooLarge),
+            "48 MB read, 16 more would pass the 60 MB"
+        );
+    }
+}

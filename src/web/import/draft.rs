@@ -29,6 +29,8 @@ pub struct TargetInput {
 pub struct PreviewIndicator {
     pub label: String,
     pub unit: Option<String>,
+    /// The baseline and the direction, when the file gives them.
+    pub details: Vec<String>,
     pub pilots: Vec<String>,
     pub source: Option<String>,
     pub targets: Vec<TargetInput>,
@@ -65,6 +67,22 @@ pub struct PreviewPage {
     pub mapping: super::mapping::MappingView,
     pub cancel_action: String,
     pub error: Option<String>,
+}
+
+/// What the preview says of an indicator beside its unit: its baseline, a downward direction.
+fn details(indicator: &crate::domain::model::IndicatorDraft) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(b) = &indicator.baseline {
+        out.push(format!(
+            "référence : {} en {}",
+            quantity_fr(b.value, indicator.unit.as_deref()).replace(['\u{202F}', '\u{A0}'], " "),
+            b.year
+        ));
+    }
+    if indicator.direction == crate::domain::model::Direction::Down {
+        out.push("sens : à la baisse".into());
+    }
+    out
 }
 
 pub(super) fn input_name(o: usize, a: usize, i: usize, year: i32) -> String {
@@ -129,6 +147,7 @@ pub(super) fn preview_page(
                             .map(|(i, indicator)| PreviewIndicator {
                                 label: indicator.label.clone(),
                                 unit: indicator.unit.clone(),
+                                details: details(indicator),
                                 pilots: indicator.pilots.clone(),
                                 source: indicator.targets_source.clone(),
                                 targets: years
