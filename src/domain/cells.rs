@@ -108,16 +108,30 @@ impl RowColumns {
             if indicator.unit.is_none() {
                 indicator.unit = parsed.unit.clone();
             }
+            let value = match (parsed.value, &parsed.unit, &indicator.unit) {
+                (Some(v), Some(from), Some(to)) => targets::convert_money(v, from, to).or(Some(v)),
+                (value, _, _) => value,
+            };
             indicator.targets.retain(|t| t.year != *year);
             indicator.targets.push(YearValue {
                 year: *year,
-                value: parsed.value,
+                value,
                 text: parsed.text,
             });
         }
         indicator.targets.sort_by_key(|t| t.year);
         if !self.unit.is_empty() {
-            indicator.unit = canonical_unit(&self.unit);
+            let unit = canonical_unit(&self.unit);
+            // Money written in another unit than the column's (`1,2 M€` under « € »): converted,
+            // a million euros being 10⁶ €.
+            if let (Some(from), Some(to)) = (indicator.unit.clone(), unit.as_deref()) {
+                for t in &mut indicator.targets {
+                    if let Some(v) = t.value.and_then(|v| targets::convert_money(v, &from, to)) {
+                        t.value = Some(v);
+                    }
+                }
+            }
+            indicator.unit = unit;
         }
         if let Some(direction) = direction_cell(&self.direction) {
             indicator.direction = direction;

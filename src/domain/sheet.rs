@@ -412,12 +412,21 @@ fn read_indicators(
         .map(|(label, targets_text)| {
             let reading = read_targets(&targets_text, first_year, last_year);
             outside.extend(reading.outside.iter().copied());
-            let baseline = find_baseline(&label, first_year).or(reading.baseline);
+            let mut reading = reading;
+            let baseline = find_baseline(&label, first_year).or(reading.baseline.take());
             let unit = reading
                 .targets
                 .iter()
                 .find_map(|t| t.unit.clone())
                 .or_else(|| baseline.as_ref().and_then(|b| b.1.clone()));
+            // Targets in another money unit than the first (`1,2 M€` after `800 k€`): converted.
+            for t in &mut reading.targets {
+                if let (Some(value), Some(from), Some(to)) = (t.value, &t.unit, &unit)
+                    && let Some(converted) = targets::convert_money(value, from, to)
+                {
+                    t.value = Some(converted);
+                }
+            }
             IndicatorDraft {
                 label,
                 kind,
@@ -613,5 +622,77 @@ mod tests {
             Err(SheetError::MissingColumns(_))
         ));
         assert_eq!(read_plan(&[], 2025, 2027), Err(SheetError::Empty));
+    }
+
+    #[test]
+    fn other_layouts_read_into_the_same_model() {
+        let rows: Vec<Vec<String>> = [
+            "SPASER de la ville\t\t\t\t\t",
+            "\t\t\t\t\t",
+            "Axe\tObjectif\tAction\tIndicateur\tUnité\tCibles",
+            "I — Social\t\t\t\t\t",
+            "I\tInsertion\tClauses\tHeures\th\t2025 : 10 000 ; 2026 : 12 000",
+            "\t\t\tMarchés réservés\t\t2025 → 3 ; 2026 → 4",
+            "II\tBudget\tSobriété\tDépenses\t€\t2025 : 1,2 M€ ; 2026 : 900 k€",
+            "II\tBudget\tAutre\tPart\t\t2025 : 800 k€ ; 2026 : 1,2 M€",
+        ]
+        .iter()
+        .map(|r| r.split('\t').map(String::from).collect())
+        .collect();
+        let layout = Layout::of(&rows);
+        assert_eq!(layout.header_row, 2);
+        let reading = read_plan(&rows, 2025, 2026).unwrap();
+        let d = reading.draft;
+        assert_eq!(
+            d.axes
+                .iter()
+                .map(|a| (a.number, a.label.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "I"), (2, "II")],
+            "axes by their text, in the rows' order"
+        );
+        assert!(
+            reading
+                .notes
+                .iter()
+                .any(|n| n.line == 4 && n.message.contains("I — Social")),
+            "a row of one cell is said to be skipped"
+        );
+        assert_eq!(
+            d.objectives
+                .iter()
+                .map(|o| (o.code.as_str(), o.label.as_str(), o.actions.len()))
+                .collect::<Vec<_>>(),
+            [("1", "Insertion", 1), ("2", "Budget", 2)],
+            "objectives without numbers are numbered in order"
+        );
+        let clauses = &d.objectives[0].actions[0];
+        assert_eq!(
+            clauses.indicators.len(),
+            2,
+            "an empty action cell continues the one above"
+        );
+        let money: Vec<(Option<&str>, Vec<Option<rust_decimal::Decimal>>)> = d.objectives[1]
+            .actions
+            .iter()
+            .map(|a| {
+                let i = &a.indicators[0];
+                (
+                    i.unit.as_deref(),
+                    i.targets.iter().map(|t| t.value).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            money,
+            [
+                (
+                    Some("€"),
+                    vec![Some(1_200_000.into()), Some(900_000.into())]
+                ),
+                (Some("k€"), vec![Some(800.into()), Some(1200.into())]),
+            ],
+            "money in one unit per indicator, M€ being 10⁶ €"
+        );
     }
 }

@@ -157,6 +157,26 @@ pub fn canonical_unit(unit: &str) -> Option<String> {
     }
 }
 
+/// How many euros a money unit counts: `€` 1, `k€` 10³, `M€` 10⁶.
+fn euros(unit: &str) -> Option<Decimal> {
+    match unit {
+        "€" => Some(Decimal::ONE),
+        "k€" => Some(Decimal::from(1_000)),
+        "M€" => Some(Decimal::from(1_000_000)),
+        _ => None,
+    }
+}
+
+/// A value written in one money unit, in another (`1,2 M€` is `1 200 k€`); `None` when the units
+/// are not both money, or the result is out of range.
+pub fn convert_money(value: Decimal, from: &str, to: &str) -> Option<Decimal> {
+    let (from, to) = (euros(from)?, euros(to)?);
+    value
+        .checked_mul(from)?
+        .checked_div(to)
+        .map(|v| v.normalize())
+}
+
 /// Years written as target markers (`2030:`, `Valeur cible 2030`), baselines left out.
 pub fn marked_years(text: &str) -> Vec<i32> {
     let (text, _) = take_baseline(text, i32::MIN);
@@ -1266,6 +1286,15 @@ mod tests {
             marked_years("Cible 2024 : 1 (référence 2022 : 18 500 h)"),
             [2024]
         );
+    }
+
+    #[test]
+    fn money_units_convert_into_each_other() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(convert_money(d("1.2"), "M€", "€"), Some(d("1200000")));
+        assert_eq!(convert_money(d("1.2"), "M€", "k€"), Some(d("1200")));
+        assert_eq!(convert_money(d("800"), "k€", "M€"), Some(d("0.8")));
+        assert_eq!(convert_money(d("5"), "%", "€"), None);
     }
 
     #[test]
