@@ -176,8 +176,11 @@ impl Field {
         }
     }
 
-    /// Recognises a header cell by its meaning.
+    /// Recognises a header cell by its meaning. A long text is a row's content, not a heading.
     pub fn recognise(cell: &str) -> Option<Field> {
+        if cell.chars().count() > 80 {
+            return None;
+        }
         let key = fold(cell).replace(['°', 'º'], " ");
         let words: Vec<&str> = key
             .split(|c: char| !c.is_alphanumeric())

@@ -232,4 +232,26 @@ mod tests {
             Err(FileError::CellTooLong("A1".into()))
         );
     }
+
+    #[test]
+    fn ods_cells_spanning_rows_spread_down_and_every_table_is_a_sheet() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="Lisez-moi"><table:table-row><table:table-cell office:value-type="string"><text:p>Bonjour</text:p></table:table-cell></table:table-row></table:table>
+            <table:table table:name="Plan">
+              <table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="3"><text:p>Axe I</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell></table:table-row>
+              <table:table-row><table:covered-table-cell/><table:table-cell office:value-type="string"><text:p>b</text:p></table:table-cell></table:table-row>
+              <table:table-row><table:covered-table-cell/><table:table-cell office:value-type="string"><text:p>c</text:p></table:table-cell></table:table-row>
+              <table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="1048576"><text:p>II</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>d</text:p></table:table-cell></table:table-row>
+            </table:table>
+            </office:spreadsheet></office:body></office:document-content>"#;
+        let sheets = read_ods_content(content).unwrap();
+        assert_eq!(sheets.len(), 2);
+        assert_eq!(sheets[0].rows, [["Bonjour"]]);
+        assert_eq!(sheets[1].name, "Plan");
+        assert_eq!(
+            sheets[1].rows,
+            [["Axe I", "a"], ["Axe I", "b"], ["Axe I", "c"], ["II", "d"]],
+            "spread down its rows, never past the last row holding a value"
+        );
+    }
 }
