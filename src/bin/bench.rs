@@ -58,6 +58,7 @@ fn plan(indicators: usize, years: std::ops::RangeInclusive<i32>) -> PlanDraft {
             .map(|n| AxisDraft {
                 number: n,
                 label: format!("AXE {n}"),
+                code: None,
             })
             .collect(),
         objectives: Vec::new(),

@@ -130,7 +130,35 @@ pub enum Command {
         /// Remove from the plan what the file no longer has (and the values entered for it).
         #[arg(long)]
         confirm_removals: bool,
+        /// How the preview is printed: text, or json (the whole preview, on standard output).
+        #[arg(long, default_value = "text")]
+        format: PreviewFormat,
+        /// What a column holds, by its header or letter: "Cibles=targets", "C=objective",
+        /// "Observations=ignore" (repeat for several). Fields: axis_number, axis,
+        /// objective_number, objective, action_number, action, indicator, kind, targets, pilots,
+        /// unit, direction, baseline, target:YEAR, ignore.
+        #[arg(long = "column", value_parser = parse_column)]
+        columns: Vec<(String, String)>,
+        /// The sheet holding the plan (by name); by default the one whose header names the most
+        /// columns of a plan.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The new plan's adoption date (YYYY-MM-DD); by default the one the file writes
+        /// (« adopté le 16/09/2025 »), if any.
+        #[arg(long)]
+        adopted_on: Option<chrono::NaiveDate>,
     },
+}
+
+/// How `spaser import` prints its preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreviewFormat {
+    Text,
+    Json,
+}
+
+fn parse_column(spec: &str) -> Result<(String, String), String> {
+    crate::import::ReadOptions::parse_column(spec)
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,16 +276,25 @@ async fn run(mut cli: Cli) -> Result<(), CliError> {
             last_year,
             dry_run,
             confirm_removals,
+            format,
+            columns,
+            sheet,
+            adopted_on,
         } => {
             import_file(
                 &db,
-                &file,
-                &organisation,
-                plan.as_deref(),
-                title.as_deref(),
-                first_year.zip(last_year),
-                dry_run,
-                confirm_removals,
+                import::ImportArgs {
+                    file,
+                    organisation,
+                    plan,
+                    title,
+                    period: first_year.zip(last_year),
+                    dry_run,
+                    confirm_removals,
+                    json: format == PreviewFormat::Json,
+                    options: crate::import::ReadOptions { sheet, columns },
+                    adopted_on,
+                },
             )
             .await
         }

@@ -3,8 +3,10 @@
 //! one formatting), and CSV files safe to open.
 
 pub mod account;
+pub mod cells;
 pub mod chart;
 pub mod colour;
+pub mod columns;
 pub mod comparator;
 pub mod csv_file;
 pub mod entry;

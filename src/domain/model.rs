@@ -165,8 +165,19 @@ pub struct PlanDraft {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct AxisDraft {
+    /// The axis's rank: the buyer's number when the plan numbers its axes 1, 2, 3…
     pub number: i32,
     pub label: String,
+    /// The buyer's own label for the axis when it is not that number (`A`, `II`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+impl AxisDraft {
+    /// The axis's name as the buyer writes it: its code, else its number.
+    pub fn name(&self) -> String {
+        self.code.clone().unwrap_or_else(|| self.number.to_string())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]

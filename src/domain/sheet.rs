@@ -1,115 +1,34 @@
-//! Reading a plan spreadsheet (one row per action, as buyers keep them) into a [`PlanDraft`].
+//! Reading a plan spreadsheet (one row per action or per indicator, as buyers keep them) into a
+//! [`PlanDraft`].
 //!
-//! The columns are those of the office's plan: N° AXE, AXE, N° Objectif, OBJECTIFS,
-//! N° ACTION, ACTIONS, Indicateurs, Type d'indicateur, Valeurs cibles, Qui pilote cet
-//! indicateur ?. Headers are recognised whatever their case, accents or spacing.
+//! The table is found in the sheet and its columns recognised by meaning ([`Layout`]), or as a
+//! person mapped them. Axes, objectives and actions keep the numbers the buyer gave them
+//! (`A`, `II`, `1.1`; their order is the rows' order); an objective without a number is known by
+//! its text. An empty axis, objective or action cell continues the one above (as merged cells
+//! do). Targets come from a free-text column ([`super::targets`]) and/or one column per year, with
+//! unit, direction and baseline from their own columns when the sheet has them. What cannot be
+//! read is noted with its row and column, never a reason to refuse the plan, except a row that
+//! names no action or gives one number to two actions.
 
-use super::model::{
-    ActionDraft, AxisDraft, IndicatorDraft, IndicatorKind, ObjectiveDraft, PlanDraft, YearValue,
-};
-use super::targets::{self, find_baseline, parse_targets};
+#[cfg(test)]
+use super::cells::edit_distance;
+use super::cells::{Objective, RowColumns, canonicalise_pilots, into_draft, year_in};
+pub use super::cells::{direction_cell, split_pilots};
+pub use super::columns::{Field, Layout};
+use super::model::{ActionDraft, IndicatorDraft, IndicatorKind, PlanDraft, YearValue};
+use super::targets::{self, find_baseline, read_targets};
 
-/// The columns a plan sheet has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    AxisNumber,
-    Axis,
-    ObjectiveNumber,
-    Objective,
-    ActionNumber,
-    Action,
-    Indicators,
-    IndicatorKind,
-    Targets,
-    Pilots,
-}
-
-impl Column {
-    pub const ALL: [Column; 10] = [
-        Column::AxisNumber,
-        Column::Axis,
-        Column::ObjectiveNumber,
-        Column::Objective,
-        Column::ActionNumber,
-        Column::Action,
-        Column::Indicators,
-        Column::IndicatorKind,
-        Column::Targets,
-        Column::Pilots,
-    ];
-
-    /// The header as the office's sheet writes it.
-    pub fn header(self) -> &'static str {
-        match self {
-            Column::AxisNumber => "N° AXE",
-            Column::Axis => "AXE",
-            Column::ObjectiveNumber => "N° Objectif",
-            Column::Objective => "OBJECTIFS",
-            Column::ActionNumber => "N° ACTION",
-            Column::Action => "ACTIONS",
-            Column::Indicators => "Indicateurs",
-            Column::IndicatorKind => "Type d'indicateur",
-            Column::Targets => "Valeurs cibles",
-            Column::Pilots => "Qui pilote cet indicateur ?",
-        }
-    }
-
-    /// The number column of the same level.
-    pub fn numbered(self) -> Option<Column> {
-        match self {
-            Column::Axis | Column::AxisNumber => Some(Column::AxisNumber),
-            Column::Objective | Column::ObjectiveNumber => Some(Column::ObjectiveNumber),
-            Column::Action | Column::ActionNumber => Some(Column::ActionNumber),
-            _ => None,
-        }
-    }
-
-    /// Recognises a header cell.
-    pub fn recognise(cell: &str) -> Option<Column> {
-        let key = fold(cell).replace('°', " ");
-        let words: Vec<&str> = key
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let numbered = matches!(words.first(), Some(&("n" | "no" | "num" | "numero")));
-        let has = |w: &str| words.iter().any(|x| x.starts_with(w));
-        if has("pilot") {
-            Some(Column::Pilots)
-        } else if has("cible") {
-            Some(Column::Targets)
-        } else if has("type") {
-            Some(Column::IndicatorKind)
-        } else if has("indicateur") {
-            Some(Column::Indicators)
-        } else if has("action") {
-            Some(if numbered {
-                Column::ActionNumber
-            } else {
-                Column::Action
-            })
-        } else if has("objectif") {
-            Some(if numbered {
-                Column::ObjectiveNumber
-            } else {
-                Column::Objective
-            })
-        } else if has("axe") {
-            Some(if numbered {
-                Column::AxisNumber
-            } else {
-                Column::Axis
-            })
-        } else {
-            None
-        }
-    }
-}
+/// The office's columns: the name the export and the messages use.
+pub type Column = Field;
 
 /// Something the reader skipped or could not read, for the user to see.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct SheetNote {
     /// 1-based line of the sheet.
     pub line: usize,
+    /// The column's header as the file writes it, when the note is about a cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     pub message: String,
 }
 
@@ -129,13 +48,6 @@ pub enum SheetError {
     Row { line: usize, message: String },
 }
 
-fn is_number_marker(cell: &str) -> bool {
-    matches!(
-        fold(cell).trim_end_matches('.'),
-        "n°" | "no" | "n" | "num" | "numero"
-    )
-}
-
 /// Splits tab-separated text into rows of cells (no quoting: the export has none, and its
 /// cells hold quotes of their own).
 pub fn split_tsv(text: &str) -> Vec<Vec<String>> {
@@ -145,85 +57,102 @@ pub fn split_tsv(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Which column holds what, from the header row; unknown headers become notes.
-fn recognise_header(header: &[String]) -> ([Option<usize>; 10], Vec<SheetNote>) {
-    let mut index = [None; 10];
-    let mut notes = Vec::new();
-    for (i, cell) in header.iter().enumerate() {
-        // A bare « N° » heads the number column of the level named in the next cell
-        // (the office's sheet: `N°`, `AXE`, `N° Objectif`…).
-        let recognised = if is_number_marker(cell) {
-            header
-                .get(i + 1)
-                .and_then(|next| Column::recognise(next))
-                .and_then(Column::numbered)
-        } else {
-            Column::recognise(cell)
-        };
-        match recognised {
-            Some(col) => {
-                let slot = &mut index[col as usize];
-                if slot.is_none() {
-                    *slot = Some(i);
-                }
-            }
-            None if cell.trim().is_empty() => {}
-            None => notes.push(SheetNote {
-                line: 1,
-                message: format!("colonne « {} » ignorée", cell.trim()),
-            }),
-        }
-    }
-    (index, notes)
+/// The period the sheet's targets name (`2025: … 2027: …`, or « Cible 2025 » columns): the
+/// first and last years, when they span 15 years at most. A baseline's year is not one.
+pub fn marked_period(rows: &[Vec<String>]) -> Option<(i32, i32)> {
+    marked_period_with(rows, &Layout::of(rows))
 }
 
-/// The period the sheet's targets name (`2025: … 2027: …`): the first and last years written
-/// as target markers, when they span 15 years at most.
-pub fn marked_period(rows: &[Vec<String>]) -> Option<(i32, i32)> {
-    let (header, body) = rows.split_first()?;
-    let (index, _) = recognise_header(header);
-    let column = index[Column::Targets as usize]?;
-    let years: Vec<i32> = body
+pub fn marked_period_with(rows: &[Vec<String>], layout: &Layout) -> Option<(i32, i32)> {
+    let mut years: Vec<i32> = layout
+        .fields
         .iter()
-        .filter_map(|row| row.get(column))
-        .flat_map(|cell| super::targets::marked_years(cell))
+        .filter_map(|f| match f {
+            Some(Field::TargetYear(y)) => Some(*y),
+            _ => None,
+        })
         .collect();
+    if let Some(column) = layout.column(Field::Targets) {
+        years.extend(
+            rows.iter()
+                .skip(layout.header_row + 1)
+                .filter_map(|row| row.get(column))
+                .flat_map(|cell| targets::marked_years(cell)),
+        );
+    }
     let (first, last) = (*years.iter().min()?, *years.iter().max()?);
     (last - first <= 15).then_some((first, last))
 }
 
-/// Reads a plan from its rows, the first being the header.
+/// Reads a plan from its rows, its table and columns found by [`Layout::of`].
 pub fn read_plan(
     rows: &[Vec<String>],
     first_year: i32,
     last_year: i32,
 ) -> Result<SheetReading, SheetError> {
-    let (header, body) = rows.split_first().ok_or(SheetError::Empty)?;
-    let (index, mut notes) = recognise_header(header);
-    let required = [
-        Column::ObjectiveNumber,
-        Column::Objective,
-        Column::Action,
-        Column::Indicators,
-    ];
-    let missing: Vec<String> = required
-        .iter()
-        .filter(|c| index[**c as usize].is_none())
-        .map(|c| c.header().to_string())
-        .collect();
+    read_plan_with(rows, &Layout::of(rows), first_year, last_year)
+}
+
+/// Reads a plan from its rows, with the given layout.
+pub fn read_plan_with(
+    rows: &[Vec<String>],
+    layout: &Layout,
+    first_year: i32,
+    last_year: i32,
+) -> Result<SheetReading, SheetError> {
+    if rows.iter().all(|r| r.iter().all(|c| c.trim().is_empty())) {
+        return Err(SheetError::Empty);
+    }
+    let missing = layout.missing();
     if !missing.is_empty() {
         return Err(SheetError::MissingColumns(missing));
     }
+    let header_line = layout.header_row + 1;
+    let mut notes: Vec<SheetNote> = layout
+        .headers
+        .iter()
+        .zip(&layout.fields)
+        .filter(|(h, f)| f.is_none() && !h.trim().is_empty())
+        .map(|(h, _)| SheetNote {
+            line: header_line,
+            column: None,
+            message: format!("colonne « {} » ignorée", h.trim()),
+        })
+        .collect();
+    // The header of a field's column as the file writes it, for notes.
+    let written = |field: Field| -> String {
+        layout
+            .column(field)
+            .and_then(|i| layout.headers.get(i))
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| field.header())
+    };
+    let year_columns: Vec<(usize, i32)> = layout
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f {
+            Some(Field::TargetYear(y)) => Some((i, *y)),
+            _ => None,
+        })
+        .collect();
+    let baseline_header_year = layout
+        .column(Field::Baseline)
+        .and_then(|i| layout.headers.get(i))
+        .and_then(|h| year_in(h));
 
-    let mut draft = PlanDraft::default();
-    // Action number → (first line, (objective, text)).
-    let mut seen_actions: std::collections::HashMap<String, (usize, (String, String))> =
+    // Axes: (key, code, label); objectives; actions seen: number → (line, objective, text).
+    let mut axes: Vec<(String, String, String)> = Vec::new();
+    let mut objectives: Vec<Objective> = Vec::new();
+    let mut seen_actions: std::collections::HashMap<String, (usize, (usize, String))> =
         std::collections::HashMap::new();
-    let objective_code_of = |cell: &dyn Fn(Column) -> String| cell(Column::ObjectiveNumber);
-    for (offset, row) in body.iter().enumerate() {
-        let line = offset + 2;
-        let cell = |c: Column| -> String {
-            index[c as usize]
+    let (mut current_axis, mut current_objective): (Option<usize>, Option<usize>) = (None, None);
+    for (offset, row) in rows.iter().enumerate().skip(layout.header_row + 1) {
+        let line = offset + 1;
+        let cell = |c: Field| -> String {
+            layout
+                .column(c)
                 .and_then(|i| row.get(i))
                 .map(|s| s.trim().to_string())
                 .unwrap_or_default()
@@ -235,70 +164,125 @@ pub fn read_plan(
         if filled == 1 {
             notes.push(SheetNote {
                 line,
+                column: None,
                 message: format!("ligne « {} » ignorée (pied de page)", row.concat().trim()),
             });
             continue;
         }
-        let axis = match cell(Column::AxisNumber) {
-            s if s.is_empty() => None,
-            s => Some(s.parse::<i32>().map_err(|_| SheetError::Row {
-                line,
-                message: format!("colonne N° AXE : numéro d'axe « {s} » illisible"),
-            })?),
-        };
-        if let Some(number) = axis
-            && !draft.axes.iter().any(|a| a.number == number)
-        {
-            draft.axes.push(AxisDraft {
-                number,
-                label: cell(Column::Axis),
+        // The axis: its number or text, else the one above.
+        let (axis_code, axis_label) = (cell(Field::AxisNumber), cell(Field::Axis));
+        if !axis_code.is_empty() || !axis_label.is_empty() {
+            let key = if axis_code.is_empty() {
+                format!("t:{}", fold(&axis_label))
+            } else {
+                format!("n:{}", fold(&axis_code))
+            };
+            current_axis = Some(match axes.iter().position(|a| a.0 == key) {
+                Some(i) => {
+                    if axes[i].2.is_empty() {
+                        axes[i].2 = axis_label;
+                    }
+                    i
+                }
+                None => {
+                    axes.push((key, axis_code, axis_label));
+                    axes.len() - 1
+                }
             });
         }
-        let objective_code = cell(Column::ObjectiveNumber);
-        if objective_code.is_empty() {
-            return Err(SheetError::Row {
-                line,
-                message: "colonne N° Objectif : numéro d'objectif manquant".into(),
-            });
+        let (action_code, action_label) = (cell(Field::ActionNumber), cell(Field::Action));
+        let indicator_cell = cell(Field::Indicators);
+        if action_code.is_empty() && action_label.is_empty() && indicator_cell.is_empty() {
+            // A section row (« Axe A — Social »): it sets the axis of the rows under it.
+            continue;
         }
-        if !draft.objectives.iter().any(|o| o.code == objective_code) {
-            draft.objectives.push(ObjectiveDraft {
-                axis,
-                code: objective_code,
-                label: cell(Column::Objective),
-                actions: Vec::new(),
-            });
-        }
-        let action_code = Some(cell(Column::ActionNumber)).filter(|s| !s.is_empty());
-        let action_label = cell(Column::Action);
-        if action_label.is_empty() {
-            return Err(SheetError::Row {
-                line,
-                message: "colonne ACTIONS : intitulé de l'action manquant".into(),
-            });
-        }
-        let targets_text = cell(Column::Targets);
-        let outside = targets::marked_years_outside(&targets_text, first_year, last_year);
-        if let Some(year) = outside.first() {
-            return Err(SheetError::Row {
+        // The objective: its number, else its text, else the one above.
+        let (objective_code, objective_label) =
+            (cell(Field::ObjectiveNumber), cell(Field::Objective));
+        let objective = if objective_code.is_empty() && objective_label.is_empty() {
+            current_objective.ok_or_else(|| SheetError::Row {
                 line,
                 message: format!(
-                    "colonne Valeurs cibles : l'année {year} est hors de la période du plan ({first_year}–{last_year})"
+                    "colonne {} : objectif manquant",
+                    written(if layout.column(Field::ObjectiveNumber).is_some() {
+                        Field::ObjectiveNumber
+                    } else {
+                        Field::Objective
+                    })
                 ),
-            });
-        }
-        let pilots = split_pilots(&cell(Column::Pilots));
-        let kind = IndicatorKind::parse_fr(&cell(Column::IndicatorKind));
-        let indicators = read_indicators(
-            &cell(Column::Indicators),
+            })?
+        } else {
+            let key = if objective_code.is_empty() {
+                format!("t:{}", fold(&objective_label))
+            } else {
+                format!("n:{objective_code}")
+            };
+            match objectives.iter().position(|o| o.key == key) {
+                Some(i) => i,
+                None => {
+                    objectives.push(Objective {
+                        key,
+                        code: Some(objective_code).filter(|c| !c.is_empty()),
+                        label: objective_label,
+                        axis: current_axis,
+                        actions: Vec::new(),
+                    });
+                    objectives.len() - 1
+                }
+            }
+        };
+        current_objective = Some(objective);
+
+        let targets_text = cell(Field::Targets);
+        let pilots = split_pilots(&cell(Field::Pilots));
+        let kind = IndicatorKind::parse_fr(&cell(Field::IndicatorKind));
+        let (mut indicators, outside) = read_indicators(
+            &indicator_cell,
             &targets_text,
             kind,
             &pilots,
             first_year,
             last_year,
         );
-        for indicator in &indicators {
-            if kind == Some(IndicatorKind::Quantitative) {
+        for year in outside {
+            notes.push(outside_note(
+                line,
+                &written(Field::Targets),
+                year,
+                first_year,
+                last_year,
+            ));
+        }
+        let columns = RowColumns {
+            unit: cell(Field::Unit),
+            direction: cell(Field::Direction),
+            baseline: cell(Field::Baseline),
+            years: year_columns
+                .iter()
+                .map(|&(i, y)| {
+                    (
+                        y,
+                        row.get(i).map(|s| s.trim().to_string()).unwrap_or_default(),
+                        i,
+                    )
+                })
+                .filter(|(_, text, _)| !text.is_empty())
+                .collect(),
+        };
+        for (year, _, i) in &columns.years {
+            if !(first_year..=last_year).contains(year) {
+                let header = layout
+                    .headers
+                    .get(*i)
+                    .map_or(String::new(), |h| h.trim().to_string());
+                notes.push(outside_note(line, &header, *year, first_year, last_year));
+            }
+        }
+        for indicator in &mut indicators {
+            columns.apply(indicator, first_year, last_year, baseline_header_year);
+        }
+        if kind == Some(IndicatorKind::Quantitative) {
+            for indicator in &indicators {
                 let texts: Vec<String> = indicator
                     .targets
                     .iter()
@@ -308,8 +292,10 @@ pub fn read_plan(
                 if !texts.is_empty() {
                     notes.push(SheetNote {
                         line,
+                        column: Some(written(Field::Targets)),
                         message: format!(
-                            "colonne Valeurs cibles : pas de nombre pour {} (« {} ») ; la cible reste un texte",
+                            "colonne {} : pas de nombre pour {} (« {} ») ; la cible reste un texte",
+                            written(Field::Targets),
                             texts.join(", "),
                             short(&indicator.label)
                         ),
@@ -317,38 +303,67 @@ pub fn read_plan(
                 }
             }
         }
+        let actions = &mut objectives[objective].actions;
+        // No action on the row: its indicators go to the action above (merged cells).
+        if action_label.is_empty() {
+            let previous = if action_code.is_empty() {
+                actions.last_mut()
+            } else {
+                actions
+                    .iter_mut()
+                    .find(|a| a.code.as_deref() == Some(action_code.as_str()))
+            };
+            match previous {
+                Some(previous) => {
+                    previous.indicators.extend(indicators);
+                    continue;
+                }
+                None => {
+                    return Err(SheetError::Row {
+                        line,
+                        message: format!(
+                            "colonne {} : intitulé de l'action manquant",
+                            written(Field::Action)
+                        ),
+                    });
+                }
+            }
+        }
         // A row repeating an action (same number, same text) adds indicators to it; another
         // action under the same number is an error.
+        let action_code = Some(action_code).filter(|s| !s.is_empty());
         if let Some(code) = &action_code {
             if let Some((first_line, same)) = seen_actions.get(code) {
-                let previous = draft
-                    .objectives
-                    .iter_mut()
-                    .flat_map(|o| o.actions.iter_mut())
-                    .find(|a| a.code.as_deref() == Some(code.as_str()))
-                    .expect("seen action");
-                if *same == (objective_code_of(&cell), action_label.clone()) {
+                if *same == (objective, action_label.clone()) {
+                    let previous = objectives[objective]
+                        .actions
+                        .iter_mut()
+                        .find(|a| a.code.as_deref() == Some(code.as_str()))
+                        .expect("seen action");
                     previous.indicators.extend(indicators);
                     continue;
                 }
                 return Err(SheetError::Row {
                     line,
                     message: format!(
-                        "colonne N° ACTION : le numéro d'action {code} est déjà celui d'une autre action (ligne {first_line})"
+                        "colonne {} : le numéro d'action {code} est déjà celui d'une autre action (ligne {first_line})",
+                        written(Field::ActionNumber)
                     ),
                 });
             }
-            seen_actions.insert(
-                code.clone(),
-                (line, (objective_code_of(&cell), action_label.clone())),
-            );
-        }
-        let objective = draft
-            .objectives
+            seen_actions.insert(code.clone(), (line, (objective, action_label.clone())));
+        } else if let Some(previous) = objectives[objective]
+            .actions
             .iter_mut()
-            .find(|o| o.code == objective_code_of(&cell))
-            .expect("just found or created");
-        objective.actions.push(ActionDraft {
+            .rev()
+            .take(1)
+            .find(|a| a.code.is_none() && a.label == action_label)
+        {
+            // The same unnumbered action on the next row: another indicator of it.
+            previous.indicators.extend(indicators);
+            continue;
+        }
+        objectives[objective].actions.push(ActionDraft {
             code: action_code,
             label: action_label,
             pilots: Vec::new(),
@@ -356,12 +371,24 @@ pub fn read_plan(
             narratives: Vec::new(),
         });
     }
+    let mut draft = into_draft(axes, objectives);
     canonicalise_pilots(&mut draft);
     Ok(SheetReading { draft, notes })
 }
 
+fn outside_note(line: usize, column: &str, year: i32, first: i32, last: i32) -> SheetNote {
+    SheetNote {
+        line,
+        column: Some(column.to_string()),
+        message: format!(
+            "colonne {column} : l'année {year} est hors de la période du plan ({first}–{last}) ; cette cible n'est pas reprise"
+        ),
+    }
+}
+
 /// One cell may hold several indicators, separated by a wide gap, with their targets in the
-/// same order in the targets cell (the office's action 7).
+/// same order in the targets cell (the office's action 7). Also gives the years outside the
+/// period the targets name.
 fn read_indicators(
     labels: &str,
     targets: &str,
@@ -369,7 +396,7 @@ fn read_indicators(
     pilots: &[String],
     first_year: i32,
     last_year: i32,
-) -> Vec<IndicatorDraft> {
+) -> (Vec<IndicatorDraft>, Vec<i32>) {
     let label_parts = split_wide(labels);
     let target_parts = split_wide(targets);
     let pairs: Vec<(String, String)> =
@@ -378,23 +405,37 @@ fn read_indicators(
         } else {
             vec![(collapse(labels), collapse(targets))]
         };
-    pairs
+    let mut outside = Vec::new();
+    let indicators = pairs
         .into_iter()
         .filter(|(label, _)| !label.is_empty())
         .map(|(label, targets_text)| {
-            let parsed = parse_targets(&targets_text, first_year, last_year);
-            let baseline = find_baseline(&label, first_year);
-            let unit = parsed
+            let reading = read_targets(&targets_text, first_year, last_year);
+            outside.extend(reading.outside.iter().copied());
+            let mut reading = reading;
+            let baseline = find_baseline(&label, first_year).or(reading.baseline.take());
+            let unit = reading
+                .targets
                 .iter()
                 .find_map(|t| t.unit.clone())
                 .or_else(|| baseline.as_ref().and_then(|b| b.1.clone()));
+            // Targets in another money unit than the first (`1,2 M€` after `800 k€`): converted.
+            for t in &mut reading.targets {
+                if let (Some(value), Some(from), Some(to)) = (t.value, &t.unit, &unit)
+                    && let Some(converted) = targets::convert_money(value, from, to)
+                {
+                    t.value = Some(converted);
+                }
+            }
             IndicatorDraft {
                 label,
                 kind,
                 unit,
+                direction: reading.direction.unwrap_or_default(),
                 baseline: baseline.map(|b| b.0),
                 targets_source: Some(targets_text).filter(|t| !t.is_empty()),
-                targets: parsed
+                targets: reading
+                    .targets
                     .into_iter()
                     .map(|t| YearValue {
                         year: t.year,
@@ -406,7 +447,10 @@ fn read_indicators(
                 ..IndicatorDraft::default()
             }
         })
-        .collect()
+        .collect();
+    outside.sort_unstable();
+    outside.dedup();
+    (indicators, outside)
 }
 
 /// The start of a long label, for messages.
@@ -427,65 +471,6 @@ fn split_wide(text: &str) -> Vec<String> {
 
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Pilots are joined by `/`; a run of directions (`Direction Construction Directions
-/// Réhabilitation et Travaux Direction exploitation`) names one service per « Direction ».
-pub fn split_pilots(cell: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for part in cell.split('/') {
-        let mut current: Vec<&str> = Vec::new();
-        for word in part.split_whitespace() {
-            if (word == "Direction" || word == "Directions") && !current.is_empty() {
-                out.push(current.join(" "));
-                current.clear();
-            }
-            current.push(word);
-        }
-        if !current.is_empty() {
-            out.push(current.join(" "));
-        }
-    }
-    out
-}
-
-/// Gives each service one spelling across the plan: names equal but for case and accents, or
-/// one typing slip apart (`exploittion` / `exploitation`), are one service. The spelling kept
-/// is the capitalised one, then the most frequent, then the longest.
-fn canonicalise_pilots(draft: &mut PlanDraft) {
-    let mut spellings: Vec<(String, usize)> = Vec::new();
-    for name in draft.indicators().flat_map(|i| i.pilots.iter()) {
-        match spellings.iter_mut().find(|(s, _)| s == name) {
-            Some(entry) => entry.1 += 1,
-            None => spellings.push((name.clone(), 1)),
-        }
-    }
-    let same = |a: &str, b: &str| {
-        let (fa, fb) = (fold(a), fold(b));
-        fa == fb || (fa.chars().count() >= 8 && edit_distance(&fa, &fb) <= 1)
-    };
-    let canonical = |name: &str| -> String {
-        spellings
-            .iter()
-            .filter(|(s, _)| same(s, name))
-            .max_by_key(|(s, n)| (s.starts_with(char::is_uppercase), *n, s.chars().count()))
-            .map(|(s, _)| s.clone())
-            .unwrap_or_else(|| name.to_string())
-    };
-    for objective in &mut draft.objectives {
-        for action in &mut objective.actions {
-            for indicator in &mut action.indicators {
-                let mut names: Vec<String> = Vec::new();
-                for name in &indicator.pilots {
-                    let c = canonical(name);
-                    if !names.contains(&c) {
-                        names.push(c);
-                    }
-                }
-                indicator.pilots = names;
-            }
-        }
-    }
 }
 
 /// Lower case, accents removed, spaces collapsed.
@@ -512,28 +497,10 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                1 + previous.min(row[j]).min(row[j + 1])
-            };
-            previous = current;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::AxisDraft;
 
     #[test]
     fn the_period_is_read_from_the_years_the_targets_name() {
@@ -602,7 +569,8 @@ mod tests {
             reading.draft.axes,
             [AxisDraft {
                 number: 1,
-                label: "SOCIAL".into()
+                label: "SOCIAL".into(),
+                code: None,
             }]
         );
         assert_eq!(reading.draft.objectives[0].axis, Some(1));
@@ -614,6 +582,7 @@ mod tests {
             reading.notes,
             [SheetNote {
                 line: 1,
+                column: None,
                 message: "colonne « Notes » ignorée".into()
             }]
         );
@@ -653,5 +622,77 @@ mod tests {
             Err(SheetError::MissingColumns(_))
         ));
         assert_eq!(read_plan(&[], 2025, 2027), Err(SheetError::Empty));
+    }
+
+    #[test]
+    fn other_layouts_read_into_the_same_model() {
+        let rows: Vec<Vec<String>> = [
+            "SPASER de la ville\t\t\t\t\t",
+            "\t\t\t\t\t",
+            "Axe\tObjectif\tAction\tIndicateur\tUnité\tCibles",
+            "I — Social\t\t\t\t\t",
+            "I\tInsertion\tClauses\tHeures\th\t2025 : 10 000 ; 2026 : 12 000",
+            "\t\t\tMarchés réservés\t\t2025 → 3 ; 2026 → 4",
+            "II\tBudget\tSobriété\tDépenses\t€\t2025 : 1,2 M€ ; 2026 : 900 k€",
+            "II\tBudget\tAutre\tPart\t\t2025 : 800 k€ ; 2026 : 1,2 M€",
+        ]
+        .iter()
+        .map(|r| r.split('\t').map(String::from).collect())
+        .collect();
+        let layout = Layout::of(&rows);
+        assert_eq!(layout.header_row, 2);
+        let reading = read_plan(&rows, 2025, 2026).unwrap();
+        let d = reading.draft;
+        assert_eq!(
+            d.axes
+                .iter()
+                .map(|a| (a.number, a.label.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "I"), (2, "II")],
+            "axes by their text, in the rows' order"
+        );
+        assert!(
+            reading
+                .notes
+                .iter()
+                .any(|n| n.line == 4 && n.message.contains("I — Social")),
+            "a row of one cell is said to be skipped"
+        );
+        assert_eq!(
+            d.objectives
+                .iter()
+                .map(|o| (o.code.as_str(), o.label.as_str(), o.actions.len()))
+                .collect::<Vec<_>>(),
+            [("1", "Insertion", 1), ("2", "Budget", 2)],
+            "objectives without numbers are numbered in order"
+        );
+        let clauses = &d.objectives[0].actions[0];
+        assert_eq!(
+            clauses.indicators.len(),
+            2,
+            "an empty action cell continues the one above"
+        );
+        let money: Vec<(Option<&str>, Vec<Option<rust_decimal::Decimal>>)> = d.objectives[1]
+            .actions
+            .iter()
+            .map(|a| {
+                let i = &a.indicators[0];
+                (
+                    i.unit.as_deref(),
+                    i.targets.iter().map(|t| t.value).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            money,
+            [
+                (
+                    Some("€"),
+                    vec![Some(1_200_000.into()), Some(900_000.into())]
+                ),
+                (Some("k€"), vec![Some(800.into()), Some(1200.into())]),
+            ],
+            "money in one unit per indicator, M€ being 10⁶ €"
+        );
     }
 }

@@ -1,29 +1,38 @@
 //! Reading free-text targets (« Valeurs cibles ») year by year.
 //!
 //! Buyers write targets as prose: `Valeur cible 2025: 10 000 heures Valeur cible 2026: 12 000
-//! heures`, `2025: 90% des procédures > 90K€HT 2026: 95 % …`, `Une fois par an minimum`. The
-//! rules, in order:
-//! 1. A year of the plan's period opens that year's target when it is followed by a colon
-//!    (`2025:`, `2025 :`), preceded by « Valeur cible », or stands at the start of the text or
-//!    right after a label ending with a colon (`indicateurs: 2025 création…`). Other years
-//!    (`janvier 2026`, `jusqu'à 2027`) are part of the text.
-//! 2. A year's target runs to the next such year. `jusqu'à 2027` in it extends it to the
+//! heures`, `2025: 90% des procédures > 90K€HT 2026: 95 % …`, `2024 → 3 ; 2025 → 4`,
+//! `Baisse : 1 100 t en 2024, 1 000 t en 2025`, `Une fois par an minimum`. The rules, in order:
+//! 1. A baseline phrase (`(référence 2022 : 18 500 h)`, `valeur de référence 2021 = 9 840`, or
+//!    `(9840 heures en 2021)` before the plan) is the indicator's baseline: taken out of the text
+//!    before the targets are read, and its year is no target's.
+//! 2. A year opens that year's target when it is followed by `:`, `→` or `=` (`2025:`,
+//!    `2024 → 3`), preceded by « Valeur cible », « Cible » or « Objectif » (never left in a value),
+//!    or stands at the start of the text or right after a label ending with `:` or after `;`
+//!    (`indicateurs: 2025 création…`). Other years (`janvier 2026`, `jusqu'à 2027`) are text.
+//!    Such a year outside the period is reported ([`TargetsReading::outside`]) and its text left
+//!    out, never a reason to refuse the plan.
+//! 3. A year's target runs to the next such year. `jusqu'à 2027` in it extends it to the
 //!    years up to 2027 that have no target of their own.
-//! 3. In a year's text, the first number (French writing: `10 000`, `1,5`, read by
-//!    [`parse_fr`], so bounded as every number is) is the target value,
-//!    with the unit right after it (%, heures/h, €, k€, M€, personnes, formations, marchés,
-//!    réunions). Whatever else the text says is kept as the target's text, so nothing is lost:
-//!    `1 formation minimum avec 20 personnes` is 1 formation, with the sentence as text.
-//! 4. Text without any year applies to every year of the period, as text (or as a number when
-//!    it is nothing but a quantity, like `5 %`).
+//! 4. Without such years, `10 000 h en 2025, 12 000 h pour 2026` puts the year after its value.
+//! 5. In a year's text, the first number (French writing: `10 000`, `1,5`, read by
+//!    [`parse_fr`], so bounded as every number is) is the target value, with the unit right
+//!    after it (%, h/heures, €, k€, M€, t, tCO2e, jours, agents, personnes, formations…). When
+//!    the text says anything else (a comparator like `au moins`, `minimum`, `≤`, words) the whole
+//!    text is kept beside the number: `1 formation minimum avec 20 personnes` is 1 formation
+//!    with the sentence as text.
+//! 6. Text without any year applies to every year of the period (`30 % chaque année`), as a
+//!    number when it is nothing but a quantity, else as text.
+//! 7. Words give the direction: baisse, réduire, diminuer, au plus, maximum, `≤` say lower is
+//!    better; hausse, augmenter, au moins, `≥` say higher is.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 use rust_decimal::Decimal;
 
-use super::model::Baseline;
-use super::number::{SPACES, parse_fr};
+use super::model::{Baseline, Direction};
+use super::number::{SPACES, normalize_unit, parse_fr};
 
 /// One year's target read from the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +42,21 @@ pub struct ParsedTarget {
     pub unit: Option<String>,
     pub text: Option<String>,
 }
+
+/// Everything a targets text says: the yearly targets, and what it says besides.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetsReading {
+    pub targets: Vec<ParsedTarget>,
+    /// A baseline written in the text (`référence 2022 : 18 500 h`), with its unit.
+    pub baseline: Option<(Baseline, Option<String>)>,
+    /// The direction its words give, if they give one.
+    pub direction: Option<Direction>,
+    /// Years written as targets that fall outside the plan's period (left out).
+    pub outside: Vec<i32>,
+}
+
+/// A baseline and its unit, as a text writes them.
+pub type FoundBaseline = (Baseline, Option<String>);
 
 /// A number found in a text, with its unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,29 +68,30 @@ pub struct Quantity {
 }
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(valeurs?\s+cibles?\s*:?\s*)?\b(\d{4})\b(\s*:)?").expect("marker regex")
+    Regex::new(
+        r"(?i)((?:valeurs?\s+cibles?|cibles?|objectifs?)\s*:?\s*)?\b(\d{4})\b(\s*(?::|→|->|=>|=))?",
+    )
+    .expect("marker regex")
 });
 
 /// Where a number is written in a text: digits grouped by thousands, or not, with decimals.
 /// What it says is then read by [`parse_fr`].
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[,.]\d+)?|\d+(?:[,.]\d+)?"
-    ))
-    .expect("number regex")
-});
+const NUMBER_PATTERN: &str = r"\d{1,3}(?:[SP]\d{3})+(?:[,.]\d+)?|\d+(?:[,.]\d+)?";
+
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&NUMBER_PATTERN.replace("SP", SPACES)).expect("number regex"));
 
 /// The units a target may write right after its number.
+const UNIT_PATTERN: &str = r"%|heures?\b|h\b|k€|m€|€|tco2e?\b|tonnes?\b|t\b|jours?\b|agents?\b|personnes?\b|formations?\b|marchés?\b|réunions?\b";
+
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)^[{SPACES}]*(%|heures?\b|h\b|k€|m€|€|personnes?\b|formations?\b|marchés?\b|réunions?\b)"
-    ))
-    .expect("unit regex")
+    Regex::new(&format!(r"(?i)^[{SPACES}]*({UNIT_PATTERN})")).expect("unit regex")
 });
 
 static UNTIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)jusqu['’]\s*(?:à|en|a)\s+(\d{4})").expect("until regex"));
 
+/// `(9840 heures en 2021)`: a figure of a year before the plan.
 static BASELINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?i)\(\s*(\d[\d{SPACES}]*(?:[,.]\d+)?)\s*(%|heures?|h)?\s+en\s+(\d{{4}})\s*\)"
@@ -74,31 +99,174 @@ static BASELINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("baseline regex")
 });
 
-/// Years written as target markers (`2030:`, `Valeur cible 2030`).
+/// `(référence 2022 : 18 500 h)`, `valeur de référence (2021) = 9 840`, `réf. 2022 : 5 %`.
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\(?\s*(?:valeur\s+(?:de\s+)?)?(?:r[ée]f[ée]rence|r[ée]f\.?)\s*(?:en\s+|:\s*)?\(?(\d{{4}})\)?\s*(?::|=|→)?\s*({})\s*({UNIT_PATTERN})?\s*\)?",
+        NUMBER_PATTERN.replace("SP", SPACES)
+    ))
+    .expect("reference regex")
+});
+
+/// « chaque année », « tous les ans », « par an » after a quantity: every year.
+static EVERY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:chaque\s+ann[ée]e|tous\s+les\s+ans|par\s+an(?:n[ée]e)?|annuellement)\b")
+        .expect("every year regex")
+});
+
+/// A label before the first value (`Baisse :`, `Cible :`), in texts that put the year after.
+static LEADING_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\s'’.]+:\s*").expect("label regex"));
+
+/// Words saying lower is better, and higher is (on the folded text).
+static DOWN_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:baisse|baisser|reduire|reduction|diminuer|diminution|au plus|maximum|au maximum|ne pas depasser)\b|≤|<=")
+        .expect("down regex")
+});
+static UP_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:hausse|augmenter|augmentation|accroitre|au moins)\b|≥|>=").expect("up regex")
+});
+
+/// The direction a text's words give: `None` when they give none, or both.
+pub fn direction_of(text: &str) -> Option<Direction> {
+    let folded = super::sheet::fold(text);
+    match (DOWN_WORDS.is_match(&folded), UP_WORDS.is_match(&folded)) {
+        (true, false) => Some(Direction::Down),
+        (false, true) => Some(Direction::Up),
+        _ => None,
+    }
+}
+
+/// A unit as a unit column or a text writes it, canonical: `heures` → `h`, `tonnes` → `t`,
+/// `tCO2e`, `k€`, `M€`; « nombre » is a count, no unit.
+pub fn canonical_unit(unit: &str) -> Option<String> {
+    let trimmed = unit
+        .trim()
+        .trim_matches(|c: char| c == '(' || c == ')')
+        .trim();
+    let folded = super::sheet::fold(trimmed);
+    match folded.as_str() {
+        "" | "nombre" | "nb" | "unite" | "unites" | "-" => None,
+        "t" | "tonne" | "tonnes" => Some("t".into()),
+        "tco2" | "tco2e" | "t co2" | "t co2e" | "tonnes co2" | "teqco2" => Some("tCO2e".into()),
+        "euro" | "euros" | "eur" => Some("€".into()),
+        "keur" | "k euros" | "milliers d'euros" => Some("k€".into()),
+        "meur" | "m euros" | "millions d'euros" => Some("M€".into()),
+        "jour" | "jours" | "j" => Some("jours".into()),
+        _ => Some(normalize_unit(trimmed)),
+    }
+}
+
+/// How many euros a money unit counts: `€` 1, `k€` 10³, `M€` 10⁶.
+fn euros(unit: &str) -> Option<Decimal> {
+    match unit {
+        "€" => Some(Decimal::ONE),
+        "k€" => Some(Decimal::from(1_000)),
+        "M€" => Some(Decimal::from(1_000_000)),
+        _ => None,
+    }
+}
+
+/// A value written in one money unit, in another (`1,2 M€` is `1 200 k€`); `None` when the units
+/// are not both money, or the result is out of range.
+pub fn convert_money(value: Decimal, from: &str, to: &str) -> Option<Decimal> {
+    let (from, to) = (euros(from)?, euros(to)?);
+    value
+        .checked_mul(from)?
+        .checked_div(to)
+        .map(|v| v.normalize())
+}
+
+/// Years written as target markers (`2030:`, `Valeur cible 2030`), baselines left out.
 pub fn marked_years(text: &str) -> Vec<i32> {
+    let (text, _) = take_baseline(text, i32::MIN);
     MARKER
-        .captures_iter(text)
+        .captures_iter(&text)
         .filter(|c| c.get(1).is_some() || c.get(3).is_some())
         .filter_map(|c| c[2].parse::<i32>().ok())
         .filter(|y| (1990..=2100).contains(y))
         .collect()
 }
 
-/// Years written as target markers that fall outside the period: a sheet that says them is not
-/// this plan's.
+/// Years written as target markers that fall outside the period.
 pub fn marked_years_outside(text: &str, first_year: i32, last_year: i32) -> Vec<i32> {
-    marked_years(text)
-        .into_iter()
-        .filter(|y| !(first_year..=last_year).contains(y))
-        .collect()
+    read_targets(text, first_year, last_year).outside
 }
 
 /// Reads yearly targets from free text, for the years `first_year..=last_year`.
 /// Years without any target are left out.
 pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
-    let text = text.trim();
+    read_targets(text, first_year, last_year).targets
+}
+
+/// Takes the baseline phrases out of a text: the text without them, and the first one read.
+/// `(X en YEAR)` is a baseline only for a year before `first_year`.
+fn take_baseline(text: &str, first_year: i32) -> (String, Option<(Baseline, Option<String>)>) {
+    let mut found = None;
+    let mut rest = text.to_string();
+    if let Some(caps) = REFERENCE.captures(&rest) {
+        let whole = caps.get(0).expect("match");
+        let year: Option<i32> = caps[1].parse().ok();
+        let read = parse_fr(&caps[2]).ok().flatten();
+        if let (Some(year), Some(read)) = (year, read) {
+            let unit = caps.get(3).and_then(|u| canonical_unit(u.as_str()));
+            found = Some((
+                Baseline {
+                    value: read.value,
+                    year,
+                },
+                unit,
+            ));
+        }
+        rest.replace_range(whole.range(), " ");
+    }
+    if found.is_none()
+        && let Some((baseline, range)) = bracketed_baseline(&rest, first_year)
+    {
+        found = Some(baseline);
+        rest.replace_range(range, " ");
+    }
+    (rest, found)
+}
+
+fn bracketed_baseline(
+    text: &str,
+    first_year: i32,
+) -> Option<(FoundBaseline, std::ops::Range<usize>)> {
+    BASELINE.captures_iter(text).find_map(|caps| {
+        let year: i32 = caps[3].parse().ok()?;
+        if year >= first_year {
+            return None;
+        }
+        let number = caps.get(1)?;
+        let end = caps.get(2).map_or(number.end(), |u| u.end());
+        let read = parse_fr(&text[number.start()..end]).ok()??;
+        Some((
+            (
+                Baseline {
+                    value: read.value,
+                    year,
+                },
+                read.unit,
+            ),
+            caps.get(0)?.range(),
+        ))
+    })
+}
+
+/// Reads a targets text: its yearly targets for `first_year..=last_year`, its baseline, its
+/// direction, and the years outside the period it names as targets.
+pub fn read_targets(text: &str, first_year: i32, last_year: i32) -> TargetsReading {
+    let direction = direction_of(text);
+    let (rest, baseline) = take_baseline(text.trim(), first_year);
+    let text = rest.trim();
+    let mut reading = TargetsReading {
+        baseline,
+        direction,
+        ..TargetsReading::default()
+    };
     if text.is_empty() {
-        return Vec::new();
+        return reading;
     }
     let in_period = |y: i32| (first_year..=last_year).contains(&y);
 
@@ -110,37 +278,36 @@ pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedT
         let Ok(year) = caps[2].parse::<i32>() else {
             continue;
         };
-        if !in_period(year) {
-            continue;
-        }
         let has_colon = caps.get(3).is_some();
         let has_label = caps.get(1).is_some();
         let before = text[previous_end..whole.start()].trim_end();
-        let at_start = before.is_empty() || before.ends_with(':');
-        if has_colon || has_label || at_start {
-            markers.push((year, whole.start(), whole.end()));
-            previous_end = whole.end();
+        let at_start = before.is_empty() || before.ends_with(':') || before.ends_with(';');
+        if !(has_colon || has_label || at_start) || !(1990..=2100).contains(&year) {
+            continue;
         }
+        if !in_period(year) {
+            // Written as a target, outside the period: reported, its text cut off below.
+            if has_colon || has_label {
+                reading.outside.push(year);
+                markers.push((year, whole.start(), whole.end()));
+                previous_end = whole.end();
+            }
+            continue;
+        }
+        markers.push((year, whole.start(), whole.end()));
+        previous_end = whole.end();
     }
 
-    if markers.is_empty() {
-        let suffixed = suffix_targets(text, first_year, last_year);
+    if !markers.iter().any(|m| in_period(m.0)) {
+        let (suffixed, outside) = suffix_targets(text, first_year, last_year);
         if !suffixed.is_empty() {
-            return suffixed;
+            reading.targets = suffixed;
+            reading.outside = outside;
+            return reading;
         }
-        let quantity = parse_quantity(text).filter(|q| is_bare(text, q));
-        return (first_year..=last_year)
-            .map(|year| ParsedTarget {
-                year,
-                value: quantity.as_ref().map(|q| q.value),
-                unit: quantity.as_ref().and_then(|q| q.unit.clone()),
-                text: if quantity.is_some() {
-                    None
-                } else {
-                    Some(clean(text))
-                },
-            })
-            .collect();
+        reading.outside.extend(outside);
+        reading.targets = every_year(text, first_year, last_year);
+        return reading;
     }
 
     let mut targets: Vec<ParsedTarget> = Vec::new();
@@ -148,7 +315,7 @@ pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedT
     for (i, &(year, _, end)) in markers.iter().enumerate() {
         let stop = markers.get(i + 1).map_or(text.len(), |m| m.1);
         let segment = clean(&text[end..stop]);
-        if segment.is_empty() || targets.iter().any(|t| t.year == year) {
+        if !in_period(year) || segment.is_empty() || targets.iter().any(|t| t.year == year) {
             continue;
         }
         if let Some(until) = UNTIL
@@ -171,34 +338,71 @@ pub fn parse_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedT
         }
     }
     targets.sort_by_key(|t| t.year);
-    targets
+    reading.targets = targets;
+    reading
+}
+
+/// A text without years: the same target for every year; « chaque année » says so and is not
+/// kept as text when the rest is a bare quantity. A text that opens with its quantity
+/// (`1 formation minimum avec 20 personnes`, `au moins 30 %`) gives that number, the whole text
+/// kept beside it; a number further in (`l'année N+1`) is only text.
+fn every_year(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
+    let without = clean(&EVERY_YEAR.replace_all(text, " "));
+    let quantity = parse_quantity(&without);
+    let bare = quantity.as_ref().is_some_and(|q| is_bare(&without, q));
+    let opens = quantity.as_ref().is_some_and(|q| {
+        let before = super::sheet::fold(&without[..q.span.0]);
+        matches!(
+            before.trim(),
+            "" | "au moins" | "au plus" | "≥" | "≤" | "minimum" | "maximum" | "environ"
+        )
+    });
+    let quantity = quantity.filter(|_| bare || opens);
+    (first_year..=last_year)
+        .map(|year| ParsedTarget {
+            year,
+            value: quantity.as_ref().map(|q| q.value),
+            unit: quantity.as_ref().and_then(|q| q.unit.clone()),
+            text: if bare { None } else { Some(clean(text)) },
+        })
+        .collect()
 }
 
 static SUFFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:en|pour)\s+(\d{4})\b").expect("suffix regex"));
 
 /// Targets written with the year after them: `10 000 heures en 2025, 12 000 heures pour 2026`.
-/// Only when every such year is in the period and each has a number before it.
-fn suffix_targets(text: &str, first_year: i32, last_year: i32) -> Vec<ParsedTarget> {
+/// Only when each such year has a number before it; years outside the period are given apart.
+fn suffix_targets(text: &str, first_year: i32, last_year: i32) -> (Vec<ParsedTarget>, Vec<i32>) {
     let mut out = Vec::new();
+    let mut outside = Vec::new();
     let mut start = 0;
     for caps in SUFFIX.captures_iter(text) {
         let whole = caps.get(0).expect("match");
         let Ok(year) = caps[1].parse::<i32>() else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
-        if !(first_year..=last_year).contains(&year) {
-            return Vec::new();
+        let mut segment = clean(&text[start..whole.start()]);
+        if start == 0 {
+            // `Baisse : 1 100 t en 2024`: the label is not the value's text.
+            if let Some(label) = LEADING_LABEL.find(&segment)
+                && parse_quantity(label.as_str()).is_none()
+            {
+                segment = segment[label.end()..].to_string();
+            }
         }
-        let segment = clean(&text[start..whole.start()]);
         if parse_quantity(&segment).is_none() || out.iter().any(|t: &ParsedTarget| t.year == year) {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
-        out.push(target_from_segment(year, &segment));
+        if (first_year..=last_year).contains(&year) {
+            out.push(target_from_segment(year, &segment));
+        } else {
+            outside.push(year);
+        }
         start = whole.end();
     }
     out.sort_by_key(|t| t.year);
-    out
+    (out, outside)
 }
 
 /// Reads one year's target as a person corrects it: `10 000 h`, `95 %`, `à définir`.
@@ -248,10 +452,12 @@ fn target_from_segment(year: i32, segment: &str) -> ParsedTarget {
     }
 }
 
-/// True when the text says nothing but the quantity.
+/// True when the text says nothing but the quantity (a comparator is something).
 fn is_bare(text: &str, q: &Quantity) -> bool {
     let rest = format!("{}{}", &text[..q.span.0], &text[q.span.1..]);
-    !rest.chars().any(char::is_alphanumeric)
+    !rest
+        .chars()
+        .any(|c| c.is_alphanumeric() || matches!(c, '≤' | '≥' | '<' | '>'))
 }
 
 /// The first number of a text, with the unit written right after it. Numbers glued to a
@@ -266,13 +472,15 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
         if glued {
             continue;
         }
-        let unit_end = UNIT
-            .find(&text[m.end()..])
-            .map_or(m.end(), |u| m.end() + u.end());
-        let Ok(Some(read)) = parse_fr(&text[m.start()..unit_end]) else {
+        let unit = UNIT.captures(&text[m.end()..]);
+        let unit_end = unit
+            .as_ref()
+            .map_or(m.end(), |u| m.end() + u.get(0).expect("match").end());
+        let Ok(Some(read)) = parse_fr(m.as_str()) else {
             continue;
         };
-        let is_year = read.unit.is_none()
+        let unit = unit.and_then(|u| canonical_unit(&u[1]));
+        let is_year = unit.is_none()
             && m.as_str().len() == 4
             && (1990..=2100).contains(&read.value.try_into().unwrap_or(0i64));
         if is_year {
@@ -280,39 +488,24 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
         }
         return Some(Quantity {
             value: read.value,
-            unit: read.unit,
+            unit,
             span: (m.start(), unit_end),
         });
     }
     None
 }
 
-/// A baseline written in an indicator's text, such as `(9840 heures en 2021)`, when its year
-/// comes before the plan. Returns it with its unit.
+/// A baseline written in an indicator's text, such as `(9840 heures en 2021)` when its year
+/// comes before the plan, or `référence 2022 : 18 500 h`. Returns it with its unit.
 pub fn find_baseline(text: &str, first_year: i32) -> Option<(Baseline, Option<String>)> {
-    BASELINE.captures_iter(text).find_map(|caps| {
-        let year: i32 = caps[3].parse().ok()?;
-        if year >= first_year {
-            return None;
-        }
-        let number = caps.get(1)?;
-        let end = caps.get(2).map_or(number.end(), |u| u.end());
-        let read = parse_fr(&text[number.start()..end]).ok()??;
-        Some((
-            Baseline {
-                value: read.value,
-                year,
-            },
-            read.unit,
-        ))
-    })
+    take_baseline(text, first_year).1
 }
 
 /// Trims spaces and the punctuation that joins segments.
 fn clean(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     collapsed
-        .trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '-')
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '-' | '→'))
         .to_string()
 }
 
@@ -803,5 +996,326 @@ mod tests {
             None
         );
         assert_eq!(find_baseline("pas de référence", 2025), None);
+    }
+
+    /// (year, value, unit, text) of a target.
+    type Row = (i32, Option<Decimal>, Option<String>, Option<String>);
+
+    /// (year, value, unit, text) of each target, for a period.
+    fn targets_of(text: &str, first: i32, last: i32) -> Vec<Row> {
+        parse_targets(text, first, last)
+            .into_iter()
+            .map(|t| (t.year, t.value, t.unit, t.text))
+            .collect()
+    }
+
+    fn t(
+        year: i32,
+        value: &str,
+        unit: Option<&str>,
+        text: Option<&str>,
+    ) -> (i32, Option<Decimal>, Option<String>, Option<String>) {
+        (
+            year,
+            d(value),
+            unit.map(str::to_string),
+            text.map(str::to_string),
+        )
+    }
+
+    /// Every phrase of issue 15, as a table: the text, the period, the targets read.
+    #[test]
+    fn the_phrases_buyers_write() {
+        let h = Some("h");
+        let cases: Vec<(&str, (i32, i32), Vec<Row>)> = vec![
+            // Year before the value, « Cible » prefixes never left in a value.
+            (
+                "Cible 2024 : 25 000 h ; cible 2025 : 30 000 h ; cible 2026 : 35 000 h (référence 2022 : 18 500 h)",
+                (2024, 2026),
+                vec![
+                    t(2024, "25000", h, None),
+                    t(2025, "30000", h, None),
+                    t(2026, "35000", h, None),
+                ],
+            ),
+            // Arrows and semicolons.
+            (
+                "2024 → 3 ; 2025 → 4 ; 2026 → 5",
+                (2024, 2026),
+                vec![
+                    t(2024, "3", None, None),
+                    t(2025, "4", None, None),
+                    t(2026, "5", None, None),
+                ],
+            ),
+            // Year after the value, a direction label before the first.
+            (
+                "Baisse : 1 100 t en 2024, 1 000 t en 2025, 900 t en 2026",
+                (2024, 2026),
+                vec![
+                    t(2024, "1100", Some("t"), None),
+                    t(2025, "1000", Some("t"), None),
+                    t(2026, "900", Some("t"), None),
+                ],
+            ),
+            // Office targets reworded: « Objectif » and « Cible » are markers, not text.
+            (
+                "Objectif 2025 : 10 500 heures Cible 2026 : 12 000 heures Valeur cible 2027 : 14 000 heures",
+                (2025, 2027),
+                vec![
+                    t(2025, "10500", h, None),
+                    t(2026, "12000", h, None),
+                    t(2027, "14000", h, None),
+                ],
+            ),
+            // The whole sentence is kept beside its number.
+            (
+                "2025 : 1 formation minimum avec 20 personnes",
+                (2025, 2025),
+                vec![t(
+                    2025,
+                    "1",
+                    Some("formations"),
+                    Some("1 formation minimum avec 20 personnes"),
+                )],
+            ),
+            (
+                "2025 : 10 000 h",
+                (2025, 2025),
+                vec![t(2025, "10000", h, None)],
+            ),
+            (
+                "10 000 h en 2025",
+                (2025, 2025),
+                vec![t(2025, "10000", h, None)],
+            ),
+            ("2024 → 3", (2024, 2024), vec![t(2024, "3", None, None)]),
+            (
+                "2025 = 12 %, 2026 = 15 %",
+                (2025, 2026),
+                vec![
+                    t(2025, "12", Some("%"), None),
+                    t(2026, "15", Some("%"), None),
+                ],
+            ),
+            // Units.
+            (
+                "2025 : 250 k€",
+                (2025, 2025),
+                vec![t(2025, "250", Some("k€"), None)],
+            ),
+            (
+                "2025 : 1,2 M€",
+                (2025, 2025),
+                vec![t(2025, "1.2", Some("M€"), None)],
+            ),
+            (
+                "2025 : 31 107,86 €",
+                (2025, 2025),
+                vec![t(2025, "31107.86", Some("€"), None)],
+            ),
+            (
+                "2025 : 120 tCO2e",
+                (2025, 2025),
+                vec![t(2025, "120", Some("tCO2e"), None)],
+            ),
+            (
+                "2025 : 12 jours",
+                (2025, 2025),
+                vec![t(2025, "12", Some("jours"), None)],
+            ),
+            (
+                "2025 : 40 agents",
+                (2025, 2025),
+                vec![t(2025, "40", Some("agents"), None)],
+            ),
+            (
+                "2025 : 3 tonnes",
+                (2025, 2025),
+                vec![t(2025, "3", Some("t"), None)],
+            ),
+            // Comparators kept as text.
+            (
+                "2025 : au moins 30 %",
+                (2025, 2025),
+                vec![t(2025, "30", Some("%"), Some("au moins 30 %"))],
+            ),
+            (
+                "2025 : ≤ 5 %",
+                (2025, 2025),
+                vec![t(2025, "5", Some("%"), Some("≤ 5 %"))],
+            ),
+            (
+                "2025 : 30 marchés minimum",
+                (2025, 2025),
+                vec![t(2025, "30", Some("marchés"), Some("30 marchés minimum"))],
+            ),
+            // Every year; a text opening with its quantity keeps both.
+            (
+                "1 formation minimum avec 20 personnes",
+                (2025, 2026),
+                vec![
+                    t(
+                        2025,
+                        "1",
+                        Some("formations"),
+                        Some("1 formation minimum avec 20 personnes"),
+                    ),
+                    t(
+                        2026,
+                        "1",
+                        Some("formations"),
+                        Some("1 formation minimum avec 20 personnes"),
+                    ),
+                ],
+            ),
+            (
+                "au moins 30 % des marchés",
+                (2025, 2025),
+                vec![t(2025, "30", Some("%"), Some("au moins 30 % des marchés"))],
+            ),
+            (
+                "30 % chaque année",
+                (2025, 2027),
+                vec![
+                    t(2025, "30", Some("%"), None),
+                    t(2026, "30", Some("%"), None),
+                    t(2027, "30", Some("%"), None),
+                ],
+            ),
+            (
+                "Chaque année : 4 réunions",
+                (2025, 2026),
+                vec![
+                    t(2025, "4", Some("réunions"), None),
+                    t(2026, "4", Some("réunions"), None),
+                ],
+            ),
+            // A baseline in brackets is not a target.
+            (
+                "10 000 h en 2025 (9840 heures en 2021)",
+                (2025, 2025),
+                vec![t(2025, "10000", h, None)],
+            ),
+            // A year outside the period: left out (and reported, below), the others read.
+            (
+                "2024 : 5 ; 2025 : 6 ; 2026 : 7",
+                (2025, 2026),
+                vec![t(2025, "6", None, None), t(2026, "7", None, None)],
+            ),
+            (
+                "2025 : 6 ; 2030 : 9",
+                (2025, 2026),
+                vec![t(2025, "6", None, None)],
+            ),
+            (
+                "5 h en 2024, 6 h en 2025",
+                (2025, 2026),
+                vec![t(2025, "6", h, None)],
+            ),
+        ];
+        for (text, (first, last), want) in cases {
+            assert_eq!(targets_of(text, first, last), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn baselines_directions_and_outside_years_are_read_beside_the_targets() {
+        let r = read_targets(
+            "Cible 2024 : 25 000 h ; cible 2025 : 30 000 h ; cible 2026 : 35 000 h (référence 2022 : 18 500 h)",
+            2024,
+            2026,
+        );
+        assert_eq!(
+            r.baseline,
+            Some((
+                Baseline {
+                    value: Decimal::from(18500),
+                    year: 2022
+                },
+                Some("h".into())
+            ))
+        );
+        assert!(r.outside.is_empty(), "a baseline year is no target's");
+        let r = read_targets(
+            "Valeur de référence 2021 = 9 840 heures ; 2025 : 10 000 h",
+            2025,
+            2027,
+        );
+        assert_eq!(
+            r.baseline.map(|b| (b.0.year, b.0.value)),
+            Some((2021, Decimal::from(9840)))
+        );
+        assert_eq!(r.targets.len(), 1);
+        let r = read_targets("(9840 heures en 2021) 2025 : 10 000 h", 2025, 2027);
+        assert_eq!(r.baseline.map(|b| b.0.year), Some(2021));
+
+        for (text, direction) in [
+            ("Baisse : 1 100 t en 2024", Some(Direction::Down)),
+            ("réduire de 10 %", Some(Direction::Down)),
+            ("diminuer les déchets", Some(Direction::Down)),
+            ("au plus 5 jours", Some(Direction::Down)),
+            ("5 jours maximum", Some(Direction::Down)),
+            ("≤ 5 %", Some(Direction::Down)),
+            ("au moins 30 %", Some(Direction::Up)),
+            ("hausse de 5 %", Some(Direction::Up)),
+            ("1 formation minimum", None),
+            ("10 000 h", None),
+        ] {
+            assert_eq!(
+                read_targets(text, 2024, 2026).direction,
+                direction,
+                "{text}"
+            );
+        }
+
+        assert_eq!(
+            read_targets("2024 : 5 ; 2025 : 6", 2025, 2026).outside,
+            [2024]
+        );
+        assert_eq!(
+            read_targets("Valeur cible 2030: 5", 2025, 2027).outside,
+            [2030]
+        );
+        assert_eq!(
+            read_targets("5 h en 2024, 6 h en 2025", 2025, 2026).outside,
+            [2024]
+        );
+        assert!(read_targets("janvier 2030", 2025, 2027).outside.is_empty());
+        assert_eq!(
+            marked_years("Cible 2024 : 1 (référence 2022 : 18 500 h)"),
+            [2024]
+        );
+    }
+
+    #[test]
+    fn money_units_convert_into_each_other() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(convert_money(d("1.2"), "M€", "€"), Some(d("1200000")));
+        assert_eq!(convert_money(d("1.2"), "M€", "k€"), Some(d("1200")));
+        assert_eq!(convert_money(d("800"), "k€", "M€"), Some(d("0.8")));
+        assert_eq!(convert_money(d("5"), "%", "€"), None);
+    }
+
+    #[test]
+    fn units_as_columns_write_them() {
+        for (unit, canonical) in [
+            ("%", Some("%")),
+            ("heures", Some("h")),
+            ("Heure", Some("h")),
+            ("h", Some("h")),
+            ("€", Some("€")),
+            ("K€", Some("k€")),
+            ("M€", Some("M€")),
+            ("t", Some("t")),
+            ("Tonnes", Some("t")),
+            ("tCO2e", Some("tCO2e")),
+            ("jours", Some("jours")),
+            ("agents", Some("agents")),
+            ("Nombre", None),
+            ("", None),
+        ] {
+            assert_eq!(canonical_unit(unit).as_deref(), canonical, "{unit}");
+        }
     }
 }

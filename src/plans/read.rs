@@ -183,7 +183,8 @@ pub struct AxisGroup {
 #[derive(Debug, Clone)]
 pub struct AxisNode {
     pub id: AxisId,
-    pub number: i32,
+    /// The axis's name as the buyer writes it: its code (`A`, `II`), else its number.
+    pub number: String,
     pub label: String,
 }
 
@@ -299,7 +300,7 @@ pub async fn plan_tree(
 pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT o.id AS "objective_id: ObjectiveId", o.code AS objective_code, o.label AS objective_label,
-                  x.id AS "axis_id?: AxisId", x.number AS "axis_number?", x.label AS "axis_label?",
+                  x.id AS "axis_id?: AxisId", coalesce(x.code, x.number::text) AS "axis_number?", x.label AS "axis_label?",
                   a.id AS "action_id?: ActionId", a.code AS action_code, a.label AS "action_label?",
                   (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM action_pilot ap
                      JOIN service s ON s.id = ap.service_id WHERE ap.action_id = a.id) AS "action_pilots!",
@@ -386,7 +387,7 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
                 groups.push(AxisGroup {
                     axis: axis_id.map(|id| AxisNode {
                         id,
-                        number: r.axis_number.unwrap_or_default(),
+                        number: r.axis_number.clone().unwrap_or_default(),
                         label: r.axis_label.clone().unwrap_or_default(),
                     }),
                     objectives: Vec::new(),

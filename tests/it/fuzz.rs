@@ -79,6 +79,25 @@ const PIECES: &[&str] = &[
     "\u{FEFF}",
     "😀",
     "\u{0}",
+    // Issue 15's writings.
+    "→",
+    " → ",
+    "Cible",
+    "cible ",
+    "Objectif ",
+    "(référence 2022 : 18 500 h)",
+    "référence",
+    "Baisse :",
+    "au moins",
+    "au plus",
+    "≤",
+    "maximum",
+    "chaque année",
+    "tCO2e",
+    " t",
+    "jours",
+    "agents",
+    "=",
 ];
 
 fn text(rng: &mut Rng) -> String {
@@ -111,8 +130,16 @@ fn fuzz_target_texts_and_numbers() {
         });
         survives("parse_number", &s, || entry::parse_number(&s));
         survives("split_pilots", &s, || sheet::split_pilots(&s));
+        survives("read_targets", &s, || {
+            targets::read_targets(&s, first, last)
+        });
+        survives("canonical_unit", &s, || targets::canonical_unit(&s));
+        survives("direction_cell", &s, || sheet::direction_cell(&s));
+        survives("recognise", &s, || {
+            spaser::domain::columns::Field::recognise(&s)
+        });
     }
-    println!("fuzz: {runs} generated texts, 7 parsers each, no panic");
+    println!("fuzz: {runs} generated texts, 11 parsers each, no panic");
 }
 
 #[test]
@@ -561,4 +588,178 @@ fn fuzz_hostile_decp_files() {
     println!(
         "fuzz: {tried} hostile DECP files read, each within the limits, slowest {slowest:.1?}"
     );
+}
+
+/// Headings a plan sheet may carry, for the generated layouts.
+const HEADINGS: &[&str] = &[
+    "Pilote(s)",
+    "Numéro d'axe",
+    "Intitulé de l'axe",
+    "Objectif n°",
+    "Libellé de l'objectif",
+    "Action n°",
+    "Intitulé de l'action",
+    "Indicateur(s)",
+    "Nature de l'indicateur",
+    "Cibles",
+    "Observations",
+    "N°",
+    "AXE",
+    "Unité",
+    "Sens",
+    "Valeur de référence (2024)",
+    "Cible 2025",
+    "Cible 2026",
+    "Cible 2031",
+    "Fiche action",
+    "",
+];
+
+/// Issue 15's layouts, generated: several sheets, a header anywhere in the first rows (or
+/// further), wide rows, merged ranges down and across, headings and cells at random, columns
+/// mapped at random. Every reading ends without a panic, within the limits.
+#[test]
+fn fuzz_new_layouts() {
+    use spaser::domain::columns::Field;
+    let mut rng = Rng(0x1A70_0715);
+    let (mut tried, mut read_plans) = (0, 0);
+    let cell = |rng: &mut Rng| -> String {
+        match rng.below(4) {
+            0 => HEADINGS[rng.below(HEADINGS.len())].to_string(),
+            1 => rng.below(2_000).to_string(),
+            _ => text(rng),
+        }
+    };
+    for round in 0..400 {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheets = 1 + rng.below(5);
+        for s in 0..sheets {
+            let ws = workbook.add_worksheet();
+            ws.set_name(format!("Feuille {s}")).unwrap();
+            let width = 1 + rng.below(if round % 10 == 0 { 100 } else { 14 });
+            let header_at = rng.below(25);
+            let rows = header_at + rng.below(30);
+            for r in 0..rows {
+                for c in 0..width {
+                    if rng.below(3) == 0 {
+                        continue;
+                    }
+                    let value = if r == header_at {
+                        HEADINGS[rng.below(HEADINGS.len())].to_string()
+                    } else {
+                        cell(&mut rng)
+                    };
+                    let _ = ws.write_string(r as u32, c as u16, value);
+                }
+            }
+            // Ranges that do not overlap (the writer refuses overlaps).
+            let mut merged = std::collections::HashSet::new();
+            for _ in 0..rng.below(8) {
+                let (r, c) = (rng.below(rows + 5) as u32, rng.below(width) as u16);
+                let (down, across) = (rng.below(6) as u32, rng.below(3) as u16);
+                let cells: Vec<(u32, u16)> = (r..=r + down)
+                    .flat_map(|r| (c..=c + across).map(move |c| (r, c)))
+                    .collect();
+                if down + u32::from(across) == 0 || cells.iter().any(|x| merged.contains(x)) {
+                    continue;
+                }
+                merged.extend(cells);
+                let _ = ws.merge_range(
+                    r,
+                    c,
+                    r + down,
+                    c + across,
+                    &cell(&mut rng),
+                    &rust_xlsxwriter::Format::new(),
+                );
+            }
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let columns: Vec<(String, String)> = (0..rng.below(3))
+            .map(|_| {
+                let letter = spaser::domain::columns::column_letter(rng.below(20));
+                let field = Field::CHOICES[rng.below(Field::CHOICES.len())].key();
+                (letter, field)
+            })
+            .collect();
+        let options = import::ReadOptions {
+            sheet: None,
+            columns,
+        };
+        tried += 1;
+        let start = std::time::Instant::now();
+        survives("new layouts", &round, || {
+            let sheets = import::read_sheets(&bytes, "plan.xlsx").expect("a valid workbook");
+            assert!(sheets.len() <= import::MAX_SHEETS);
+            for sheet in &sheets {
+                assert!(sheet.rows.len() as u64 <= import::MAX_ROWS);
+                assert!(
+                    sheet
+                        .rows
+                        .iter()
+                        .all(|r| r.len() as u64 <= import::MAX_COLUMNS)
+                );
+            }
+            if let Ok(table) = import::locate(sheets, &options) {
+                let _ = table.marked_period();
+                let _ = table.adopted_on();
+                let header = spaser::domain::model::PlanHeader {
+                    slug: "p".into(),
+                    title: "P".into(),
+                    first_year: 2025,
+                    last_year: 2027,
+                    adopted_on: None,
+                    objective_term: spaser::domain::model::ObjectiveTerm::Objectif,
+                };
+                if import::read_located_or_ask(&table, header).is_ok() {
+                    read_plans += 1;
+                }
+            }
+        });
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    }
+    println!(
+        "fuzz: {tried} generated workbooks in issue 15's layouts ({read_plans} read as plans), no panic"
+    );
+}
+
+/// Merged ranges past every limit, by the thousand, in many sheets: clipped to the cells that
+/// hold values, counted against the cell and text limits.
+#[test]
+fn fuzz_hostile_merges() {
+    use crate::uploads::{SHEET_HEAD, workbook};
+    let mut rng = Rng(0x3E76_0715);
+    for round in 0..60 {
+        let mut sheet = format!("{SHEET_HEAD}<sheetData>");
+        let rows = 1 + rng.below(if round % 5 == 0 { 4_999 } else { 50 });
+        let long = "é".repeat(1 + rng.below(50_000));
+        for r in [0, rows - 1] {
+            sheet.push_str(&format!(
+                r#"<row r="{}"><c r="A{}" t="inlineStr"><is><t>{long}</t></is></c><c r="{}" t="inlineStr"><is><t>x</t></is></c></row>"#,
+                r + 1,
+                r + 1,
+                spaser::import::cell_name(r as u64, rng.below(100) as u64)
+            ));
+        }
+        sheet.push_str("</sheetData><mergeCells>");
+        for _ in 0..rng.below(3_000) {
+            let from = spaser::import::cell_name(rng.below(6_000) as u64, rng.below(120) as u64);
+            let to =
+                spaser::import::cell_name(rng.below(1_048_576) as u64, rng.below(16_384) as u64);
+            sheet.push_str(&format!(r#"<mergeCell ref="{from}:{to}"/>"#));
+        }
+        sheet.push_str(r#"<mergeCell ref="A1:XFD1048576"/><mergeCell ref="nonsense"/></mergeCells></worksheet>"#);
+        let file = workbook(&mut sheet.as_bytes());
+        let (reading, took) = read_bounded("merges", &file, "plan.xlsx");
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+        match reading {
+            Ok(rows) => {
+                let text: usize = rows.iter().flatten().map(String::len).sum();
+                assert!(text <= import::MAX_TEXT_BYTES);
+                assert_eq!(rows[0][0], long);
+            }
+            Err(e) => assert_eq!(e, import::FileError::TooMuchText, "round {round}"),
+        }
+    }
+    println!("fuzz: 60 workbooks of hostile merged ranges, within the limits");
 }

@@ -12,6 +12,7 @@ mod entry;
 mod fuzz;
 mod identity;
 mod import;
+mod import_layouts;
 mod integrity;
 mod journeys;
 mod mail;

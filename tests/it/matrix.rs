@@ -226,6 +226,24 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         ),
         row(
             Method::GET,
+            "/organisations/{organisation}/import/modele.xlsx",
+            "/organisations/office-habitat/import/modele.xlsx",
+            [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(
+            Method::POST,
+            "/organisations/{organisation}/import/{draft}/colonnes",
+            "/organisations/office-habitat/import/0/colonnes",
+            [SIGN_IN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(
+            Method::POST,
+            "/organisations/{organisation}/import/{draft}/annuler",
+            "/organisations/office-habitat/import/0/annuler",
+            [SIGN_IN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(
+            Method::GET,
             "/organisations/{organisation}/plans/{plan}/export/{file}",
             format!("{plan}/export/plan.csv"),
             [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],

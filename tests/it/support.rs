@@ -339,7 +339,7 @@ impl Client {
             }
         }
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         let document = Html::parse_document(&body);
         let csrf = Selector::parse("input[name='_csrf']").unwrap();
         if let Some(token) = document

@@ -3,11 +3,13 @@
 
 use std::io::{Cursor, Read};
 
-use super::{MAX_ENTRIES, MAX_PART_BYTES};
+use super::{MAX_ENTRIES, MAX_PART_BYTES, MAX_WORKBOOK_BYTES};
 use crate::import::FileError;
 
 pub(super) struct Archive<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Bytes unpacked so far, all parts together.
+    unpacked: u64,
 }
 
 impl<'a> Archive<'a> {
@@ -28,7 +30,7 @@ impl<'a> Archive<'a> {
         if zip.len() > MAX_ENTRIES {
             return Err(FileError::TooManyEntries);
         }
-        Ok(Self { zip })
+        Ok(Self { zip, unpacked: 0 })
     }
 
     pub(super) fn has(&self, name: &str) -> bool {
@@ -45,6 +47,10 @@ impl<'a> Archive<'a> {
                 part: name.to_string(),
                 size: Some(file.size()),
             });
+        }
+        // All the parts read together (a workbook's sheets) are capped too.
+        if self.unpacked.saturating_add(file.size()) > MAX_WORKBOOK_BYTES {
+            return Err(FileError::WorkbookTooLarge);
         }
         let mut bytes = Vec::new();
         if let Err(e) = file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes) {
@@ -63,6 +69,37 @@ impl<'a> Archive<'a> {
                 size: None,
             });
         }
+        self.unpacked += bytes.len() as u64;
+        if self.unpacked > MAX_WORKBOOK_BYTES {
+            return Err(FileError::WorkbookTooLarge);
+        }
         String::from_utf8(bytes).map_err(|_| FileError::Corrupt(format!("{name} : pas en UTF-8")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn the_parts_read_are_capped_together() {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        let part = vec![b' '; 16 * 1024 * 1024];
+        for i in 0..4 {
+            zip.start_file(format!("part{i}.xml"), options).unwrap();
+            zip.write_all(&part).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        let mut archive = Archive::open(&bytes).unwrap();
+        for i in 0..3 {
+            assert!(archive.part(&format!("part{i}.xml")).is_ok(), "part {i}");
+        }
+        assert_eq!(
+            archive.part("part3.xml"),
+            Err(FileError::WorkbookTooLarge),
+            "48 MB read, 16 more would pass the 60 MB"
+        );
     }
 }

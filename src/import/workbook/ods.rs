@@ -3,9 +3,9 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::MAX_CELL_BYTES;
-use super::grid::{Grid, cell_name, check_cell};
+use super::grid::{Budget, Grid, cell_name, check_cell};
 use super::xml::{attribute, number_text, push_text, xml_error};
+use super::{MAX_CELL_BYTES, MAX_SHEETS, Sheet};
 use crate::import::FileError;
 
 /// A repeat count (`table:number-rows-repeated`…), 1 when absent.
@@ -20,12 +20,15 @@ pub(super) fn repeats(part: &str, e: &BytesStart<'_>, name: &str) -> Result<u64,
     }
 }
 
-/// The first table of an ODS `content.xml`. Repeated rows and cells are counted, never
-/// expanded, unless they hold a value (then each copy counts against the limits).
-pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError> {
+/// The tables of an ODS `content.xml` (the first [`MAX_SHEETS`]). Repeated rows and cells are
+/// counted, never expanded, unless they hold a value (then each copy counts against the
+/// limits); a cell spanning rows spreads its value down them.
+pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Sheet>, FileError> {
     const PART: &str = "content.xml";
     let mut reader = Reader::from_str(xml);
-    let mut grid = Grid::default();
+    let mut sheets: Vec<Sheet> = Vec::new();
+    let mut grid = Grid::new(Budget::default());
+    let mut name = String::new();
     // Depth of nested tables (a table inside a cell is not the sheet's).
     let mut tables = 0u32;
     let mut started = false;
@@ -75,12 +78,25 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError>
         match &event {
             Event::Start(e) if e.local_name().as_ref() == "table" => {
                 tables += 1;
+                if tables == 1 {
+                    name = attribute(e, "name").unwrap_or_default();
+                    (row, column) = (0, 0);
+                }
                 started = true;
             }
             Event::End(e) if e.local_name().as_ref() == "table" => {
                 tables = tables.saturating_sub(1);
                 if started && tables == 0 {
-                    break;
+                    let (rows, budget) =
+                        std::mem::replace(&mut grid, Grid::new(Budget::default())).into_rows()?;
+                    grid = Grid::new(budget);
+                    sheets.push(Sheet {
+                        name: std::mem::take(&mut name),
+                        rows,
+                    });
+                    if sheets.len() >= MAX_SHEETS {
+                        break;
+                    }
                 }
             }
             _ if tables != 1 => {
@@ -110,6 +126,10 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError>
                 if matches!(e.local_name().as_ref(), "table-cell" | "covered-table-cell") =>
             {
                 let count = repeats(PART, e, "number-columns-repeated")?;
+                let spanned = repeats(PART, e, "number-rows-spanned")?;
+                if spanned > 1 {
+                    grid.merge(row, column, row.saturating_add(spanned - 1))?;
+                }
                 let value = typed_value(e);
                 if matches!(event, Event::Empty(_)) {
                     if let Some(v) = value.filter(|v| !v.is_empty()) {
@@ -165,7 +185,12 @@ pub(super) fn read_ods_content(xml: &str) -> Result<Vec<Vec<String>>, FileError>
             _ => {}
         }
     }
-    Ok(grid.into_rows())
+    if sheets.is_empty() {
+        // A table the document never closes: what it held.
+        let (rows, _) = grid.into_rows()?;
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
 }
 
 #[cfg(test)]
@@ -184,7 +209,12 @@ mod tests {
             </table:table>
             <table:table table:name="Autre"><table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>
             </office:spreadsheet></office:body></office:document-content>"#;
-        assert_eq!(read_ods_content(content).unwrap(), [["N°", "", "", "3"]]);
+        let sheets = read_ods_content(content).unwrap();
+        assert_eq!(sheets[0].rows, [["N°", "", "", "3"]]);
+        assert_eq!(
+            (sheets[0].name.as_str(), sheets[1].name.as_str()),
+            ("Plan", "Autre")
+        );
         let far = r#"<table:table><table:table-row table:number-rows-repeated="6000"/>
             <table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
         assert_eq!(
@@ -200,6 +230,28 @@ mod tests {
         assert_eq!(
             read_ods_content(spaces),
             Err(FileError::CellTooLong("A1".into()))
+        );
+    }
+
+    #[test]
+    fn ods_cells_spanning_rows_spread_down_and_every_table_is_a_sheet() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="Lisez-moi"><table:table-row><table:table-cell office:value-type="string"><text:p>Bonjour</text:p></table:table-cell></table:table-row></table:table>
+            <table:table table:name="Plan">
+              <table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="3"><text:p>Axe I</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell></table:table-row>
+              <table:table-row><table:covered-table-cell/><table:table-cell office:value-type="string"><text:p>b</text:p></table:table-cell></table:table-row>
+              <table:table-row><table:covered-table-cell/><table:table-cell office:value-type="string"><text:p>c</text:p></table:table-cell></table:table-row>
+              <table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="1048576"><text:p>II</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>d</text:p></table:table-cell></table:table-row>
+            </table:table>
+            </office:spreadsheet></office:body></office:document-content>"#;
+        let sheets = read_ods_content(content).unwrap();
+        assert_eq!(sheets.len(), 2);
+        assert_eq!(sheets[0].rows, [["Bonjour"]]);
+        assert_eq!(sheets[1].name, "Plan");
+        assert_eq!(
+            sheets[1].rows,
+            [["Axe I", "a"], ["Axe I", "b"], ["Axe I", "c"], ["II", "d"]],
+            "spread down its rows, never past the last row holding a value"
         );
     }
 }

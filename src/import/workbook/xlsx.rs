@@ -5,9 +5,9 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::archive::Archive;
-use super::grid::{Grid, cell_name, parse_reference};
+use super::grid::{Budget, Grid, cell_name, parse_range, parse_reference};
 use super::xml::{attribute, number_text, push_text, xml_error};
-use super::{MAX_CELL_BYTES, MAX_CELLS, MAX_ENTRIES};
+use super::{MAX_CELL_BYTES, MAX_CELLS, MAX_ENTRIES, MAX_SHEETS, Sheet};
 use crate::import::FileError;
 
 /// OOXML's `_xHHHH_` escapes (`_x000D_` for a carriage return).
@@ -83,7 +83,7 @@ pub(super) fn relationships(
     }
 }
 
-pub(super) fn read_xlsx(archive: &mut Archive<'_>) -> Result<Vec<Vec<String>>, FileError> {
+pub(super) fn read_xlsx(archive: &mut Archive<'_>) -> Result<Vec<Sheet>, FileError> {
     // The workbook part, as the package's relationships name it.
     let workbook_path = if archive.has("_rels/.rels") {
         let rels = archive.part("_rels/.rels")?;
@@ -99,28 +99,35 @@ pub(super) fn read_xlsx(archive: &mut Archive<'_>) -> Result<Vec<Vec<String>>, F
         .rsplit_once('/')
         .unwrap_or(("", workbook_path.as_str()));
     let workbook = archive.part(&workbook_path)?;
-    // The first sheet of the workbook, in the order of its tabs.
+    // The sheets of the workbook, in the order of their tabs: (name, relationship id).
     let mut reader = Reader::from_str(&workbook);
-    let sheet_id = loop {
+    let mut listed: Vec<(String, String)> = Vec::new();
+    loop {
         match reader
             .read_event()
             .map_err(|e| xml_error(&workbook_path, e))?
         {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
-                break attribute(&e, "id").ok_or(FileError::NoSheet)?;
+                let hidden = attribute(&e, "state").is_some_and(|s| s != "visible");
+                if hidden {
+                    continue;
+                }
+                let id = attribute(&e, "id").ok_or(FileError::NoSheet)?;
+                listed.push((attribute(&e, "name").unwrap_or_default(), id));
+                if listed.len() >= MAX_SHEETS {
+                    break;
+                }
             }
-            Event::Eof => return Err(FileError::NoSheet),
+            Event::Eof => break,
             _ => {}
         }
-    };
+    }
+    if listed.is_empty() {
+        return Err(FileError::NoSheet);
+    }
     let rels_path = resolve(dir, &format!("_rels/{file}.rels"));
     let rels = archive.part(&rels_path)?;
     let rels = relationships(&rels_path, &rels)?;
-    let sheet_path = rels
-        .iter()
-        .find(|(id, _, _)| *id == sheet_id)
-        .map(|(_, _, target)| resolve(dir, target))
-        .ok_or(FileError::NoSheet)?;
     let strings_path = rels
         .iter()
         .find(|(_, kind, _)| kind.ends_with("/sharedStrings"))
@@ -132,8 +139,20 @@ pub(super) fn read_xlsx(archive: &mut Archive<'_>) -> Result<Vec<Vec<String>>, F
         }
         _ => Vec::new(),
     };
-    let sheet = archive.part(&sheet_path)?;
-    read_xlsx_sheet(&sheet_path, &sheet, &strings)
+    let mut budget = Budget::default();
+    let mut sheets = Vec::new();
+    for (name, id) in listed {
+        let sheet_path = rels
+            .iter()
+            .find(|(rel, _, _)| *rel == id)
+            .map(|(_, _, target)| resolve(dir, target))
+            .ok_or(FileError::NoSheet)?;
+        let sheet = archive.part(&sheet_path)?;
+        let (rows, left) = read_xlsx_sheet(&sheet_path, &sheet, &strings, budget)?;
+        budget = left;
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
 }
 
 /// The shared strings: the text of each `<si>`, its runs joined, phonetic hints left out.
@@ -185,9 +204,10 @@ pub(super) fn read_xlsx_sheet(
     part: &str,
     xml: &str,
     strings: &[String],
-) -> Result<Vec<Vec<String>>, FileError> {
+    budget: Budget,
+) -> Result<(Vec<Vec<String>>, Budget), FileError> {
     let mut reader = Reader::from_str(xml);
-    let mut grid = Grid::default();
+    let mut grid = Grid::new(budget);
     // Where the reading is: the row, the next column, the cell being read.
     let (mut row, mut next_column): (u64, u64) = (0, 0);
     let mut started = false;
@@ -230,6 +250,13 @@ pub(super) fn read_xlsx_sheet(
                 inline.clear();
             }
             Event::Start(e) => match e.local_name().as_ref() {
+                "mergeCell" => {
+                    if let Some((top, column, bottom, _)) =
+                        attribute(e, "ref").as_deref().and_then(parse_range)
+                    {
+                        grid.merge(top, column, bottom)?;
+                    }
+                }
                 "v" => in_value = cell.is_some(),
                 "rPh" => phonetic += 1,
                 "t" => in_inline_text = cell.is_some() && phonetic == 0,
@@ -274,9 +301,16 @@ pub(super) fn read_xlsx_sheet(
                         grid.put(r, column, &text)?;
                     }
                 }
-                "sheetData" => break,
                 _ => {}
             },
+            // After the cells: the ranges merged down, spread over their rows.
+            Event::Empty(e) if e.local_name().as_ref() == "mergeCell" => {
+                if let Some((top, column, bottom, _)) =
+                    attribute(e, "ref").as_deref().and_then(parse_range)
+                {
+                    grid.merge(top, column, bottom)?;
+                }
+            }
             Event::Eof => break,
             other if in_value || in_inline_text => {
                 let target = if in_value { &mut value } else { &mut inline };
@@ -289,7 +323,7 @@ pub(super) fn read_xlsx_sheet(
             _ => {}
         }
     }
-    Ok(grid.into_rows())
+    grid.into_rows()
 }
 
 #[cfg(test)]

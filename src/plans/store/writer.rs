@@ -195,22 +195,29 @@ pub(super) async fn write(
     let draft = matched.draft;
     let services = Services::upsert(conn, organisation_id, draft).await?;
 
-    // Axes, by number (a number given twice keeps its last label).
-    let mut axes: Vec<(i32, &str)> = Vec::new();
+    // Axes, by number (a number given twice keeps its last label and code).
+    let mut axes: Vec<(i32, &str, Option<&str>)> = Vec::new();
     for axis in &draft.axes {
-        match axes.iter_mut().find(|(n, _)| *n == axis.number) {
-            Some(a) => a.1 = &axis.label,
-            None => axes.push((axis.number, &axis.label)),
+        match axes.iter_mut().find(|(n, _, _)| *n == axis.number) {
+            Some(a) => {
+                a.1 = &axis.label;
+                a.2 = axis.code.as_deref();
+            }
+            None => axes.push((axis.number, &axis.label, axis.code.as_deref())),
         }
     }
-    let (numbers, labels): (Vec<i32>, Vec<String>) =
-        axes.iter().map(|(n, l)| (*n, l.to_string())).unzip();
+    let numbers: Vec<i32> = axes.iter().map(|a| a.0).collect();
+    let labels: Vec<String> = axes.iter().map(|a| a.1.to_string()).collect();
+    let codes: Vec<Option<String>> = axes.iter().map(|a| a.2.map(str::to_string)).collect();
     let axes: HashMap<i32, i64> = sqlx::query!(
-        r#"INSERT INTO axis (plan_id, number, label) SELECT $1, * FROM unnest($2::int[], $3::text[])
-           ON CONFLICT (plan_id, number) DO UPDATE SET label = EXCLUDED.label RETURNING id, number"#,
+        r#"INSERT INTO axis (plan_id, number, label, code)
+           SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[])
+           ON CONFLICT (plan_id, number) DO UPDATE SET label = EXCLUDED.label, code = EXCLUDED.code
+           RETURNING id, number"#,
         plan_id,
         &numbers,
         &labels,
+        &codes as &[Option<String>],
     )
     .fetch_all(&mut *conn)
     .await?

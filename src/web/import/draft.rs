@@ -29,6 +29,8 @@ pub struct TargetInput {
 pub struct PreviewIndicator {
     pub label: String,
     pub unit: Option<String>,
+    /// The baseline and the direction, when the file gives them.
+    pub details: Vec<String>,
     pub pilots: Vec<String>,
     pub source: Option<String>,
     pub targets: Vec<TargetInput>,
@@ -55,11 +57,32 @@ pub struct PreviewPage {
     pub period: String,
     pub counts: String,
     pub pilots: Vec<String>,
-    pub notes: Vec<(usize, String)>,
+    /// (line, message, column)
+    pub notes: Vec<(usize, String, Option<String>)>,
+    pub adopted: Option<String>,
     pub changes: Option<Changes>,
     pub objectives: Vec<PreviewObjective>,
     pub action: String,
+    /// The mapping step: the sheet, each column and the field it holds.
+    pub mapping: super::mapping::MappingView,
+    pub cancel_action: String,
     pub error: Option<String>,
+}
+
+/// What the preview says of an indicator beside its unit: its baseline, a downward direction.
+fn details(indicator: &crate::domain::model::IndicatorDraft) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(b) = &indicator.baseline {
+        out.push(format!(
+            "référence : {} en {}",
+            quantity_fr(b.value, indicator.unit.as_deref()).replace(['\u{202F}', '\u{A0}'], " "),
+            b.year
+        ));
+    }
+    if indicator.direction == crate::domain::model::Direction::Down {
+        out.push("sens : à la baisse".into());
+    }
+    out
 }
 
 pub(super) fn input_name(o: usize, a: usize, i: usize, year: i32) -> String {
@@ -83,6 +106,7 @@ pub(super) fn preview_page(
         file_name,
         title: h.title.clone(),
         period: format!("{}–{}", h.first_year, h.last_year),
+        adopted: h.adopted_on.map(crate::domain::format::date_fr),
         counts: format!(
             "{} axe(s), {} objectif(s), {} action(s), {} indicateur(s)",
             d.axes.len(),
@@ -94,7 +118,7 @@ pub(super) fn preview_page(
         notes: payload
             .notes
             .iter()
-            .map(|n| (n.line, n.message.clone()))
+            .map(|n| (n.line, n.message.clone(), n.column.clone()))
             .collect(),
         changes,
         objectives: d
@@ -106,7 +130,7 @@ pub(super) fn preview_page(
                 axis: objective
                     .axis
                     .and_then(|n| d.axes.iter().find(|a| a.number == n))
-                    .map(|a| format!("Axe {} — {}", a.number, a.label)),
+                    .map(|a| format!("Axe {} — {}", a.name(), a.label)),
                 actions: objective
                     .actions
                     .iter()
@@ -123,6 +147,7 @@ pub(super) fn preview_page(
                             .map(|(i, indicator)| PreviewIndicator {
                                 label: indicator.label.clone(),
                                 unit: indicator.unit.clone(),
+                                details: details(indicator),
                                 pilots: indicator.pilots.clone(),
                                 source: indicator.targets_source.clone(),
                                 targets: years
@@ -154,14 +179,19 @@ pub(super) fn preview_page(
             })
             .collect(),
         action: format!("/organisations/{}/import/{id}", access.organisation.slug),
+        mapping: super::mapping::MappingView::of(payload, access, id),
+        cancel_action: format!(
+            "/organisations/{}/import/{id}/annuler",
+            access.organisation.slug
+        ),
         error: None,
     }
 }
 
 pub(super) struct Draft {
-    file_name: String,
-    plan_id: Option<PlanId>,
-    payload: Payload,
+    pub(super) file_name: String,
+    pub(super) plan_id: Option<PlanId>,
+    pub(super) payload: Payload,
 }
 
 pub(super) async fn load_draft(
@@ -266,6 +296,21 @@ pub async fn commit(
     }
     let changes = changes_for(&mut conn, &access, &draft).await?;
     let confirmed = fields.get("confirmer_retraits").is_some_and(|v| v == "oui");
+    if !draft.payload.missing.is_empty() {
+        let mut page = preview_page(
+            &session,
+            &access,
+            id,
+            draft.file_name.clone(),
+            &draft.payload,
+            changes,
+        );
+        page.error = Some(format!(
+            "Choisissez d'abord les colonnes qui contiennent : {}.",
+            draft.payload.missing.join(", ")
+        ));
+        return Err(AppError::invalid(page));
+    }
     let refuse = |message: &str, changes: Option<Changes>| {
         let mut page = preview_page(
             &session,
@@ -335,7 +380,7 @@ pub async fn commit(
         .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!(
-        "/organisations/{}/plans/{plan_slug}",
+        "/organisations/{}/plans/{plan_slug}?importe=1",
         access.organisation.slug
     ))
     .into_response())

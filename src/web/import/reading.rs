@@ -2,11 +2,12 @@
 
 use crate::domain::ids::PlanId;
 use crate::domain::model::{ObjectiveTerm, PlanHeader};
-use crate::import::{self, Payload};
+use crate::import::{self, Payload, ReadOptions};
 use crate::plans::read;
 use crate::web::AppState;
 use crate::web::access::{OrgAccess, admin_of};
 use crate::web::error::AppError;
+use crate::web::form::Query;
 use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
 use crate::web::uploads::{self, Busy};
@@ -28,6 +29,10 @@ pub struct UploadPage {
     pub title: String,
     pub first_year: String,
     pub last_year: String,
+    pub adopted_on: String,
+    pub template_href: String,
+    /// Said after a cancelled preview.
+    pub notice: Option<String>,
     pub error: Option<String>,
 }
 
@@ -59,8 +64,19 @@ pub(super) async fn upload_page(
         title: String::new(),
         first_year: String::new(),
         last_year: String::new(),
+        adopted_on: String::new(),
+        template_href: format!(
+            "/organisations/{}/import/modele.xlsx",
+            access.organisation.slug
+        ),
+        notice: None,
         error: None,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub struct UploadQuery {
+    annule: Option<String>,
 }
 
 pub async fn upload_form(
@@ -68,9 +84,14 @@ pub async fn upload_form(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path(organisation): Path<String>,
+    Query(query): Query<UploadQuery>,
 ) -> Result<UploadPage, AppError> {
     let access = admin_of(&mut *state.pool.acquire().await?, &user, &organisation).await?;
-    upload_page(&state, &session, &access).await
+    let mut page = upload_page(&state, &session, &access).await?;
+    if query.annule.is_some() {
+        page.notice = Some("Import annulé : rien n'a été enregistré.".into());
+    }
+    Ok(page)
 }
 
 pub async fn upload(
@@ -110,6 +131,7 @@ pub async fn upload(
                 "titre" => page.title = value.trim().to_string(),
                 "premiere_annee" => page.first_year = value.trim().to_string(),
                 "derniere_annee" => page.last_year = value.trim().to_string(),
+                "date_adoption" => page.adopted_on = value.trim().to_string(),
                 _ => {}
             }
         }
@@ -124,6 +146,19 @@ pub async fn upload(
             "Choisissez un fichier à importer (le fichier envoyé est vide).".into(),
         );
     };
+    let adopted_on = if page.adopted_on.is_empty() {
+        None
+    } else {
+        match chrono::NaiveDate::parse_from_str(&page.adopted_on, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                return refuse(
+                    page,
+                    "La date d'adoption est illisible : choisissez-la dans le calendrier (par exemple 16/09/2025).".into(),
+                );
+            }
+        }
+    };
     // The plan to update, or what the form says of the new plan.
     let target = if page.chosen_plan.is_empty() {
         if page.title.is_empty() || page.title.chars().count() > 200 {
@@ -136,6 +171,7 @@ pub async fn upload(
             title: page.title.clone(),
             first_year: page.first_year.clone(),
             last_year: page.last_year.clone(),
+            adopted_on,
         }
     } else {
         let Some(existing) =
@@ -159,9 +195,14 @@ pub async fn upload(
         Target::Existing(id, _) => Some(*id),
         Target::New { .. } => None,
     };
+    let remembered = remembered_mapping(&mut conn, &access).await?;
     // The file is read off the runtime, within the import's limits.
     let name = file_name.clone();
-    let reading = uploads::parse(&state, move || read_upload(&bytes, &name, target)).await?;
+    let file = bytes.clone();
+    let reading = uploads::parse(&state, move || {
+        read_upload(&file, &name, target, &ReadOptions::default(), &remembered)
+    })
+    .await?;
     let (years, payload) = match reading {
         Ok(reading) => reading,
         Err(Busy) => {
@@ -179,13 +220,14 @@ pub async fn upload(
     };
     let json = serde_json::to_value(&payload).map_err(|e| AppError::Internal(Box::new(e)))?;
     let id = sqlx::query_scalar!(
-        r#"INSERT INTO import_draft (organisation_id, created_by, file_name, plan_id, payload)
-           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+        r#"INSERT INTO import_draft (organisation_id, created_by, file_name, plan_id, payload, file)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"#,
         access.organisation.id.get(),
         user.id.get(),
         file_name,
         plan_id.map(PlanId::get),
-        json
+        json,
+        &bytes[..]
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -204,7 +246,25 @@ pub(super) enum Target {
         title: String,
         first_year: String,
         last_year: String,
+        adopted_on: Option<chrono::NaiveDate>,
     },
+}
+
+/// The organisation's remembered mapping: (folded header, field key).
+pub(super) async fn remembered_mapping(
+    conn: &mut sqlx::PgConnection,
+    access: &OrgAccess,
+) -> Result<Vec<(String, String)>, AppError> {
+    let columns = sqlx::query_scalar!(
+        "SELECT columns FROM import_mapping WHERE organisation_id = $1",
+        access.organisation.id.get()
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(columns
+        .and_then(|c| serde_json::from_value::<std::collections::BTreeMap<String, String>>(c).ok())
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default())
 }
 
 /// Reads an uploaded plan (CPU work, run off the runtime): its rows, then for a new plan the
@@ -214,11 +274,20 @@ pub(super) fn read_upload(
     bytes: &[u8],
     file_name: &str,
     target: Target,
+    options: &ReadOptions,
+    remembered: &[(String, String)],
 ) -> (Option<(i32, i32)>, Result<Payload, String>) {
-    let rows = match import::read_table(bytes, file_name) {
-        Ok(rows) => rows,
+    let sheets = match import::read_sheets(bytes, file_name) {
+        Ok(sheets) => sheets,
         Err(e) => return (None, Err(e.to_string())),
     };
+    let mut table = match import::locate(sheets, options) {
+        Ok(table) => table,
+        Err(e) => return (None, Err(e)),
+    };
+    if options.columns.is_empty() {
+        import::apply_remembered(&mut table, remembered);
+    }
     let mut from_file = None;
     let header = match target {
         Target::Existing(_, header) => header,
@@ -226,10 +295,11 @@ pub(super) fn read_upload(
             title,
             first_year,
             last_year,
+            adopted_on,
         } => {
             // Years left empty: the ones the file's targets name (« 2025: … 2027: … »).
             let marked = (first_year.is_empty() && last_year.is_empty())
-                .then(|| crate::domain::sheet::marked_period(&rows))
+                .then(|| table.marked_period())
                 .flatten();
             let (first, last) = match marked {
                 Some(years) => years,
@@ -254,10 +324,10 @@ pub(super) fn read_upload(
                 title,
                 first_year: first,
                 last_year: last,
-                adopted_on: None,
+                adopted_on: adopted_on.or_else(|| table.adopted_on()),
                 objective_term: ObjectiveTerm::Objectif,
             }
         }
     };
-    (from_file, import::read_rows(&rows, header))
+    (from_file, import::read_located_or_ask(&table, header))
 }

@@ -218,6 +218,8 @@ pub struct PlanPage {
     pub years: Vec<i32>,
     pub groups: Vec<GroupView>,
     pub counts: String,
+    /// Just saved from an imported file: said once, after the redirect.
+    pub imported: bool,
 }
 
 impl PlanPage {
@@ -328,6 +330,7 @@ impl PlanPage {
             years,
             groups,
             counts,
+            imported: false,
         }
     }
 }
@@ -335,6 +338,8 @@ impl PlanPage {
 #[derive(serde::Deserialize)]
 pub struct YearQuery {
     annee: Option<i32>,
+    /// Set by the import's redirect after saving.
+    importe: Option<String>,
 }
 
 /// The year a plan page shows statuses for: the one asked, else the latest with values, else
@@ -377,14 +382,16 @@ pub async fn plan(
     let year = status_year(&tree, query.annee);
     let year_values = values::year_values(&mut conn, tree.id, year).await?;
     let statuses = values::statuses(&tree, year, &year_values.overrides);
-    Ok(PlanPage::new(
+    let mut page = PlanPage::new(
         tree,
         Layout::new(&session),
         my_services,
         year,
         statuses,
         Some(access.membership.role),
-    ))
+    );
+    page.imported = query.importe.is_some();
+    Ok(page)
 }
 
 /// A published plan, for anyone.
