@@ -31,7 +31,8 @@ impl fmt::Display for ColourError {
             ColourError::TooLight { ratio } => write!(
                 f,
                 "Cette couleur est trop claire : le texte blanc posé dessus, et elle-même sur fond blanc, n'atteindraient qu'un contraste de {} pour 1, il faut au moins 4,5 pour 1 (RGAA, critère 3.2). Choisissez une teinte plus foncée.",
-                format!("{ratio:.2}").replace('.', ",")
+                // Rounded down: a ratio just under 4,5 never reads « 4,50 ».
+                format!("{:.2}", (ratio * 100.0).floor() / 100.0).replace('.', ",")
             ),
         }
     }
@@ -143,7 +144,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let message = Rgb::parse_accent("#777777").unwrap_err().to_string();
-        assert!(message.contains("4,48 pour 1"), "{message}");
+        assert!(message.contains("4,47 pour 1"), "{message}");
+        let just_under = Rgb::parse_accent("#008580").unwrap_err().to_string();
+        assert!(just_under.contains("4,49 pour 1"), "{just_under}");
     }
 
     #[test]

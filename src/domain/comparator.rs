@@ -57,8 +57,56 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static ONCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(?:une|un) fois\b").expect("a valid pattern"));
 
-const AT_LEAST: [&str; 4] = ["au moins", "minimum", "≥", ">="];
-const AT_MOST: [&str; 4] = ["au plus", "maximum", "≤", "<="];
+const AT_LEAST: [&str; 5] = ["au moins", "minimum", "plus de", "≥", ">="];
+const AT_MOST: [&str; 5] = ["au plus", "maximum", "moins de", "≤", "<="];
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// Whether the number found at `start..end` of `text` is not a quantity of the target: a year
+/// (« janvier 2026 »), a day (« le 30 juin »), an ordinal (« 1er trimestre »), or a threshold
+/// that says which purchases are counted (« > 90K€HT », « supérieurs à 1 million € »).
+fn not_a_quantity(text: &str, start: usize, end: usize) -> bool {
+    let digits = &text[start..end];
+    let after = text[end..].trim_start();
+    let before = text[..start].trim_end();
+    let year = digits.len() == 4
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (1990..=2100).contains(&digits.parse::<u32>().unwrap_or(0));
+    let day = MONTHS.iter().any(|m| after.starts_with(m));
+    let ordinal = ["er ", "ère", "e ", "ème", "eme"]
+        .iter()
+        .any(|o| text[end..].starts_with(o))
+        || text[end..] == *"er";
+    let amount = ["k€", "m€", "€", "keur", "million", "euro"]
+        .iter()
+        .any(|u| after.starts_with(u));
+    let scope = [
+        ">",
+        "<",
+        "supérieur à",
+        "supérieurs à",
+        "inférieur à",
+        "inférieurs à",
+    ]
+    .iter()
+    .any(|s| before.ends_with(s));
+    // « l'année N+1 »
+    let relative_year = before.ends_with("n+") || before.ends_with("n-");
+    year || day || ordinal || relative_year || (amount && scope)
+}
 
 /// Reads what a target's text states. A number between 1990 and 2100 written without a
 /// separator is a year (« janvier 2026 »), not a quantity.
@@ -67,12 +115,7 @@ pub fn read_target(text: &str) -> TargetReading {
     let lower = text.to_lowercase().replace("au plus tard", "");
     let mut numbers: Vec<Decimal> = NUMBER
         .find_iter(&lower)
-        .filter(|m| {
-            let digits = m.as_str();
-            !(digits.len() == 4
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && (1990..=2100).contains(&digits.parse::<u32>().unwrap_or(0)))
-        })
+        .filter(|m| !not_a_quantity(&lower, m.start(), m.end()))
         .filter_map(|m| parse_fr(m.as_str()).ok().flatten().map(|n| n.value))
         .collect();
     numbers.extend(ONCE.find_iter(&lower).map(|_| Decimal::ONE));
@@ -100,6 +143,8 @@ pub fn rule_target(
     let reading = text.map_or(TargetReading::None, read_target);
     match (value, reading) {
         (Some(v), TargetReading::One(n, Some(c))) if n == v => (Some(v), c.direction()),
+        // The text states several conditions: its stored number is only one of them.
+        (Some(_), TargetReading::Several) => (None, direction),
         (Some(v), _) => (Some(v), direction),
         (None, TargetReading::One(n, c)) => (Some(n), c.map_or(direction, Compare::direction)),
         (None, _) => (None, direction),
@@ -141,6 +186,35 @@ mod tests {
             (
                 "5 réunions au plus tard en juin",
                 TargetReading::One(d("5"), None),
+            ),
+            ("Mise en ligne au plus tard le 30 juin", TargetReading::None),
+            (
+                "Moins de 3 accidents",
+                TargetReading::One(d("3"), Some(AtMost)),
+            ),
+            (
+                "Plus de 10 entreprises",
+                TargetReading::One(d("10"), Some(AtLeast)),
+            ),
+            (
+                "Une fois par an minimum (au 1er trimestre)",
+                TargetReading::One(d("1"), Some(AtLeast)),
+            ),
+            (
+                "90% des procédures > 90K€HT",
+                TargetReading::One(d("90"), None),
+            ),
+            (
+                "95 % des procédures> 90K€HT",
+                TargetReading::One(d("95"), None),
+            ),
+            (
+                "Analyse annuelle et proposition de doctrine achat au Comité de suivi pour l'année N+1",
+                TargetReading::None,
+            ),
+            (
+                "50 % des marchés supérieurs à 1 million € HT",
+                TargetReading::One(d("50"), None),
             ),
             (
                 "1 100 t maximum",
@@ -184,6 +258,15 @@ mod tests {
         assert_eq!(
             rule_target(Some(d("30")), Some("au plus 40"), Up),
             (Some(d("30")), Up)
+        );
+        // A number stored from a text stating two conditions is only one of them.
+        assert_eq!(
+            rule_target(
+                Some(d("1")),
+                Some("1 formation minimum avec 20 personnes"),
+                Up
+            ),
+            (None, Up)
         );
         // Two conditions, or none: a person judges.
         assert_eq!(

@@ -87,6 +87,7 @@ impl Mailer {
             .parse()
             .map_err(|_| MailError::To(mail.to.clone()))?;
         let message = Message::builder()
+            .message_id(None)
             .from(smtp.from.clone())
             .to(to)
             .subject(&mail.subject)

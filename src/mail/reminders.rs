@@ -122,15 +122,31 @@ pub async fn send_due_reminders(
                 });
             }
         }
+        let mut delivered = 0;
         for mail in &mails {
             match mailer.send(mail).await {
-                Ok(()) => sent += 1,
+                Ok(()) => delivered += 1,
                 Err(e) => tracing::warn!(error = %e, to = %mail.to, "relance non envoyée"),
             }
         }
+        // A relay that refused everything: the claim is given back, so the next run tries again
+        // (one that delivered some is kept, so that nobody is reminded twice).
+        if delivered == 0 && !mails.is_empty() {
+            sqlx::query!(
+                "DELETE FROM reminder_sent WHERE organisation_id = $1 AND deadline = $2",
+                claim.organisation_id.get(),
+                claim.deadline
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+        sent += delivered;
     }
     Ok(sent)
 }
+
+/// How the reminder names the indicators no service pilots.
+const NO_SERVICE: &str = "sans service pilote";
 
 /// The indicators without a value for the year, with each service that pilots them (the
 /// indicator's own pilots, else its action's).
@@ -151,6 +167,10 @@ fn missing(tree: &PlanTree, values: &YearValues) -> Vec<(String, String)> {
             } else {
                 &indicator.pilots
             };
+            if pilots.is_empty() {
+                // Procurement staff are told of these too.
+                out.push((NO_SERVICE.to_string(), indicator.label.clone()));
+            }
             for service in pilots {
                 out.push((service.clone(), indicator.label.clone()));
             }

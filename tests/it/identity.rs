@@ -256,6 +256,31 @@ async fn an_administrator_sets_the_profile_and_a_colour_too_light_is_refused() {
             .join(" ")
             .contains("SPASER publié par OPH Montreuil")
     );
+    // Invisible or direction-changing characters, and dates no calendar holds: refused in
+    // French beside the field, never a server error.
+    for (field, value, id) in [
+        ("short_name", "\u{202E}OPH", "#short_name-error"),
+        ("name", "Office\r\nX-Injected: 1", "#name-error"),
+        ("deadline", "-4713-01-01", "#deadline-error"),
+        ("deadline", "+10000-01-01", "#deadline-error"),
+    ] {
+        let mut form = vec![
+            ("name", "Office"),
+            ("short_name", "Office"),
+            ("kind", ""),
+            ("accent", ""),
+            ("deadline", ""),
+        ];
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+        let refused = admin.post(&profile, &form).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field} {value:?}"
+        );
+        assert_eq!(refused.texts(id).len(), 1, "{field} {value:?}");
+    }
     // No colour: spaser's own.
     admin
         .post(

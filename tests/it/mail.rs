@@ -200,6 +200,20 @@ async fn the_reminder_before_the_deadline_lists_each_person_s_missing_values_onc
     .execute(&pool)
     .await
     .unwrap();
+    // A relay that is down: nothing sent, and the reminder is not spent.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down = format!("smtp://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let nowhere = spaser::mail::Mailer::smtp(&down, None).unwrap();
+    let none = spaser::mail::send_due_reminders(&pool, &nowhere, today, PUBLIC_URL)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+    let claimed: i64 = sqlx::query_scalar("SELECT count(*) FROM reminder_sent")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(claimed, 0, "the reminder waits for a relay that answers");
     let sent = spaser::mail::send_due_reminders(&pool, &mailer, today, PUBLIC_URL)
         .await
         .unwrap();

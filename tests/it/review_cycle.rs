@@ -31,6 +31,33 @@ async fn a_pilot_fills_and_submits_from_mes_actions_and_procurement_validates_fr
     let whole = pilot.get(ENTRY).await;
     assert_eq!(whole.texts(".spaser-to-fill").len(), 1, "only DSI's action");
 
+    // A mistake made on « Mes actions » comes back on « Mes actions », the input kept.
+    let form = pilot.get(MINE).await;
+    let version = field_value(&form, &format!("ver-{dsi}")).unwrap_or_else(|| "0".into());
+    let refused = pilot
+        .post(
+            &format!("{PLAN}/saisie/2025"),
+            &[
+                ("retour", "mes-actions"),
+                (&format!("ver-{dsi}"), version.as_str()),
+                (&format!("v-{dsi}"), "douze"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.texts("h1")[0].starts_with("Mes actions"),
+        "{:?}",
+        refused.texts("h1")
+    );
+    assert_eq!(
+        field_value(&refused, "retour").as_deref(),
+        Some("mes-actions")
+    );
+    assert_eq!(
+        field_value(&refused, &format!("v-{dsi}")).as_deref(),
+        Some("douze")
+    );
     // Saved from « Mes actions »: back on « Mes actions », told so.
     let form = pilot.get(MINE).await;
     let version = field_value(&form, &format!("ver-{dsi}")).unwrap_or_else(|| "0".into());
@@ -100,6 +127,34 @@ async fn a_pilot_fills_and_submits_from_mes_actions_and_procurement_validates_fr
     assert_eq!(
         page.texts(&format!("{article} button[value=renvoyer]")),
         ["Renvoyer au pilote"]
+    );
+    // Validating again changes nothing, and says so.
+    let history = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM change_log WHERE action_id = $1::bigint AND field = 'Circuit de validation'",
+        )
+        .bind(&dsi_action)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let before = history().await;
+    let again = staff
+        .post(
+            &format!("{ENTRY}/actions/{dsi_action}/circuit"),
+            &[("transition", "valider")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again.texts(".alert-title")[0].contains("déjà validée"),
+        "{:?}",
+        again.texts(".alert-title")
+    );
+    assert_eq!(
+        history().await,
+        before,
+        "no history line for a step that changed nothing"
     );
     // And it left the worklist.
     let work = staff.get("/a-faire").await;

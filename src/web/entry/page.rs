@@ -165,6 +165,8 @@ pub struct EntryPage {
     pub years: Vec<(i32, String)>,
     /// « Mes actions »: only the user's (or one service's) actions, what is to fill first.
     pub mine: Option<String>,
+    /// The one service « Mes actions » shows, when it shows one.
+    pub service: Option<String>,
     pub form_action: String,
     pub base: String,
     pub lock: Option<String>,
@@ -189,6 +191,15 @@ pub struct EntryPage {
 pub struct LockCheck {
     pub empty: Vec<String>,
     pub unvalidated: Vec<String>,
+}
+
+/// The title of « Mes actions », or of one service's actions.
+pub(super) fn mine_label(ctx: &Context, service: Option<&str>) -> String {
+    match (service, ctx.services.is_empty()) {
+        (Some(s), _) => format!("Actions pilotées par {s}"),
+        (None, false) => format!("Mes actions — {}", ctx.services.join(", ")),
+        (None, true) => "Mes actions — vous ne pilotez aucun service".to_string(),
+    }
 }
 
 /// The page as stored, for everyone's view of it (no input to keep).
@@ -394,6 +405,7 @@ pub(super) fn build_page(
             .map(|y| (y, format!("{base}/{view}/{y}")))
             .collect(),
         mine,
+        service: service_filter.map(str::to_string),
         form_action: format!("{base}/saisie/{}", ctx.year),
         base,
         lock: ctx.values.lock.as_ref().map(|l| {
@@ -510,11 +522,7 @@ pub async fn my_actions(
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
     let service = query.service.filter(|s| !s.is_empty());
-    let label = match (&service, ctx.services.is_empty()) {
-        (Some(s), _) => format!("Actions pilotées par {s}"),
-        (None, false) => format!("Mes actions — {}", ctx.services.join(", ")),
-        (None, true) => "Mes actions — vous ne pilotez aucun service".to_string(),
-    };
+    let label = mine_label(&ctx, service.as_deref());
     let mut page = build_page(
         &ctx,
         Layout::new(&session),

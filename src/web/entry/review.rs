@@ -120,6 +120,35 @@ pub async fn workflow(
         locked: ctx.values.lock.is_some(),
     };
     let current = ctx.values.reviews.get(&action_id).map(|r| r.state);
+    if let Some(c) = comment
+        && c.chars().count() > 2000
+    {
+        let mut page = stored_page(&ctx, &session);
+        page.problem = Some("Le motif du renvoi est trop long (2 000 caractères au plus).".into());
+        return Err(AppError::invalid(page));
+    }
+    // A step the page no longer offers (validated already, returned meanwhile): say so.
+    let overtaken = match transition {
+        Transition::Validate => current == Some(ReviewState::Validated),
+        Transition::Return => current == Some(ReviewState::Returned),
+        Transition::Submit => current == Some(ReviewState::Submitted),
+    };
+    if overtaken
+        && (rights.can_review(Some(ReviewState::Entered))
+            || (transition == Transition::Submit
+                && rights.can_submit(action, Some(ReviewState::Entered))))
+    {
+        let mut page = stored_page(&ctx, &session);
+        page.problem = Some(format!(
+            "Cette action est déjà {} : rien n'a changé.",
+            match current {
+                Some(ReviewState::Validated) => "validée",
+                Some(ReviewState::Returned) => "renvoyée au pilote",
+                _ => "soumise",
+            }
+        ));
+        return Err(AppError::conflict(page));
+    }
     let next = match transition {
         Transition::Submit if rights.can_submit(action, current) => ReviewState::Submitted,
         Transition::Validate if rights.can_review(current) => ReviewState::Validated,

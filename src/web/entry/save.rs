@@ -142,6 +142,44 @@ pub(super) fn describe(actual: &Actual, unit: Option<&str>) -> String {
     }
 }
 
+/// The page the form was sent from: the whole plan, or « Mes actions » (perhaps one service's).
+struct ReturnView {
+    mine: Option<String>,
+    service: Option<String>,
+}
+
+impl ReturnView {
+    fn of(ctx: &Context, fields: &Fields) -> Self {
+        if fields.get("retour").map(String::as_str) != Some("mes-actions") {
+            return Self {
+                mine: None,
+                service: None,
+            };
+        }
+        let service = fields
+            .get("service")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        Self {
+            mine: Some(mine_label(ctx, service.as_deref())),
+            service,
+        }
+    }
+
+    fn after_save(&self, ctx: &Context) -> String {
+        let base = plan_base(ctx);
+        let year = ctx.year;
+        match (&self.mine, &self.service) {
+            (None, _) => format!("{base}/saisie/{year}?enregistre=1"),
+            (Some(_), None) => format!("{base}/mes-actions/{year}?enregistre=1"),
+            (Some(_), Some(service)) => format!(
+                "{base}/mes-actions/{year}?enregistre=1&service={}",
+                form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>()
+            ),
+        }
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -151,6 +189,8 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    // Saved from « Mes actions » (perhaps one service's): the same view again, on error or after.
+    let view = ReturnView::of(&ctx, &fields);
     let rights = Rights {
         role: ctx.access.membership.role,
         services: &ctx.services,
@@ -225,8 +265,8 @@ pub async fn save(
         let mut page = build_page(
             &ctx,
             Layout::new(&session),
-            None,
-            None,
+            view.mine.clone(),
+            view.service.as_deref(),
             &typed,
             &narratives_typed,
         );
@@ -244,8 +284,8 @@ pub async fn save(
         let mut page = build_page(
             &ctx,
             Layout::new(&session),
-            None,
-            None,
+            view.mine.clone(),
+            view.service.as_deref(),
             &typed,
             &narratives_typed,
         );
@@ -291,8 +331,8 @@ pub async fn save(
         let mut page = build_page(
             &ctx,
             Layout::new(&session),
-            None,
-            None,
+            view.mine.clone(),
+            view.service.as_deref(),
             &typed,
             &narratives_typed,
         );
@@ -350,18 +390,13 @@ pub async fn save(
         let mut page = build_page(
             &ctx,
             Layout::new(&session),
-            None,
-            None,
+            view.mine.clone(),
+            view.service.as_deref(),
             &typed,
             &narratives_typed,
         );
         page.conflicts = views;
         return Err(AppError::conflict(page));
     }
-    // Saved from « Mes actions »: back there.
-    let view = match fields.get("retour").map(String::as_str) {
-        Some("mes-actions") => "mes-actions",
-        _ => "saisie",
-    };
-    Ok(Redirect::to(&format!("{}/{view}/{year}?enregistre=1", plan_base(&ctx))).into_response())
+    Ok(Redirect::to(&view.after_save(&ctx)).into_response())
 }

@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::access::admin_of;
@@ -104,6 +104,8 @@ pub struct ProfilePage {
     pub layout: Layout,
     pub organisation_href: String,
     pub action: String,
+    /// The short name as stored, for the breadcrumb (the form may hold a refused one).
+    pub stored_short_name: String,
     pub form: ProfileForm,
     pub errors: ProfileErrors,
     pub saved: bool,
@@ -150,6 +152,7 @@ fn page(
         layout: Layout::of(session, organisation),
         action: format!("{organisation_href}/profil"),
         organisation_href,
+        stored_short_name: organisation.short_name.clone(),
         form,
         errors,
         saved,
@@ -173,10 +176,17 @@ fn obligation(purchases: Option<Decimal>) -> String {
     }
 }
 
-/// A name: trimmed, not empty, not longer than `max` characters.
+/// A name: trimmed, not empty, not longer than `max` characters, and made of visible text
+/// (no control character, no invisible or direction-changing mark).
 fn name_field(value: &str, max: usize, what: &str) -> Result<String, String> {
     let value = value.trim();
-    if value.is_empty() {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if value.chars().any(invisible) {
+        Err("Retirez les caractères invisibles ou de contrôle (retour à la ligne, marque de direction…).".into())
+    } else if value.is_empty() {
         Err(format!("Indiquez {what}."))
     } else if value.chars().count() > max {
         Err(format!("{max} caractères au plus."))
@@ -200,8 +210,10 @@ pub async fn save(
     let short_name = name_field(&form.short_name, MAX_SHORT_NAME, "un nom court")
         .map_err(|e| errors.short_name = Some(e));
     let kind = form.kind.trim();
-    if kind.chars().count() > MAX_NAME {
-        errors.kind = Some(format!("{MAX_NAME} caractères au plus."));
+    if !kind.is_empty()
+        && let Err(e) = name_field(kind, MAX_NAME, "la nature")
+    {
+        errors.kind = Some(e);
     }
     let accent = if form.accent.trim().is_empty() {
         Ok(None)
@@ -259,14 +271,17 @@ fn read_date(text: &str) -> Result<Option<NaiveDate>, String> {
     if text.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .map(Some)
         .map_err(|_| {
-            format!(
-                "« {text} » n'est pas une date : écrivez-la JJ/MM/AAAA, par exemple 31/03/2027."
-            )
-        })
+            format!("« {text} » n'est pas une date : choisissez-la dans le calendrier, ou écrivez-la JJ/MM/AAAA (31/03/2027).")
+        })?;
+    if !(2000..=2100).contains(&date.year()) {
+        return Err(format!(
+            "« {text} » : indiquez une date entre l'an 2000 et l'an 2100."
+        ));
+    }
+    Ok(Some(date))
 }
 
 /// An amount in € HT as people write it (« 62 000 000 », « 62 000 000 € »); empty is none.
