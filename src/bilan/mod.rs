@@ -2,8 +2,12 @@
 //! Built from the plan tree and the year's statuses; exported to CSV, XLSX and JSON.
 
 mod export;
+mod pdf;
+mod synthesis;
 
 pub use export::{WITHHELD, to_csv, to_json, to_xlsx};
+pub use pdf::{PdfError, to_pdf};
+pub use synthesis::{KeyFigure, SynthesisLine};
 
 use crate::domain::model::HasPeriod;
 use rust_decimal::Decimal;
@@ -269,6 +273,26 @@ pub fn build(tree: &PlanTree, year: i32, statuses: &Statuses) -> Bilan {
         objective_term: tree.objective_term,
         summary,
         groups,
+    }
+}
+
+/// How a downloaded document presents itself: validated or provisional, when it was made, for
+/// whom.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    /// The day the year was locked, if it is.
+    pub validated_on: Option<chrono::NaiveDate>,
+    pub made_on: chrono::NaiveDate,
+    pub public: bool,
+}
+
+impl Edition {
+    /// « Bilan provisoire » or « Bilan validé le 3 mars 2025 ».
+    pub fn state(&self) -> String {
+        match self.validated_on {
+            Some(day) => format!("Bilan validé le {}", crate::domain::format::date_fr(day)),
+            None => "Bilan provisoire : les valeurs de l'année peuvent encore changer".into(),
+        }
     }
 }
 

@@ -291,21 +291,59 @@ fn html_response(html: axum::body::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
-fn export(bilan: &Bilan, file: &str, slug: &str) -> Result<Response, AppError> {
-    let name = format!("bilan-{slug}-{}", bilan.year);
+/// How a downloaded document presents itself: the day its year was locked, if it was.
+async fn edition(
+    conn: &mut PgConnection,
+    tree: &PlanTree,
+    year: i32,
+    audience: Audience,
+) -> Result<bilan::Edition, AppError> {
+    let locked = sqlx::query_scalar!(
+        r#"SELECT locked_at AS "locked_at: chrono::DateTime<chrono::Utc>" FROM plan_year_lock
+            WHERE plan_id = $1 AND year = $2"#,
+        tree.id.get(),
+        year
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(bilan::Edition {
+        validated_on: locked.map(|t| t.date_naive()),
+        made_on: chrono::Utc::now().date_naive(),
+        public: audience == Audience::Public,
+    })
+}
+
+async fn export(
+    conn: &mut PgConnection,
+    tree: &PlanTree,
+    bilan: &Bilan,
+    file: &str,
+    audience: Audience,
+) -> Result<Response, AppError> {
+    let name = format!("bilan-{}-{}", tree.slug, bilan.year);
+    let internal = |e: Box<dyn std::error::Error + Send + Sync>| AppError::Internal(e);
     let (content_type, extension, body) = match file {
         "bilan.csv" => ("text/csv; charset=utf-8", "csv", bilan::to_csv(bilan)),
         "bilan.xlsx" => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
-            bilan::to_xlsx(bilan).map_err(|e| AppError::Internal(Box::new(e)))?,
+            bilan::to_xlsx(bilan).map_err(|e| internal(Box::new(e)))?,
         ),
         "bilan.json" => (
             "application/json; charset=utf-8",
             "json",
-            serde_json::to_vec_pretty(&bilan::to_json(bilan))
-                .map_err(|e| AppError::Internal(Box::new(e)))?,
+            serde_json::to_vec_pretty(&bilan::to_json(bilan)).map_err(|e| internal(Box::new(e)))?,
         ),
+        "bilan.pdf" => {
+            let edition = edition(conn, tree, bilan.year, audience).await?;
+            let bilan = bilan.clone();
+            // Laying out a long plan takes a moment: off the async workers.
+            let pdf = tokio::task::spawn_blocking(move || bilan::to_pdf(&bilan, &edition))
+                .await
+                .map_err(|e| internal(Box::new(e)))?
+                .map_err(|e| internal(Box::new(e)))?;
+            ("application/pdf", "pdf", pdf)
+        }
         _ => return Err(AppError::NotFound),
     };
     Ok((
@@ -329,7 +367,7 @@ pub async fn member_export(
     let mut conn = state.pool.acquire().await?;
     member_of(&mut conn, &user, &organisation).await?;
     let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Member).await?;
-    export(&bilan, &file, &tree.slug)
+    export(&mut conn, &tree, &bilan, &file, Audience::Member).await
 }
 
 pub async fn public_export(
@@ -338,7 +376,7 @@ pub async fn public_export(
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Public).await?;
-    export(&bilan, &file, &tree.slug)
+    export(&mut conn, &tree, &bilan, &file, Audience::Public).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
