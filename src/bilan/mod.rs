@@ -1,10 +1,12 @@
 //! The annual bilan of a plan: what the steering committee reads and the buyer publishes.
 //! Built from the plan tree and the year's statuses; exported to CSV, XLSX and JSON.
 
+mod docx;
 mod export;
 mod pdf;
 mod synthesis;
 
+pub use docx::to_docx;
 pub use export::{WITHHELD, to_csv, to_json, to_xlsx};
 pub use pdf::{PdfError, to_pdf};
 pub use synthesis::{KeyFigure, SynthesisLine};
@@ -273,6 +275,20 @@ pub fn build(tree: &PlanTree, year: i32, statuses: &Statuses) -> Bilan {
         objective_term: tree.objective_term,
         summary,
         groups,
+    }
+}
+
+/// A value as a document writes it: the number with its unit, its words, or « — ».
+fn value(number: Option<Decimal>, text: Option<&String>, unit: Option<&str>) -> String {
+    let parts: Vec<String> = number
+        .map(|n| crate::domain::format::quantity_fr(n, unit))
+        .into_iter()
+        .chain(text.cloned())
+        .collect();
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(" — ")
     }
 }
 

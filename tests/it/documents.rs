@@ -214,3 +214,101 @@ async fn the_public_reads_the_published_bilan_pdf() {
     );
     assert!(text(&pages).contains("75 % (58 % en 2023)"));
 }
+
+/// The paragraphs of a DOCX's body: (style, text).
+fn docx_paragraphs(docx: &[u8]) -> (Vec<(String, String)>, String) {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let paragraph = regex::Regex::new(r"(?s)<w:p[ >].*?</w:p>").unwrap();
+    let style = regex::Regex::new(r#"<w:pStyle w:val="([^"]+)""#).unwrap();
+    let run = regex::Regex::new(r"<w:t(?: [^>]*)?>([^<]*)</w:t>").unwrap();
+    let unescape = |t: &str| {
+        t.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let paragraphs = paragraph
+        .find_iter(&xml)
+        .map(|p| {
+            let p = p.as_str();
+            (
+                style
+                    .captures(p)
+                    .map(|c| c[1].to_string())
+                    .unwrap_or_default(),
+                normalise(
+                    &run.captures_iter(p)
+                        .map(|c| unescape(&c[1]))
+                        .collect::<String>(),
+                ),
+            )
+        })
+        .collect();
+    (paragraphs, xml)
+}
+
+#[tokio::test]
+async fn the_bilan_docx_has_heading_styles_tables_and_the_figures() {
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let (status, body, content_type) = committee
+        .get_bytes(&format!("{GOSB}/bilan/2024/bilan.docx"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        content_type,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let (paragraphs, xml) = docx_paragraphs(&body);
+    let headings = |style: &str| -> Vec<String> {
+        paragraphs
+            .iter()
+            .filter(|(s, _)| s == style)
+            .map(|(_, t)| t.clone())
+            .collect()
+    };
+    assert_eq!(headings("Title"), ["Bilan 2024"]);
+    let first = headings("Heading1");
+    assert_eq!(first[0], "Synthèse");
+    // The 11 fiches as first-level headings, their actions under them.
+    let fiches: Vec<&String> = first.iter().filter(|h| h.starts_with("FA")).collect();
+    assert_eq!(fiches.len(), 11, "{first:?}");
+    assert!(
+        fiches[3]
+            .starts_with("FA4 — Augmenter la part des marchés intégrant des heures d'insertion")
+    );
+    assert!(!headings("Heading2").is_empty());
+    // Tables as tables: the synthesis and the indicators.
+    assert!(xml.matches("<w:tbl>").count() >= 3, "tables");
+    let all: String = paragraphs
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(all.contains("97 972 h"), "the hours in the table");
+    assert!(all.contains("97 972 heures pour un objectif de 25 000 heures (58 526 en 2023)"));
+    assert!(all.contains("75 % (58 % en 2023)"));
+    assert!(all.contains("Bilan provisoire"));
+    // The style definitions Word maps onto its own headings.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&body[..])).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("word/styles.xml").unwrap(),
+        &mut styles,
+    )
+    .unwrap();
+    assert!(
+        styles.contains(r#"w:styleId="Heading1""#)
+            && styles.contains(r#"<w:name w:val="heading 1" />"#),
+        "{styles}"
+    );
+}

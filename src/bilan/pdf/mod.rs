@@ -15,8 +15,7 @@ use genpdf::fonts::{FontData, FontFamily};
 use genpdf::style::Style;
 use genpdf::{Element, Margins};
 
-use super::{Bilan, BilanIndicator, Edition};
-use crate::domain::format::quantity_fr;
+use super::{Bilan, BilanIndicator, Edition, value};
 use elements::{ChartBlock, MUTED, Pages, Table};
 
 /// Where DejaVu Sans is looked for (Debian's path first).
@@ -102,23 +101,6 @@ fn text(text: impl Into<String>) -> Paragraph {
 
 fn muted(text: impl Into<String>) -> impl Element {
     Paragraph::new(text.into()).styled(Style::new().with_font_size(9).with_color(MUTED))
-}
-
-fn value(
-    number: Option<rust_decimal::Decimal>,
-    text: Option<&String>,
-    unit: Option<&str>,
-) -> String {
-    let parts: Vec<String> = number
-        .map(|n| quantity_fr(n, unit))
-        .into_iter()
-        .chain(text.cloned())
-        .collect();
-    if parts.is_empty() {
-        "—".into()
-    } else {
-        parts.join(" — ")
-    }
 }
 
 fn document(

@@ -111,6 +111,7 @@ pub struct BilanPage {
     pub compare_action: String,
     pub summary: Vec<SummaryView>,
     pub objectives_label: &'static str,
+    pub objective_label_one: &'static str,
     pub groups: Vec<GroupBlock>,
     pub published: bool,
     pub can_publish: bool,
@@ -231,6 +232,7 @@ fn page(
             })
             .collect(),
         objectives_label: tree.objective_term.label_plural(),
+        objective_label_one: tree.objective_term.label(),
         groups,
         published: tree.published_at.is_some(),
         can_publish,
@@ -344,6 +346,12 @@ async fn export(
                 .map_err(|e| internal(Box::new(e)))?;
             ("application/pdf", "pdf", pdf)
         }
+        "bilan.docx" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+            bilan::to_docx(bilan, &edition(conn, tree, bilan.year, audience).await?)
+                .map_err(|e| internal(Box::new(e)))?,
+        ),
         _ => return Err(AppError::NotFound),
     };
     Ok((
