@@ -136,7 +136,7 @@ pub fn to_docx(bilan: &Bilan, edition: &Edition) -> std::io::Result<Vec<u8>> {
                 .map(|l| {
                     vec![
                         l.heading,
-                        l.status.label().to_string(),
+                        l.status.status.label().to_string(),
                         l.key_figure
                             .map(|k| format!("{} : {}", k.indicator, k.sentence))
                             .unwrap_or_else(|| "—".into()),

@@ -3,14 +3,14 @@
 
 use super::{Bilan, BilanObjective};
 use crate::domain::model::ObjectiveTerm;
-use crate::domain::status::Status;
+use crate::plans::values::StatusView;
 
 /// One line of the synthesis.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SynthesisLine {
     /// `Objectif 1 — …` or `FA4 — …`.
     pub heading: String,
-    pub status: Status,
+    pub status: StatusView,
     /// The first indicator that has a value of the year, with its year-on-year sentence.
     pub key_figure: Option<KeyFigure>,
     /// The first sentence of what was done, cut to one line.
@@ -43,7 +43,7 @@ impl Bilan {
             .flat_map(|g| g.objectives.iter())
             .map(|o| SynthesisLine {
                 heading: self.objective_heading(o),
-                status: o.status.status,
+                status: o.status.clone(),
                 key_figure: o
                     .actions
                     .iter()

@@ -494,3 +494,24 @@ async fn the_public_bilan_shows_a_change_at_once() {
     let mut member = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
     assert_eq!(member.get(&path).await.body, after.body);
 }
+
+#[tokio::test]
+async fn the_bilan_page_opens_on_a_synthesis_line_per_fiche() {
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let page = committee.get(&format!("{GOSB}/bilan/2024")).await;
+    let lines = page.texts("tr.spaser-synthesis-row");
+    assert_eq!(lines.len(), 11, "{lines:?}");
+    assert!(lines[0].starts_with("FA1 — Faciliter l'accès"), "{}", lines[0]);
+    assert!(lines[0].contains("75 % (58 % en 2023)"), "{}", lines[0]);
+    assert!(lines[0].contains("Mise en place du \"Parcours des marchés publics\""), "{}", lines[0]);
+    assert!(lines[3].contains("Atteint"), "{}", lines[3]);
+    assert!(lines[3].contains("120 bénéficiaires"), "{}", lines[3]);
+    // Before the detail.
+    let synthesis = page.body.find("spaser-synthesis-row").unwrap();
+    let detail = page.body.find("spaser-objective__title").unwrap();
+    assert!(synthesis < detail);
+    // The documents are offered.
+    let links = page.texts("a[href$='/bilan.pdf'], a[href$='/bilan.docx']");
+    assert_eq!(links.len(), 2, "{links:?}");
+}

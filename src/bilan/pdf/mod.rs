@@ -189,7 +189,7 @@ fn document(
     for line in bilan.synthesis() {
         lines.row(vec![
             line.heading,
-            line.status.label().to_string(),
+            line.status.status.label().to_string(),
             line.key_figure
                 .map(|k| format!("{} : {}", k.indicator, k.sentence))
                 .unwrap_or_else(|| "—".into()),

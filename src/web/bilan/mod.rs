@@ -90,6 +90,14 @@ pub struct ObjectiveBlock {
     pub actions: Vec<ActionBlock>,
 }
 
+/// One line of the synthesis: an objective's mark, key figure and what was done.
+pub struct SynthesisRow {
+    pub heading: String,
+    pub badge: Badge,
+    pub key_figure: Option<bilan::KeyFigure>,
+    pub summary: Option<String>,
+}
+
 pub struct GroupBlock {
     pub heading: Option<String>,
     pub objectives: Vec<ObjectiveBlock>,
@@ -112,6 +120,7 @@ pub struct BilanPage {
     pub summary: Vec<SummaryView>,
     pub objectives_label: &'static str,
     pub objective_label_one: &'static str,
+    pub synthesis: Vec<SynthesisRow>,
     pub groups: Vec<GroupBlock>,
     pub published: bool,
     pub can_publish: bool,
@@ -142,14 +151,7 @@ fn page(
                 .objectives
                 .iter()
                 .map(|o| ObjectiveBlock {
-                    heading: match tree.objective_term {
-                        crate::domain::model::ObjectiveTerm::Objectif => {
-                            format!("Objectif {} — {}", o.code, o.label)
-                        }
-                        crate::domain::model::ObjectiveTerm::FicheAction => {
-                            format!("{} — {}", o.code, o.label)
-                        }
-                    },
+                    heading: bilan.objective_heading(o),
                     badge: Badge::new(Some(&o.status)),
                     actions: o
                         .actions
@@ -233,6 +235,16 @@ fn page(
             .collect(),
         objectives_label: tree.objective_term.label_plural(),
         objective_label_one: tree.objective_term.label(),
+        synthesis: bilan
+            .synthesis()
+            .into_iter()
+            .map(|l| SynthesisRow {
+                badge: Badge::new(Some(&l.status)),
+                heading: l.heading,
+                key_figure: l.key_figure,
+                summary: l.summary,
+            })
+            .collect(),
         groups,
         published: tree.published_at.is_some(),
         can_publish,
