@@ -14,3 +14,4 @@ pub mod number;
 pub mod sheet;
 pub mod status;
 pub mod targets;
+pub mod years;
