@@ -79,7 +79,6 @@ pub fn one_line(text: &str) -> Option<String> {
         if matches!(chars[i], '.' | '!' | '?')
             && chars[i + 1] == ' '
             && chars[i + 2].is_uppercase()
-            && !chars[i - 1].is_ascii_digit()
         {
             end = i + 1;
             break;
@@ -111,7 +110,7 @@ mod tests {
         let cut = one_line(&long).unwrap();
         assert!(cut.ends_with("mot …"), "{cut}");
         assert!(cut.chars().count() <= 162, "{cut}");
-        // A decimal point or an abbreviation followed by a number does not end a sentence.
+        // A decimal point does not end a sentence; a full stop after a number does.
         assert_eq!(
             one_line("Part de 3.5 % en 2024. Ensuite").as_deref(),
             Some("Part de 3.5 % en 2024.")
