@@ -76,9 +76,7 @@ pub fn one_line(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut end = chars.len();
     for i in 1..chars.len().saturating_sub(2) {
-        if matches!(chars[i], '.' | '!' | '?')
-            && chars[i + 1] == ' '
-            && chars[i + 2].is_uppercase()
+        if matches!(chars[i], '.' | '!' | '?') && chars[i + 1] == ' ' && chars[i + 2].is_uppercase()
         {
             end = i + 1;
             break;

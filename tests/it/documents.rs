@@ -312,3 +312,44 @@ async fn the_bilan_docx_has_heading_styles_tables_and_the_figures() {
         "{styles}"
     );
 }
+
+#[tokio::test]
+async fn the_xlsx_has_readable_widths_and_wrapped_text() {
+    use std::io::Read;
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let (status, body, _) = committee
+        .get_bytes(&format!("{GOSB}/bilan/2024/bilan.xlsx"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+    let mut read = |name: &str| {
+        let mut out = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
+    let sheet = read("xl/worksheets/sheet1.xml");
+    let styles = read("xl/styles.xml");
+    // Column widths: one per column; « Mis en œuvre » (the 19th) wide enough to read.
+    let col = regex::Regex::new(r#"<col min="(\d+)" max="(\d+)" width="([\d.]+)""#).unwrap();
+    // (columns of the same width share one element)
+    let widths: Vec<(u32, f64)> = col
+        .captures_iter(&sheet)
+        .flat_map(|c| {
+            let (min, max): (u32, u32) = (c[1].parse().unwrap(), c[2].parse().unwrap());
+            let width: f64 = c[3].parse().unwrap();
+            (min..=max).map(move |col| (col, width))
+        })
+        .collect();
+    assert_eq!(widths.len(), 20, "{widths:?}");
+    let narrative = widths.iter().find(|(c, _)| *c == 19).unwrap().1;
+    assert!(narrative >= 60.0, "Mis en œuvre is {narrative} wide");
+    assert!(widths.iter().all(|(_, w)| *w >= 9.0), "{widths:?}");
+    // Texts wrap, aligned to the top of their row.
+    assert!(styles.contains(r#"wrapText="1""#), "{styles}");
+    assert!(styles.contains(r#"vertical="top""#), "{styles}");
+}
