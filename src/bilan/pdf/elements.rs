@@ -339,3 +339,108 @@ impl Element for Table {
         })
     }
 }
+
+/// The colour of a status by its badge class; grey for any other.
+fn status_colour(class: &str) -> Color {
+    match class {
+        "badge-success" => Color::Rgb(0x1d, 0x6b, 0x3a),
+        "badge-warning" => Color::Rgb(0xb4, 0x6a, 0x00),
+        "badge-error" => Color::Rgb(0xb3, 0x26, 0x1e),
+        _ => Color::Rgb(0x8a, 0x8a, 0x8a),
+    }
+}
+
+/// One bar per axis (and the whole plan) split by status, with the counts in words beside it.
+pub struct StatusBars {
+    lines: Vec<(String, Vec<crate::domain::chart::Part>, String)>,
+    done: bool,
+}
+
+const BAR_LABEL: f64 = 52.0;
+const BAR_WIDTH: f64 = 70.0;
+const BAR_ROW: f64 = 7.0;
+
+impl StatusBars {
+    pub fn new(summary: &[super::super::SummaryLine]) -> Self {
+        let lines = summary
+            .iter()
+            .map(|s| {
+                let parts = s.counts.parts();
+                let words = parts
+                    .iter()
+                    .filter(|p| p.0 > 0)
+                    .map(|p| format!("{} {}", p.0, p.2.to_lowercase()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    s.label.clone(),
+                    crate::domain::chart::distribution(&parts, BAR_WIDTH),
+                    words,
+                )
+            })
+            .collect();
+        StatusBars { lines, done: false }
+    }
+}
+
+impl Element for StatusBars {
+    fn render(
+        &mut self,
+        context: &Context,
+        area: Area<'_>,
+        style: Style,
+    ) -> Result<RenderResult, Error> {
+        if self.done {
+            return Ok(RenderResult::default());
+        }
+        let height = BAR_ROW * self.lines.len() as f64 + 2.0;
+        if f64::from(area.size().height) < height {
+            return Ok(RenderResult {
+                size: Size::new(0, 0),
+                has_more: true,
+            });
+        }
+        let small = style.with_font_size(8);
+        let fonts = &context.font_cache;
+        for (i, (label, parts, words)) in self.lines.iter().enumerate() {
+            let y = BAR_ROW * i as f64;
+            let label = fit(label, Mm::from(BAR_LABEL - 2.0), |t| {
+                small.str_width(fonts, t)
+            });
+            area.print_str(fonts, Position::new(0, y + 0.5), small, label)?;
+            for p in parts {
+                let colour = Style::new().with_color(status_colour(p.class));
+                let mut x = BAR_LABEL + p.x;
+                while x <= BAR_LABEL + p.x + p.width {
+                    area.draw_line(vec![Position::new(x, y), Position::new(x, y + 4.5)], colour);
+                    x += 0.25;
+                }
+            }
+            if parts.is_empty() {
+                area.draw_line(
+                    vec![
+                        Position::new(BAR_LABEL, y),
+                        Position::new(BAR_LABEL + BAR_WIDTH, y),
+                        Position::new(BAR_LABEL + BAR_WIDTH, y + 4.5),
+                        Position::new(BAR_LABEL, y + 4.5),
+                        Position::new(BAR_LABEL, y),
+                    ],
+                    Style::new().with_color(GRID),
+                );
+            }
+            let room = area.size().width - Mm::from(BAR_LABEL + BAR_WIDTH + 3.0);
+            let words = fit(words, room, |t| small.str_width(fonts, t));
+            area.print_str(
+                fonts,
+                Position::new(BAR_LABEL + BAR_WIDTH + 3.0, y + 0.5),
+                small.with_color(MUTED),
+                words,
+            )?;
+        }
+        self.done = true;
+        Ok(RenderResult {
+            size: Size::new(area.size().width, height),
+            has_more: false,
+        })
+    }
+}

@@ -16,7 +16,7 @@ use genpdf::style::Style;
 use genpdf::{Element, Margins};
 
 use super::{Bilan, BilanIndicator, Edition, value};
-use elements::{ChartBlock, MUTED, Pages, Table};
+use elements::{ChartBlock, MUTED, Pages, StatusBars, Table};
 
 /// Where DejaVu Sans is looked for (Debian's path first).
 const FONT_DIRS: [&str; 2] = [
@@ -175,6 +175,8 @@ fn document(
         summary.row(cells)?;
     }
     doc.push(summary);
+    doc.push(Break::new(0.5));
+    doc.push(StatusBars::new(&bilan.summary));
     doc.push(Break::new(1));
     doc.push(heading(format!("{label} : l'essentiel"), 12));
     let mut lines = Table::new(
