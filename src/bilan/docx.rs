@@ -14,7 +14,7 @@ fn heading_styles(docx: Docx) -> Docx {
         .into_iter()
         .fold(docx, |docx, (level, size)| {
             docx.add_style(
-                Style::new(&format!("Heading{level}"), StyleType::Paragraph)
+                Style::new(format!("Heading{level}"), StyleType::Paragraph)
                     .name(format!("heading {level}"))
                     .based_on("Normal")
                     .next("Normal")
