@@ -89,7 +89,7 @@ pub fn to_docx(bilan: &Bilan, edition: &Edition) -> std::io::Result<Vec<u8>> {
         )
         .add_paragraph(text(bilan.plan_title.clone()))
         .add_paragraph(text(format!(
-            "Schéma de promotion des achats socialement et écologiquement responsables, {} – {}",
+            "Période du plan : {} – {}",
             bilan.first_year, bilan.last_year
         )))
         .add_paragraph(Paragraph::new().add_run(Run::new().add_text(edition.state()).bold()))

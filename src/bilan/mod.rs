@@ -320,6 +320,9 @@ pub struct Edition {
     pub validated_on: Option<chrono::NaiveDate>,
     pub made_on: chrono::NaiveDate,
     pub public: bool,
+    /// The organisation's mark on the cover: its initials on its accent colour.
+    pub initials: String,
+    pub accent: crate::domain::colour::Rgb,
 }
 
 impl Edition {

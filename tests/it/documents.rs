@@ -102,6 +102,7 @@ async fn the_gosb_bilan_pdf_has_a_cover_a_synthesis_and_a_page_per_fiche() {
     assert!(cover.contains("Bilan 2024"), "{cover}");
     assert!(cover.contains("Bilan provisoire"), "{cover}");
     assert!(cover.contains("Grand-Orly Seine Bièvre"), "{cover}");
+    assert_eq!(pages[0][0], "GS", "the organisation's mark first");
     assert_eq!(pages[1][1], "Synthèse");
     // Each of the 11 fiches starts a page, right under the running header.
     for n in 1..=11 {

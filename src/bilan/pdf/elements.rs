@@ -444,3 +444,44 @@ impl Element for StatusBars {
         })
     }
 }
+
+/// The organisation's mark on the cover: its initials, white on its accent colour.
+pub struct Mark {
+    pub initials: String,
+    pub colour: crate::domain::colour::Rgb,
+}
+
+const MARK: f64 = 18.0;
+
+impl Element for Mark {
+    fn render(
+        &mut self,
+        context: &Context,
+        area: Area<'_>,
+        style: Style,
+    ) -> Result<RenderResult, Error> {
+        let crate::domain::colour::Rgb(r, g, b) = self.colour;
+        let fill = Style::new().with_color(Color::Rgb(r, g, b));
+        let mut x = 0.0;
+        while x <= MARK {
+            area.draw_line(vec![Position::new(x, 0), Position::new(x, MARK)], fill);
+            x += 0.25;
+        }
+        let text = style
+            .bold()
+            .with_font_size(20)
+            .with_color(Color::Rgb(0xff, 0xff, 0xff));
+        let width = f64::from(text.str_width(&context.font_cache, &self.initials));
+        let height = f64::from(text.line_height(&context.font_cache));
+        area.print_str(
+            &context.font_cache,
+            Position::new((MARK - width) / 2.0, (MARK - height) / 2.0),
+            text,
+            &self.initials,
+        )?;
+        Ok(RenderResult {
+            size: Size::new(MARK, MARK + 4.0),
+            has_more: false,
+        })
+    }
+}

@@ -16,7 +16,7 @@ use genpdf::style::Style;
 use genpdf::{Element, Margins};
 
 use super::{Bilan, BilanIndicator, Edition, value};
-use elements::{ChartBlock, MUTED, Pages, StatusBars, Table};
+use elements::{ChartBlock, MUTED, Mark, Pages, StatusBars, Table};
 
 /// Where DejaVu Sans is looked for (Debian's path first).
 const FONT_DIRS: [&str; 2] = [
@@ -40,19 +40,19 @@ fn fonts() -> Result<FontFamily<FontData>, PdfError> {
                 .iter()
                 .find(|d| std::path::Path::new(d).join("DejaVuSans.ttf").exists())
                 .ok_or_else(|| format!("DejaVuSans.ttf in none of {FONT_DIRS:?}"))?;
-            let load = |file: &str| {
+            let load = |file: &str, builtin| {
                 let data = std::fs::read(std::path::Path::new(dir).join(file))
                     .map_err(|e| format!("{file}: {e}"))?;
-                FontData::new(data, None).map_err(|e| format!("{file}: {e}"))
+                FontData::new(data, builtin).map_err(|e| format!("{file}: {e}"))
             };
-            // The document has no italics: the upright faces stand in for them, and only
-            // `fonts-dejavu-core` is needed.
-            let (regular, bold) = (load("DejaVuSans.ttf")?, load("DejaVuSans-Bold.ttf")?);
+            // The document has no italics: PDF's built-in obliques stand in for them, so that
+            // only `fonts-dejavu-core` is needed and no unused face is embedded.
+            use printpdf::BuiltinFont::{HelveticaBoldOblique, HelveticaOblique};
             Ok(FontFamily {
-                italic: regular.clone(),
-                bold_italic: bold.clone(),
-                regular,
-                bold,
+                regular: load("DejaVuSans.ttf", None)?,
+                bold: load("DejaVuSans-Bold.ttf", None)?,
+                italic: load("DejaVuSans.ttf", Some(HelveticaOblique))?,
+                bold_italic: load("DejaVuSans-Bold.ttf", Some(HelveticaBoldOblique))?,
             })
         })
         .clone()
@@ -129,7 +129,11 @@ fn document(
     });
 
     // The cover.
-    doc.push(Break::new(6));
+    doc.push(Break::new(4));
+    doc.push(Mark {
+        initials: edition.initials.clone(),
+        colour: edition.accent,
+    });
     doc.push(
         Paragraph::new(bilan.organisation.clone()).styled(Style::new().bold().with_font_size(16)),
     );
@@ -137,7 +141,7 @@ fn document(
     doc.push(heading(format!("Bilan {}", bilan.year), 28));
     doc.push(Paragraph::new(bilan.plan_title.clone()).styled(Style::new().with_font_size(16)));
     doc.push(muted(format!(
-        "Schéma de promotion des achats socialement et écologiquement responsables, {} – {}",
+        "Période du plan : {} – {}",
         bilan.first_year, bilan.last_year
     )));
     doc.push(Break::new(3));

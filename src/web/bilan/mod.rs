@@ -324,6 +324,14 @@ async fn edition(
         validated_on: locked.map(|t| t.date_naive()),
         made_on: chrono::Utc::now().date_naive(),
         public: audience == Audience::Public,
+        initials: super::layout::initials(&tree.organisation.short_name),
+        // spaser's own teal when the organisation chose no colour (as its pages do).
+        accent: tree
+            .organisation
+            .accent_color
+            .as_deref()
+            .and_then(|c| crate::domain::colour::Rgb::parse_accent(c).ok())
+            .unwrap_or(crate::domain::colour::Rgb(0x0f, 0x5e, 0x6b)),
     })
 }
 
