@@ -558,6 +558,17 @@ async fn the_bilan_page_opens_on_a_synthesis_line_per_fiche() {
     let synthesis = page.body.find("spaser-synthesis-row").unwrap();
     let detail = page.body.find("spaser-objective__title").unwrap();
     assert!(synthesis < detail);
+    // A chart's legend names only what it draws: GOSB gave no target for its SME share.
+    let legends: Vec<String> = page
+        .texts("figure.spaser-chart figcaption")
+        .iter()
+        .map(|c| c.split('.').next().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        legends.contains(&"Réalisé Cible".to_string()),
+        "{legends:?}"
+    );
+    assert!(legends.contains(&"Réalisé".to_string()), "{legends:?}");
     // The documents are offered.
     let links = page.texts("a[href$='/bilan.pdf'], a[href$='/bilan.docx']");
     assert_eq!(links.len(), 2, "{links:?}");
