@@ -97,6 +97,13 @@ pub fn to_docx(bilan: &Bilan, edition: &Edition) -> std::io::Result<Vec<u8>> {
             "Document produit le {}.",
             crate::domain::format::date_fr(edition.made_on)
         )));
+    if edition.public {
+        docx = docx.add_paragraph(text(
+            "Document publié par l'acheteur en application de l'article L2111-3 du code de la \
+             commande publique. Seules les valeurs validées par la commande publique, ou celles \
+             d'une année verrouillée, sont publiées.",
+        ));
+    }
 
     let label = bilan.objective_term.label_plural();
     docx = docx
