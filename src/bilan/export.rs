@@ -4,13 +4,20 @@
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 use serde_json::{Value, json};
 
 use super::{Bilan, Row};
 use crate::plans::values::StatusView;
 
 /// The columns, in order, for a given year.
+/// The XLSX's column widths, in characters, in the order of [`headers`]: long texts wide
+/// (and wrapped), codes and numbers narrow.
+const WIDTHS: [f64; 20] = [
+    24.0, 9.0, 44.0, 14.0, 9.0, 44.0, 22.0, 14.0, 44.0, 9.0, 12.0, 28.0, 12.0, 28.0, 12.0, 14.0,
+    14.0, 36.0, 70.0, 28.0,
+];
+
 fn headers(bilan: &Bilan) -> Vec<String> {
     let y = bilan.year;
     let previous = bilan.previous_year.map_or_else(
@@ -124,9 +131,11 @@ pub fn to_xlsx(bilan: &Bilan) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(format!("Bilan {}", bilan.year))?;
-    let bold = Format::new().set_bold().set_text_wrap();
-    let integer = Format::new().set_num_format("#,##0");
-    let decimal = Format::new().set_num_format("#,##0.00");
+    let top = Format::new().set_align(FormatAlign::Top);
+    let bold = top.clone().set_bold().set_text_wrap();
+    let text = top.clone().set_text_wrap();
+    let integer = top.clone().set_num_format("#,##0");
+    let decimal = top.set_num_format("#,##0.00");
     for (col, header) in headers(bilan).iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, header, &bold)?;
     }
@@ -136,7 +145,7 @@ pub fn to_xlsx(bilan: &Bilan) -> Result<Vec<u8>, XlsxError> {
             let col = col as u16;
             match cell {
                 Cell::Text(t) if !t.is_empty() => {
-                    sheet.write_string(r, col, &t)?;
+                    sheet.write_string_with_format(r, col, &t, &text)?;
                 }
                 Cell::Number(Some(n)) => {
                     let format = if n.fract().is_zero() {
@@ -156,9 +165,10 @@ pub fn to_xlsx(bilan: &Bilan) -> Result<Vec<u8>, XlsxError> {
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.set_column_width(2, 40)?;
-    sheet.set_column_width(5, 40)?;
-    sheet.set_column_width(8, 40)?;
+    for (col, width) in WIDTHS.iter().enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
+    }
+    sheet.autofilter(0, 0, bilan.rows().len() as u32, WIDTHS.len() as u16 - 1)?;
     workbook.save_to_buffer()
 }
 

@@ -1,9 +1,17 @@
 //! The annual bilan of a plan: what the steering committee reads and the buyer publishes.
 //! Built from the plan tree and the year's statuses; exported to CSV, XLSX and JSON.
 
+mod change;
+mod docx;
 mod export;
+mod pdf;
+mod synthesis;
 
+pub use change::{Change, Trend, change};
+pub use docx::to_docx;
 pub use export::{WITHHELD, to_csv, to_json, to_xlsx};
+pub use pdf::{PdfError, to_pdf};
+pub use synthesis::{KeyFigure, SynthesisLine};
 
 use crate::domain::model::HasPeriod;
 use rust_decimal::Decimal;
@@ -141,6 +149,8 @@ pub struct BilanAction {
 pub struct BilanIndicator {
     pub label: String,
     pub unit: Option<String>,
+    /// Whether more is better.
+    pub direction: crate::domain::model::Direction,
     pub target: Option<Decimal>,
     pub target_text: Option<String>,
     pub actual: Option<Decimal>,
@@ -200,6 +210,7 @@ fn indicator(
     BilanIndicator {
         label: node.label.clone(),
         unit: node.unit.clone(),
+        direction: node.direction,
         target: target.and_then(|t| t.value),
         target_text: target.and_then(|t| t.text.clone()),
         actual: actual.and_then(|a| a.value),
@@ -293,6 +304,58 @@ pub fn build(tree: &PlanTree, year: i32, statuses: &Statuses) -> Bilan {
         summary,
         groups,
         validated: None,
+    }
+}
+
+/// The year a plan's pages open on: the one asked if in the period, else the latest year some
+/// indicator has a value (or words) for, else the plan's first year.
+pub fn default_year(tree: &PlanTree, asked: Option<i32>) -> i32 {
+    let with_values = tree
+        .groups
+        .iter()
+        .flat_map(|g| g.objectives.iter())
+        .flat_map(|o| o.actions.iter())
+        .flat_map(|a| a.indicators.iter())
+        .flat_map(|i| i.actuals.iter())
+        .filter(|v| v.value.is_some() || v.text.is_some())
+        .map(|v| v.year);
+    crate::domain::years::default_year(tree.period().years(), asked, with_values)
+}
+
+/// A value as a document writes it: the number with its unit, its words, or « — ».
+fn value(number: Option<Decimal>, text: Option<&String>, unit: Option<&str>) -> String {
+    let parts: Vec<String> = number
+        .map(|n| crate::domain::format::quantity_fr(n, unit))
+        .into_iter()
+        .chain(text.cloned())
+        .collect();
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(" — ")
+    }
+}
+
+/// How a downloaded document presents itself: validated or provisional, when it was made, for
+/// whom.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    /// The day the year was locked, if it is.
+    pub validated_on: Option<chrono::NaiveDate>,
+    pub made_on: chrono::NaiveDate,
+    pub public: bool,
+    /// The organisation's mark on the cover: its initials on its accent colour.
+    pub initials: String,
+    pub accent: crate::domain::colour::Rgb,
+}
+
+impl Edition {
+    /// « Bilan provisoire » or « Bilan validé le 3 mars 2025 ».
+    pub fn state(&self) -> String {
+        match self.validated_on {
+            Some(day) => format!("Bilan validé le {}", crate::domain::format::date_fr(day)),
+            None => "Bilan provisoire : les valeurs de l'année peuvent encore changer".into(),
+        }
     }
 }
 

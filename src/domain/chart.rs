@@ -107,11 +107,15 @@ pub fn indicator_chart(
         .unwrap_or_default()
         .to_f64()
         .unwrap_or(0.0);
-    let step = nice_step(if unit == Some("%") {
+    let mut step = nice_step(if unit == Some("%") {
         max.max(100.0)
     } else {
         max
     });
+    // Counts (every value whole) are never read off half-way ticks: « 0,5 participant ».
+    if all.iter().all(|v| v.fract().is_zero()) {
+        step = step.max(1.0);
+    }
     let top = (max / step).ceil().max(1.0) * step;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let y_of = |v: f64| round(TOP + plot_height * (1.0 - v / top));
@@ -166,9 +170,14 @@ pub fn indicator_chart(
     let ticks = (0..=((top / step).round() as usize))
         .map(|k| {
             let v = step * k as f64;
+            let number = number_fr(Decimal::from_f64_retain(v).unwrap_or_default().round_dp(2));
             Tick {
                 y: y_of(v),
-                label: number_fr(Decimal::from_f64_retain(v).unwrap_or_default().round_dp(2)),
+                label: if unit == Some("%") {
+                    format!("{number}\u{A0}%")
+                } else {
+                    number
+                },
             }
         })
         .collect();
@@ -301,10 +310,48 @@ mod tests {
             Some("%"),
         )
         .unwrap();
-        assert_eq!(chart.ticks.last().unwrap().label, "100");
+        assert_eq!(chart.ticks.last().unwrap().label, "100\u{A0}%");
         assert_eq!(chart.bars.len(), 1);
         assert!((chart.bars[0].height - 0.45 * 124.0).abs() < 0.11);
         assert!(chart.description.contains("2026 : cible 95"));
+    }
+
+    #[test]
+    fn counts_get_whole_ticks_and_large_numbers_french_ones() {
+        let chart = indicator_chart(&[2024], &[None], &[d("2")], Some("marchés")).unwrap();
+        let labels: Vec<&str> = chart.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0", "1", "2"], "no « 0,5 marché »");
+        assert!(chart.targets.is_empty() && chart.target_lines.is_empty());
+        // A measured quantity keeps its finer ticks.
+        let chart = indicator_chart(&[2024], &[None], &[d("1.5")], Some("t")).unwrap();
+        assert!(chart.ticks.iter().any(|t| t.label == "0,5"));
+        // Round values, grouped by thousands.
+        let chart = indicator_chart(&[2024], &[d("120000")], &[d("97972")], None).unwrap();
+        let labels: Vec<String> = chart
+            .ticks
+            .iter()
+            .map(|t| t.label.replace('\u{202F}', " "))
+            .collect();
+        assert_eq!(labels, ["0", "50 000", "100 000", "150 000"]);
+    }
+
+    #[test]
+    fn the_target_line_joins_the_targets_of_every_year() {
+        let chart = indicator_chart(
+            &[2025, 2026, 2027],
+            &[d("90"), d("95"), d("100")],
+            &[None, None, None],
+            Some("%"),
+        )
+        .unwrap();
+        assert!(chart.bars.is_empty());
+        assert_eq!(chart.target_lines.len(), 2);
+        let (a, b) = (&chart.target_lines[0], &chart.target_lines[1]);
+        assert_eq!((a.x2, a.y2), (b.x1, b.y1), "one unbroken line");
+        assert_eq!((a.x1, a.y1), (chart.targets[0].x, chart.targets[0].y));
+        // 95 % on a 0–100 scale: 95 % of the plot's 124 units above the baseline.
+        assert!((a.y2 - (136.0 - 0.95 * 124.0)).abs() < 0.11);
+        assert_eq!(chart.ticks.last().unwrap().label, "100\u{A0}%");
     }
 
     #[test]

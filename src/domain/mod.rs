@@ -18,3 +18,4 @@ pub mod organisation;
 pub mod sheet;
 pub mod status;
 pub mod targets;
+pub mod years;

@@ -78,7 +78,7 @@ impl Brand {
 }
 
 /// The first letters of the first two significant words: « Grand-Orly Seine Bièvre » → « GS ».
-fn initials(name: &str) -> String {
+pub fn initials(name: &str) -> String {
     const SMALL: [&str; 8] = ["de", "du", "des", "la", "le", "les", "l", "d"];
     name.split(|c: char| c.is_whitespace() || c == '\'' || c == '’')
         .filter(|w| !w.is_empty() && !SMALL.contains(&w.to_lowercase().as_str()))

@@ -334,7 +334,7 @@ async fn exports_read_back_equal_to_the_page() {
     );
     assert_eq!(
         committee
-            .get(&format!("{GOSB}/bilan/2024/bilan.pdf"))
+            .get(&format!("{GOSB}/bilan/2024/bilan.odt"))
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -435,6 +435,33 @@ async fn only_published_plans_are_public_and_never_with_a_form() {
 }
 
 #[tokio::test]
+async fn pages_open_on_the_latest_year_with_values_else_the_first() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    // The office's plan (2025–2027) has no value yet: its first year, whatever the calendar.
+    let page = staff.get(OFFICE).await;
+    assert_eq!(page.texts("a.tag[aria-current='page']"), ["2025"]);
+    let page = staff.get(&format!("{OFFICE}/comparaison")).await;
+    assert_eq!(page.texts("h1"), ["Comparaison 2025 / 2026"]);
+    // A value entered for 2026: the plan and the comparison open on 2026.
+    let hours = indicator(&pool, "5").await;
+    enter(&mut staff, 2026, &hours, "12 000").await;
+    let page = staff.get(OFFICE).await;
+    assert_eq!(page.texts("a.tag[aria-current='page']"), ["2026"]);
+    assert!(page.body.contains(&format!("{OFFICE}/bilan/2026")));
+    let page = staff.get(&format!("{OFFICE}/comparaison")).await;
+    assert_eq!(page.texts("h1"), ["Comparaison 2025 / 2026"]);
+    // The bilan marks its year among the others.
+    let page = staff.get(&format!("{OFFICE}/bilan/2026")).await;
+    assert_eq!(page.texts("a.tag[aria-current='page']"), ["Bilan 2026"]);
+    // GOSB's plan (2023–2024) ended: it opens on 2024, its last year with values.
+    let mut committee = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
+    let page = committee.get(GOSB).await;
+    assert_eq!(page.texts("a.tag[aria-current='page']"), ["2024"]);
+}
+
+#[tokio::test]
 async fn two_years_side_by_side() {
     let pool = demo_pool().await;
     let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
@@ -446,13 +473,25 @@ async fn two_years_side_by_side() {
     let lines = page.texts("tr.spaser-compare-line");
     assert!(
         lines.contains(
-            &"Nombre d'heures réalisé par an 20 000 h 58 526 h Atteint 25 000 h 97 972 h Atteint"
+            &"Nombre d'heures réalisé par an 20 000 h 58 526 h Atteint 25 000 h 97 972 h Atteint +39 446 h ↗ en progrès"
                 .to_string()
         ),
         "{lines:?}"
     );
-    assert!(lines.iter().any(|l| l == "Pourcentage de marchés attribués à des PME et structures de l'ESS — 58 % À apprécier — 75 % À apprécier"), "a value without a numeric target awaits a person's judgement: {lines:?}");
+    assert!(lines.iter().any(|l| l == "Pourcentage de marchés attribués à des PME et structures de l'ESS — 58 % À apprécier — 75 % À apprécier +17 points ↗ en progrès"), "a value without a numeric target awaits a person's judgement: {lines:?}");
     assert_eq!(page.texts("tr.spaser-compare-objective").len(), 11);
+    // The arrow follows the value; the words and colour follow the indicator's direction.
+    assert!(
+        page.texts(".spaser-change .badge-error")
+            .iter()
+            .any(|t| t == "↘ en recul"),
+        "32 % after 38 %"
+    );
+    assert!(
+        page.texts(".spaser-change .badge-success")
+            .iter()
+            .any(|t| t == "↗ en progrès")
+    );
     // Years outside the plan fall back to its last two.
     let page = committee
         .get(&format!("{GOSB}/comparaison?de=1990&a=2099"))
@@ -523,4 +562,44 @@ async fn the_public_bilan_shows_a_change_at_once() {
     // A signed-in visitor of the public address gets the same public page.
     let mut member = Client::signed_in(&app, "comite@grand-orly-seine-bievre.demo").await;
     assert_eq!(member.get(&path).await.body, after.body);
+}
+
+#[tokio::test]
+async fn the_bilan_page_opens_on_a_synthesis_line_per_fiche() {
+    let pool = demo_pool().await;
+    let mut committee = Client::signed_in(&app(&pool), "comite@grand-orly-seine-bievre.demo").await;
+    let page = committee.get(&format!("{GOSB}/bilan/2024")).await;
+    let lines = page.texts("tr.spaser-synthesis-row");
+    assert_eq!(lines.len(), 11, "{lines:?}");
+    assert!(
+        lines[0].starts_with("FA1 — Faciliter l'accès"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("75 % (58 % en 2023)"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("Mise en place du \"Parcours des marchés publics\""),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[3].contains("Atteint"), "{}", lines[3]);
+    assert!(lines[3].contains("120 bénéficiaires"), "{}", lines[3]);
+    // Before the detail.
+    let synthesis = page.body.find("spaser-synthesis-row").unwrap();
+    let detail = page.body.find("spaser-objective__title").unwrap();
+    assert!(synthesis < detail);
+    // A chart's legend names only what it draws: GOSB gave no target for its SME share.
+    let legends: Vec<String> = page
+        .texts("figure.spaser-chart figcaption")
+        .iter()
+        .map(|c| c.split('.').next().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        legends.contains(&"Réalisé Cible".to_string()),
+        "{legends:?}"
+    );
+    assert!(legends.contains(&"Réalisé".to_string()), "{legends:?}");
+    // The documents are offered.
+    let links = page.texts("a[href$='/bilan.pdf'], a[href$='/bilan.docx']");
+    assert_eq!(links.len(), 2, "{links:?}");
 }

@@ -7,6 +7,7 @@ mod architecture;
 mod bilan;
 mod decp;
 mod demo_data;
+mod documents;
 mod embedded;
 mod entry;
 mod fuzz;

@@ -24,6 +24,8 @@ pub struct CompareLine {
     pub label: String,
     pub first: (ValueView, ValueView, Badge),
     pub second: (ValueView, ValueView, Badge),
+    /// From the first year's actual to the second's, when both are known (and public).
+    pub change: Option<bilan::Change>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -63,10 +65,12 @@ async fn compare(
     }
     let tree = for_audience(tree, audience);
     let period = tree.period().years();
-    let second = query
-        .a
-        .filter(|y| period.contains(y))
-        .unwrap_or(tree.last_year);
+    // Unasked, the latest year with values against the one before: never two empty years.
+    let mut second = bilan::default_year(&tree, query.a);
+    if query.a.is_none() && query.de.is_none() && second == tree.first_year {
+        // Nothing entered after the first year: it against the next one.
+        second = (second + 1).min(tree.last_year);
+    }
     let first = query
         .de
         .filter(|y| period.contains(y))
@@ -125,6 +129,9 @@ async fn compare(
                     .pending(rb.action.withheld),
                 Badge::new(Some(&ib.status)),
             ),
+            change: (!ra.action.withheld && !rb.action.withheld)
+                .then(|| bilan::change(ia.actual, ib.actual, unit, ia.direction))
+                .flatten(),
         });
         last_action = action;
     }

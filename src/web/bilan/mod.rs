@@ -91,6 +91,14 @@ pub struct ObjectiveBlock {
     pub actions: Vec<ActionBlock>,
 }
 
+/// One line of the synthesis: an objective's mark, key figure and what was done.
+pub struct SynthesisRow {
+    pub heading: String,
+    pub badge: Badge,
+    pub key_figure: Option<bilan::KeyFigure>,
+    pub summary: Option<String>,
+}
+
 pub struct GroupBlock {
     pub heading: Option<String>,
     pub objectives: Vec<ObjectiveBlock>,
@@ -115,6 +123,8 @@ pub struct BilanPage {
     pub compare_action: String,
     pub summary: Vec<SummaryView>,
     pub objectives_label: &'static str,
+    pub objective_label_one: &'static str,
+    pub synthesis: Vec<SynthesisRow>,
     pub groups: Vec<GroupBlock>,
     pub published: bool,
     pub can_publish: bool,
@@ -145,14 +155,7 @@ fn page(
                 .objectives
                 .iter()
                 .map(|o| ObjectiveBlock {
-                    heading: match tree.objective_term {
-                        crate::domain::model::ObjectiveTerm::Objectif => {
-                            format!("Objectif {} — {}", o.code, o.label)
-                        }
-                        crate::domain::model::ObjectiveTerm::FicheAction => {
-                            format!("{} — {}", o.code, o.label)
-                        }
-                    },
+                    heading: bilan.objective_heading(o),
                     badge: Badge::new(Some(&o.status)),
                     actions: o
                         .actions
@@ -237,6 +240,17 @@ fn page(
             })
             .collect(),
         objectives_label: tree.objective_term.label_plural(),
+        objective_label_one: tree.objective_term.label(),
+        synthesis: bilan
+            .synthesis()
+            .into_iter()
+            .map(|l| SynthesisRow {
+                badge: Badge::new(Some(&l.status)),
+                heading: l.heading,
+                key_figure: l.key_figure,
+                summary: l.summary,
+            })
+            .collect(),
         groups,
         published: tree.published_at.is_some(),
         can_publish,
@@ -297,20 +311,67 @@ fn html_response(html: axum::body::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
-fn export(bilan: &Bilan, file: &str, slug: &str) -> Result<Response, AppError> {
-    let name = format!("bilan-{slug}-{}", bilan.year);
+/// How a downloaded document presents itself: the day its year was locked, if it was (read
+/// with the bilan).
+fn edition(bilan: &Bilan, tree: &PlanTree, audience: Audience) -> bilan::Edition {
+    bilan::Edition {
+        validated_on: bilan.validated.as_ref().map(|lock| lock.at.date_naive()),
+        made_on: chrono::Utc::now().date_naive(),
+        public: audience == Audience::Public,
+        initials: super::layout::initials(&tree.organisation.short_name),
+        // spaser's own teal when the organisation chose no colour (as its pages do).
+        accent: tree
+            .organisation
+            .accent_color
+            .as_deref()
+            .and_then(|c| crate::domain::colour::Rgb::parse_accent(c).ok())
+            .unwrap_or(crate::domain::colour::Rgb(0x0f, 0x5e, 0x6b)),
+    }
+}
+
+/// Documents laid out at once (PDF), whoever asks.
+static DOCUMENTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+async fn export(
+    tree: &PlanTree,
+    bilan: &Bilan,
+    file: &str,
+    audience: Audience,
+) -> Result<Response, AppError> {
+    let name = format!("bilan-{}-{}", tree.slug, bilan.year);
+    let internal = |e: Box<dyn std::error::Error + Send + Sync>| AppError::Internal(e);
     let (content_type, extension, body) = match file {
         "bilan.csv" => ("text/csv; charset=utf-8", "csv", bilan::to_csv(bilan)),
         "bilan.xlsx" => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
-            bilan::to_xlsx(bilan).map_err(|e| AppError::Internal(Box::new(e)))?,
+            bilan::to_xlsx(bilan).map_err(|e| internal(Box::new(e)))?,
         ),
         "bilan.json" => (
             "application/json; charset=utf-8",
             "json",
-            serde_json::to_vec_pretty(&bilan::to_json(bilan))
-                .map_err(|e| AppError::Internal(Box::new(e)))?,
+            serde_json::to_vec_pretty(&bilan::to_json(bilan)).map_err(|e| internal(Box::new(e)))?,
+        ),
+        "bilan.pdf" => {
+            let edition = edition(bilan, tree, audience);
+            let bilan = bilan.clone();
+            // Laying out a long plan takes a moment: off the async workers, two at a time at
+            // most, so that many requests for documents cannot take every core.
+            let _permit = DOCUMENTS
+                .acquire()
+                .await
+                .map_err(|e| internal(Box::new(e)))?;
+            let pdf = tokio::task::spawn_blocking(move || bilan::to_pdf(&bilan, &edition))
+                .await
+                .map_err(|e| internal(Box::new(e)))?
+                .map_err(|e| internal(Box::new(e)))?;
+            ("application/pdf", "pdf", pdf)
+        }
+        "bilan.docx" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+            bilan::to_docx(bilan, &edition(bilan, tree, audience))
+                .map_err(|e| internal(Box::new(e)))?,
         ),
         _ => return Err(AppError::NotFound),
     };
@@ -335,7 +396,7 @@ pub async fn member_export(
     let mut conn = state.pool.acquire().await?;
     member_of(&mut conn, &user, &organisation).await?;
     let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Member).await?;
-    export(&bilan, &file, &tree.slug)
+    export(&tree, &bilan, &file, Audience::Member).await
 }
 
 pub async fn public_export(
@@ -344,7 +405,7 @@ pub async fn public_export(
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Public).await?;
-    export(&bilan, &file, &tree.slug)
+    export(&tree, &bilan, &file, Audience::Public).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

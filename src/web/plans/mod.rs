@@ -343,23 +343,9 @@ pub struct YearQuery {
 }
 
 /// The year a plan page shows statuses for: the one asked, else the latest with values, else
-/// the current year within the period.
+/// the plan's first year.
 fn status_year(tree: &PlanTree, asked: Option<i32>) -> i32 {
-    let period = tree.period().years();
-    if let Some(year) = asked.filter(|y| period.contains(y)) {
-        return year;
-    }
-    let latest = tree
-        .groups
-        .iter()
-        .flat_map(|g| g.objectives.iter())
-        .flat_map(|o| o.actions.iter())
-        .flat_map(|a| a.indicators.iter())
-        .flat_map(|i| i.actuals.iter().map(|v| v.year))
-        .max();
-    latest.unwrap_or_else(|| {
-        chrono::Datelike::year(&chrono::Utc::now()).clamp(tree.first_year, tree.last_year)
-    })
+    crate::bilan::default_year(tree, asked)
 }
 
 pub async fn plan(
