@@ -72,9 +72,13 @@ pub struct RegisterPage {
     pub layout: Layout,
     pub organisation: String,
     pub organisation_href: String,
+    /// The organisation's slug, for the command line's example.
+    pub slug: String,
     pub base: String,
     pub upload_action: String,
     pub year: i32,
+    /// The years that have contracts, latest first.
+    pub years: Vec<i32>,
     pub measure: String,
     pub measures: Vec<(&'static str, &'static str)>,
     pub threshold: String,
@@ -120,7 +124,7 @@ pub(super) async fn register_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<RegisterPage, AppError> {
-    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
+    let (year, years) = shown_year(conn, access, filters).await?;
     let measure = filters.mesure.as_deref().and_then(Measure::from_db);
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
@@ -139,9 +143,11 @@ pub(super) async fn register_page(
         layout: Layout::of(session, &access.organisation),
         organisation: access.organisation.short_name.clone(),
         organisation_href: base.clone(),
+        slug: access.organisation.slug.clone(),
         upload_action: format!("{base}/contrats"),
         base,
         year,
+        years,
         measure: measure.map_or("", Measure::as_db).to_string(),
         measures: Measure::ALL
             .iter()
