@@ -124,19 +124,6 @@ pub async fn write_batch(
     Ok(usize::try_from(written).unwrap_or(usize::MAX))
 }
 
-/// The latest year that has contracts, when there are any.
-pub async fn latest_year(
-    conn: &mut PgConnection,
-    organisation_id: OrganisationId,
-) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT extract(year FROM max(notified_on))::int AS "year" FROM contract WHERE organisation_id = $1"#,
-        organisation_id.get()
-    )
-    .fetch_one(conn)
-    .await
-}
-
 /// The years that have contracts, latest first: each probed on the year index, so that a
 /// register of a million contracts is not read to list them.
 pub async fn years(

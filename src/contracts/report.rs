@@ -262,10 +262,13 @@ const HEADERS: [&str; 11] = [
     "Année",
 ];
 
+/// A row of the CSV and the workbook: category, basis, figures, target, PNAD line.
+type ExportRow = (String, &'static str, Cell, Option<Decimal>, Option<Decimal>);
+
 /// One row per category and basis, as the CSV and the workbook write them.
 fn rows(
     report: &LegalReport,
-) -> Vec<(String, &'static str, Cell, Option<Decimal>, Option<Decimal>)> {
+) -> Vec<ExportRow> {
     let mut out = Vec::new();
     for line in &report.lines {
         for (basis, cell) in Basis::ALL.iter().zip(&line.cells) {
