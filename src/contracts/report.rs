@@ -266,9 +266,7 @@ const HEADERS: [&str; 11] = [
 type ExportRow = (String, &'static str, Cell, Option<Decimal>, Option<Decimal>);
 
 /// One row per category and basis, as the CSV and the workbook write them.
-fn rows(
-    report: &LegalReport,
-) -> Vec<ExportRow> {
+fn rows(report: &LegalReport) -> Vec<ExportRow> {
     let mut out = Vec::new();
     for line in &report.lines {
         for (basis, cell) in Basis::ALL.iter().zip(&line.cells) {

@@ -116,8 +116,9 @@ pub fn stream_csv<R: Read>(
                 .trim()
                 .to_string()
         };
-        if let Some(b) = siret_text(&Value::String(get(Some(buyer))))
-            && !scope.keeps(&b)
+        // With a list of buyers, a line naming none is not one of theirs.
+        if siret_text(&Value::String(get(Some(buyer))))
+            .map_or(scope.buyers.is_some(), |b| !scope.keeps(&b))
         {
             on(Found::OtherBuyer);
             continue;

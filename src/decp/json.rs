@@ -219,6 +219,8 @@ impl<'de> serde::de::Visitor<'de> for Records<'_, '_, '_> {
             self.state.records = index;
             let found = match buyer_of(&record, self.concession) {
                 Some(buyer) if !self.state.scope.keeps(&buyer) => Found::OtherBuyer,
+                // With a list of buyers, a record naming none is not one of theirs.
+                None if self.state.scope.buyers.is_some() => Found::OtherBuyer,
                 _ => match read_record(&record, self.concession) {
                     Ok(contract) => Found::Contract {
                         contract,

@@ -48,7 +48,8 @@ pub enum Found {
         fold: bool,
     },
     Bad(RecordError),
-    /// A record of a buyer that is not kept (another organisation's SIRET): not checked further.
+    /// A record of a buyer that is not kept (another organisation's SIRET, or none when the
+    /// scope names buyers): not checked further.
     OtherBuyer,
 }
 

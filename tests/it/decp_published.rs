@@ -139,6 +139,20 @@ fn only_the_kept_buyers_are_checked() {
     };
     spaser::decp::stream_csv(&fixture("decp-info-flat.csv")[..], scope, &mut on).unwrap();
     assert_eq!((contracts, other, bad), (5, 1, 1));
+    // A record naming no buyer is none of the kept buyers': set aside, not an error.
+    let (mut other, mut bad) = (0, 0);
+    let mut on = |f: spaser::decp::Found| match f {
+        spaser::decp::Found::OtherBuyer => other += 1,
+        spaser::decp::Found::Bad(_) => bad += 1,
+        spaser::decp::Found::Contract { .. } => {}
+    };
+    spaser::decp::stream_json(
+        &br#"{"marches": {"marche": [{"id": "X", "montant": 1}]}}"#[..],
+        scope,
+        &mut on,
+    )
+    .unwrap();
+    assert_eq!((other, bad), (1, 0));
 }
 
 #[tokio::test]

@@ -269,15 +269,16 @@ pub async fn upload(
     // The report, for the page the browser is sent to: a reload reads it, never imports again.
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let report = sqlx::query_scalar!(
-        r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors, merged)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"#,
         access.organisation.id.get(),
         user.id.get(),
         count(saved.saved),
         count(saved.other_buyer),
         count(computed),
         count(reading.error_count),
-        &errors
+        &errors,
+        count(reading.merged)
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -308,7 +309,7 @@ pub async fn import_report(
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
     let report = sqlx::query!(
-        "SELECT saved, other_buyer, recomputed, unreadable, errors FROM decp_import
+        "SELECT saved, other_buyer, recomputed, unreadable, errors, merged FROM decp_import
           WHERE id = $1 AND organisation_id = $2 AND created_by = $3",
         id,
         access.organisation.id.get(),
@@ -320,13 +321,22 @@ pub async fn import_report(
     let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
     let unreadable = usize::try_from(report.unreadable).unwrap_or_default();
     page.bad_records(report.errors, unreadable);
-    page.report = Some(format!(
-        "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
-        report.saved,
-        report.other_buyer,
-        number_fr(Decimal::from(unreadable)),
-        report.recomputed
-    ));
+    page.report = Some(
+        format!(
+            "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
+            report.saved,
+            report.other_buyer,
+            number_fr(Decimal::from(unreadable)),
+            report.recomputed
+        ) + &if report.merged > 0 {
+            format!(
+                " {} enregistrement(s) fusionné(s) avec un contrat déjà lu (une ligne par titulaire, ou une autre version : la plus récente l'emporte).",
+                report.merged
+            )
+        } else {
+            String::new()
+        },
+    );
     Ok(page)
 }
 
