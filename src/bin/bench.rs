@@ -332,60 +332,6 @@ async fn decp_bench(pool: &PgPool, address: &str, org: i64) {
     );
 }
 
-/// The national file through the command line: 1 000 000 records generated under the target
-/// directory, one in ten of the bench organisation's (SIRET 11111111111111, declared above).
-async fn decp_streamed(args: &Args, database: &str) {
-    use spaser::tools::decp_file;
-    const RECORDS: usize = 1_000_000;
-    println!();
-    println!(
-        "DECP: a generated national file of 1 000 000 records, through `spaser contracts import`"
-    );
-    let file = decp_file::bench_file(RECORDS);
-    let size = match std::fs::metadata(&file) {
-        Ok(m) if m.len() > 0 => m.len(),
-        _ => decp_file::generate(&file, RECORDS, "11111111111111").expect("generated file"),
-    };
-    let spaser = std::env::current_exe().unwrap().with_file_name("spaser");
-    let url = match &args.database_url {
-        Some(url) => format!(
-            "{}/{database}",
-            url.split('?')
-                .next()
-                .unwrap_or(url)
-                .rsplit_once('/')
-                .map_or(url.as_str(), |(base, _)| base)
-        ),
-        None => {
-            println!(
-                "  skipped: give --database-url (or DATABASE_URL) so that the binary can reach the bench database"
-            );
-            return;
-        }
-    };
-    if !spaser.exists() {
-        println!(
-            "  skipped: build the binary first (`cargo build --release`), {} is missing",
-            spaser.display()
-        );
-        return;
-    }
-    let run = decp_file::run_import(&spaser, &url, &file, "banc").expect("spaser runs");
-    println!("  {}", run.stdout.trim().replace('\n', "\n  "));
-    println!(
-        "  file of {} MB ({}): imported in {:.1} s, peak memory {} MB (targets: ≤ 120 s, ≤ 300 MB){}",
-        size / 1_000_000,
-        file.display(),
-        run.took.as_secs_f64(),
-        run.peak_mb.map_or("?".into(), |m| m.to_string()),
-        if run.success {
-            ""
-        } else {
-            " — the import FAILED"
-        }
-    );
-}
-
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -562,7 +508,7 @@ async fn main() {
     );
 
     decp_bench(&pool, &address, org).await;
-    decp_streamed(&args, &name).await;
+    spaser::tools::decp_file::streamed_bench(args.database_url.as_deref(), &name);
 
     pool.close().await;
     let mut admin_conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&admin)

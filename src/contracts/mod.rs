@@ -1,6 +1,7 @@
 //! Contracts in the database: saving a DECP reading, the register, the legal indicators, and the
 //! plan indicators whose actual is computed from them.
 
+pub mod compliance;
 pub mod law;
 pub mod report;
 

@@ -574,3 +574,123 @@ async fn the_command_line_streams_a_file_keeping_the_organisation_s_contracts() 
         .unwrap();
     assert_eq!(holders, "40483304800022, 51234567800019");
 }
+
+/// The organisation page's checklist follows what is done, and the registry line says the same.
+#[tokio::test]
+async fn the_checklist_follows_the_obligation_and_the_registry_line_matches() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    declare(&pool, BUYER).await;
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let states = |page: &crate::support::Page| -> Vec<String> {
+        let document = scraper::Html::parse_document(&page.body);
+        let item = scraper::Selector::parse(".spaser-compliance li").unwrap();
+        document
+            .select(&item)
+            .map(|li| {
+                li.value()
+                    .attr("data-state")
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    // The demo plan (2025–2027) kept in force whatever the year the test runs in.
+    let last: i32 = sqlx::query_scalar(
+        "UPDATE plan SET last_year = greatest(last_year, extract(year FROM now())::int) WHERE slug = 'spaser-2025-2027' RETURNING last_year",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let page = admin.get(OFFICE).await;
+    // Purchases unknown; the demo plan is adopted (16/09/2025) and covers the year; not
+    // published; no contracts; no targets.
+    assert_eq!(
+        states(&page),
+        ["unknown", "ok", "ko", "ko", "ko"],
+        "{:?}",
+        page.texts(".spaser-compliance li")
+    );
+
+    let refused = admin
+        .post(
+            &format!("{OFFICE}/rapport-legal/profil"),
+            &[("achats", "62 M€"), ("adresse", "office.fr")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        crate::support::field_value(&refused, "achats").as_deref(),
+        Some("62 M€")
+    );
+    let saved = admin
+        .post(
+            &format!("{OFFICE}/rapport-legal/profil"),
+            &[
+                ("achats", "62 000 000"),
+                ("adresse", "https://office.example/spaser.pdf"),
+                ("mutualise", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO contract (organisation_id, decp_id, buyer_siret, amount, notified_on, social_clause, social_criterion, reserved, env_clause, env_criterion)
+         SELECT id, 'NOW', $1, 50000, current_date, false, false, false, true, false FROM organisation WHERE slug = 'office-habitat'",
+    )
+    .bind(BUYER)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let all: Vec<(String, String)> = [
+        "social_any",
+        "social_clause",
+        "social_criterion",
+        "reserved",
+        "env_any",
+        "env_clause",
+        "env_criterion",
+    ]
+    .iter()
+    .map(|m| (format!("cible_{m}"), "50".to_string()))
+    .collect();
+    let fields: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    admin.get(&format!("{OFFICE}/rapport-legal")).await;
+    let targets = admin
+        .post(&format!("{OFFICE}/rapport-legal/cibles"), &fields)
+        .await;
+    assert_eq!(targets.status, StatusCode::SEE_OTHER);
+    let page = admin.get(OFFICE).await;
+    assert_eq!(
+        states(&page),
+        ["ok", "ok", "ok", "ok", "ok"],
+        "{:?}",
+        page.texts(".spaser-compliance li")
+    );
+    let first = normalise(&page.texts(".spaser-compliance li")[0]);
+    assert!(
+        first.contains("Oui : 62 000 000 € HT d'achats par an, au-delà de 50 M€ HT"),
+        "{first}"
+    );
+
+    let (status, csv, _) = admin
+        .get_bytes(&format!("{OFFICE}/rapport-legal/registre-national.csv"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    let line = csv.lines().nth(1).unwrap();
+    assert!(
+        line.starts_with("219300012;Office public de l'habitat;"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!(
+            ";62000000;2025-{last};Oui;https://office.example/spaser.pdf"
+        )),
+        "{line}"
+    );
+}

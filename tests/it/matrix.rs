@@ -266,6 +266,15 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                 [SIGN_IN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, NOT_FOUND],
             )
         },
+        Row {
+            form: form(&[("achats", "beaucoup")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/rapport-legal/profil",
+                "/organisations/office-habitat/rapport-legal/profil",
+                [SIGN_IN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
         // The public addresses, the plan published (unpublished, they answer 404: tests/it/bilan.rs).
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}", public, [OK; 6]) },
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}", format!("{public}/bilan/2025"), [OK; 6]) },

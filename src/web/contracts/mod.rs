@@ -135,5 +135,9 @@ pub fn routes() -> Vec<super::RouteDef> {
             "/organisations/{organisation}/rapport-legal/cibles",
             legal_targets,
         ),
+        post_route(
+            "/organisations/{organisation}/rapport-legal/profil",
+            legal_profile,
+        ),
     ]
 }
