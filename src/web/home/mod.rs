@@ -226,6 +226,7 @@ pub struct OrganisationPage {
     pub kind: Option<String>,
     pub plans: Vec<PlanCard>,
     pub checks: Vec<Check>,
+    pub report_href: String,
     pub registry_href: String,
 }
 
@@ -244,6 +245,7 @@ pub async fn organisation(
         crate::contracts::compliance::compliance(&mut conn, organisation.id, year).await?;
     Ok(OrganisationPage {
         checks: checklist(&compliance, &organisation.slug, year),
+        report_href: format!("/organisations/{}/rapport-legal", organisation.slug),
         registry_href: format!(
             "/organisations/{}/rapport-legal/registre-national.csv",
             organisation.slug
