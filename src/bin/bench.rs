@@ -509,6 +509,7 @@ async fn main() {
     );
 
     decp_bench(&pool, &address, org).await;
+    spaser::tools::decp_file::streamed_bench(args.database_url.as_deref(), &name);
 
     pool.close().await;
     let mut admin_conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&admin)

@@ -1,5 +1,6 @@
 //! The command line: `spaser serve` (default), `spaser migrate`, `spaser demo`.
 
+mod contracts;
 mod import;
 mod organisation;
 mod user;
@@ -106,6 +107,9 @@ pub enum Command {
     /// Manage the instance's organisations (buyers).
     #[command(subcommand)]
     Organisation(OrganisationCommand),
+    /// Contracts (DECP).
+    #[command(subcommand)]
+    Contracts(ContractsCommand),
     /// Import a plan from a spreadsheet (XLSX, ODS, CSV, TSV): prints the preview, then saves it
     /// unless --dry-run.
     Import {
@@ -183,6 +187,33 @@ pub enum OrganisationCommand {
     },
     /// List the organisations with their counts of plans and members.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContractsCommand {
+    /// Import a DECP file (the official JSON or the flat CSV), of any size: read record by
+    /// record, the organisation's contracts kept (by its SIRETs) and written in batches inside
+    /// one transaction. Strict unless --partial: one unreadable record and nothing is written.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The organisation's slug, e.g. office-habitat.
+        #[arg(long)]
+        organisation: String,
+        /// Import the readable records when some are not.
+        #[arg(long)]
+        partial: bool,
+        /// Read and write, then roll back: nothing is saved.
+        #[arg(long)]
+        dry_run: bool,
+        /// The file's form; by default told by its name (.csv), else JSON.
+        #[arg(long, value_enum)]
+        format: Option<contracts::FileFormat>,
+        /// Recompute the plan indicators linked to the contracts in this person's name (an
+        /// administrator or procurement member of the organisation).
+        #[arg(long = "as", value_name = "EMAIL")]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,6 +364,27 @@ async fn run(mut cli: Cli) -> Result<(), CliError> {
             .await
         }
         Command::Organisation(OrganisationCommand::List) => organisation::list(&db).await,
+        Command::Contracts(ContractsCommand::Import {
+            file,
+            organisation,
+            partial,
+            dry_run,
+            format,
+            user,
+        }) => {
+            contracts::import_contracts(
+                &db,
+                contracts::Options {
+                    file: &file,
+                    organisation: &organisation,
+                    partial,
+                    dry_run,
+                    format,
+                    user: user.as_deref(),
+                },
+            )
+            .await
+        }
         Command::Serve => serve(&db, &cli).await,
     };
     // The embedded cluster is stopped whatever happened above.

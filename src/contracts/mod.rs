@@ -1,6 +1,10 @@
 //! Contracts in the database: saving a DECP reading, the register, the legal indicators, and the
 //! plan indicators whose actual is computed from them.
 
+pub mod compliance;
+pub mod law;
+pub mod report;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -29,7 +33,7 @@ pub async fn sirets(
     .await
 }
 
-/// Saves the organisation's contracts (by their id: a new file updates, never duplicates);
+/// Saves the organisation's contracts (by their uid: a new file updates, never duplicates);
 /// records of other buyers are set aside and counted.
 pub async fn save(
     conn: &mut PgConnection,
@@ -37,53 +41,108 @@ pub async fn save(
     contracts: &[Contract],
 ) -> Result<Saved, sqlx::Error> {
     let ours = sirets(conn, organisation_id).await?;
-    let (mine, other): (Vec<&Contract>, Vec<&Contract>) =
-        contracts.iter().partition(|c| ours.contains(&c.buyer));
-    for chunk in mine.chunks(5_000) {
-        macro_rules! col {
-            ($f:expr) => {
-                chunk.iter().map($f).collect::<Vec<_>>()
-            };
-        }
-        sqlx::query!(
-            r#"INSERT INTO contract (organisation_id, decp_id, buyer_siret, concession, object, amount, notified_on,
-                                     procedure, nature, cpv, holders, social_clause, social_criterion, reserved,
-                                     env_clause, env_criterion, modifications)
-               SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bool[], $5::text[], $6::numeric[], $7::date[],
-                                        $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[], $13::bool[],
-                                        $14::bool[], $15::bool[], $16::bool[], $17::int[])
-               ON CONFLICT (organisation_id, buyer_siret, decp_id) DO UPDATE SET
-                   concession = EXCLUDED.concession, object = EXCLUDED.object, amount = EXCLUDED.amount,
-                   notified_on = EXCLUDED.notified_on, procedure = EXCLUDED.procedure, nature = EXCLUDED.nature,
-                   cpv = EXCLUDED.cpv, holders = EXCLUDED.holders, social_clause = EXCLUDED.social_clause,
-                   social_criterion = EXCLUDED.social_criterion, reserved = EXCLUDED.reserved,
-                   env_clause = EXCLUDED.env_clause, env_criterion = EXCLUDED.env_criterion,
-                   modifications = EXCLUDED.modifications, updated_at = now()"#,
-            organisation_id.get(),
-            &col!(|c| c.id.clone()),
-            &col!(|c| c.buyer.clone()),
-            &col!(|c| c.concession),
-            &col!(|c| c.object.clone()),
-            &col!(|c| c.amount),
-            &col!(|c| c.notified_on),
-            &col!(|c| c.procedure.clone()),
-            &col!(|c| c.nature.clone()),
-            &col!(|c| c.cpv.clone()) as &[Option<String>],
-            &col!(|c| c.holders.join(", ")),
-            &col!(|c| c.social_clause),
-            &col!(|c| c.social_criterion),
-            &col!(|c| c.reserved),
-            &col!(|c| c.env_clause),
-            &col!(|c| c.env_criterion),
-            &col!(|c| i32::try_from(c.modifications).unwrap_or(i32::MAX)),
-        )
-        .execute(&mut *conn)
-        .await?;
+    let mine: Vec<Contract> = contracts
+        .iter()
+        .filter(|c| ours.contains(&c.buyer))
+        .cloned()
+        .collect();
+    let mut saved = 0;
+    for chunk in mine.chunks(BATCH) {
+        saved += write_batch(conn, organisation_id, chunk).await?;
     }
     Ok(Saved {
-        saved: mine.len(),
-        other_buyer: other.len(),
+        saved,
+        other_buyer: contracts.len() - mine.len(),
     })
+}
+
+/// Contracts written in one statement.
+pub const BATCH: usize = 5_000;
+
+/// Writes contracts of the organisation (one per uid in the batch), in one statement: a contract
+/// already saved is replaced unless the saved version is the later one (more modifications, or
+/// a later modification date). The procedures met are kept for the filters. Returns how many
+/// were written.
+pub async fn write_batch(
+    conn: &mut PgConnection,
+    organisation_id: OrganisationId,
+    chunk: &[Contract],
+) -> Result<usize, sqlx::Error> {
+    macro_rules! col {
+        ($f:expr) => {
+            chunk.iter().map($f).collect::<Vec<_>>()
+        };
+    }
+    let written = sqlx::query!(
+        r#"INSERT INTO contract (organisation_id, decp_id, buyer_siret, concession, object, amount, notified_on,
+                                 procedure, nature, cpv, holders, social_clause, social_criterion, reserved,
+                                 env_clause, env_criterion, modifications, revised_on)
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bool[], $5::text[], $6::numeric[], $7::date[],
+                                    $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[], $13::bool[],
+                                    $14::bool[], $15::bool[], $16::bool[], $17::int[], $18::date[])
+           ON CONFLICT (organisation_id, buyer_siret, decp_id) DO UPDATE SET
+               concession = EXCLUDED.concession, object = EXCLUDED.object, amount = EXCLUDED.amount,
+               notified_on = EXCLUDED.notified_on, procedure = EXCLUDED.procedure, nature = EXCLUDED.nature,
+               cpv = EXCLUDED.cpv, holders = EXCLUDED.holders, social_clause = EXCLUDED.social_clause,
+               social_criterion = EXCLUDED.social_criterion, reserved = EXCLUDED.reserved,
+               env_clause = EXCLUDED.env_clause, env_criterion = EXCLUDED.env_criterion,
+               modifications = EXCLUDED.modifications, revised_on = EXCLUDED.revised_on, updated_at = now()
+           WHERE (EXCLUDED.modifications, coalesce(EXCLUDED.revised_on, '-infinity'::date))
+              >= (contract.modifications, coalesce(contract.revised_on, '-infinity'::date))"#,
+        organisation_id.get(),
+        &col!(|c| c.id.clone()),
+        &col!(|c| c.buyer.clone()),
+        &col!(|c| c.concession),
+        &col!(|c| c.object.clone()),
+        &col!(|c| c.amount),
+        &col!(|c| c.notified_on),
+        &col!(|c| c.procedure.clone()),
+        &col!(|c| c.nature.clone()),
+        &col!(|c| c.cpv.clone()) as &[Option<String>],
+        &col!(|c| c.holders.join(", ")),
+        &col!(|c| c.social_clause),
+        &col!(|c| c.social_criterion),
+        &col!(|c| c.reserved),
+        &col!(|c| c.env_clause),
+        &col!(|c| c.env_criterion),
+        &col!(|c| i32::try_from(c.modifications).unwrap_or(i32::MAX)),
+        &col!(|c| c.revised_on) as &[Option<NaiveDate>],
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let mut procedures: Vec<String> = col!(|c| c.procedure.clone());
+    procedures.retain(|p| !p.is_empty());
+    procedures.sort();
+    procedures.dedup();
+    sqlx::query!(
+        "INSERT INTO contract_procedure (organisation_id, procedure) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        organisation_id.get(),
+        &procedures
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(usize::try_from(written).unwrap_or(usize::MAX))
+}
+
+/// The years that have contracts, latest first: each probed on the year index, so that a
+/// register of a million contracts is not read to list them.
+pub async fn years(
+    conn: &mut PgConnection,
+    organisation_id: OrganisationId,
+) -> Result<Vec<i32>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT y AS "year!" FROM (SELECT extract(year FROM min(notified_on))::int AS first,
+                                           extract(year FROM max(notified_on))::int AS last
+                                      FROM contract WHERE organisation_id = $1) b
+             CROSS JOIN LATERAL generate_series(b.first, b.last) AS y
+            WHERE EXISTS (SELECT 1 FROM contract c WHERE c.organisation_id = $1
+                             AND c.notified_on >= make_date(y, 1, 1) AND c.notified_on < make_date(y + 1, 1, 1))
+            ORDER BY y DESC"#,
+        organisation_id.get()
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// The years a register or the legal indicators may be asked for: those a DECP notification date

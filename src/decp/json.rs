@@ -2,15 +2,37 @@
 
 use serde_json::Value;
 
-use super::record::{as_text, read_record};
-use super::{MAX_RECORD_VALUES, MAX_RECORDS, Reading, RecordError, too_many_records};
+use super::record::{as_text, buyer_of, read_record};
+use super::sanitize::Sanitized;
+use super::{Found, MAX_RECORD_VALUES, MAX_RECORDS, Reading, RecordError, Scope, too_many_records};
 
-/// Reads the official JSON, one record at a time: a record is read, checked and dropped before
-/// the next, so memory holds the contracts, not the file's tree. Records, values per record and
-/// kept errors are bounded.
+/// Reads the official JSON of an upload (at most [`MAX_RECORDS`] records), one record at a
+/// time: a record is read, checked and dropped before the next, so memory holds the contracts,
+/// not the file's tree. One contract per uid, the latest version winning.
 pub fn read_json(bytes: &[u8]) -> Result<Reading, String> {
-    let mut state = JsonState::default();
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let scope = Scope {
+        buyers: None,
+        max_records: Some(MAX_RECORDS),
+    };
+    Reading::gather(|on| stream_json(bytes, scope, on))
+}
+
+/// Reads the official JSON from any reader, record by record, telling `on` what each record
+/// holds; `NaN` and `Infinity` literals read as `null`. Records of buyers outside the scope are
+/// only counted. Values per record, and records when the scope says so, are bounded.
+pub fn stream_json<R: std::io::Read>(
+    reader: R,
+    scope: Scope<'_>,
+    on: &mut dyn FnMut(Found),
+) -> Result<(), String> {
+    let mut state = JsonState {
+        on,
+        scope,
+        records: 0,
+        lists: false,
+        fatal: None,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(Sanitized::new(reader));
     let outcome = serde::de::DeserializeSeed::deserialize(Root(&mut state), &mut deserializer)
         .and_then(|found| deserializer.end().map(|_| found));
     if let Some(message) = state.fatal.take() {
@@ -18,6 +40,9 @@ pub fn read_json(bytes: &[u8]) -> Result<Reading, String> {
     }
     match outcome {
         Err(e) if e.classify() == serde_json::error::Category::Data => Err(NO_ENVELOPE.into()),
+        Err(e) if e.classify() == serde_json::error::Category::Io => {
+            Err(format!("Lecture du fichier impossible : {e}."))
+        }
         Err(e) => Err(format!(
             "Le fichier n'est pas un JSON valide (ligne {}, colonne {}).",
             e.line(),
@@ -25,16 +50,16 @@ pub fn read_json(bytes: &[u8]) -> Result<Reading, String> {
         )),
         Ok(false) => Err(NO_ENVELOPE.into()),
         Ok(true) if !state.lists => Err("Ce fichier n'est pas au format DECP v2 : ni « marche » ni « contrat-concession » dans « marches ».".into()),
-        Ok(true) => Ok(state.reading),
+        Ok(true) => Ok(()),
     }
 }
 
 const NO_ENVELOPE: &str =
     "Ce fichier n'est pas au format DECP v2 : l'enveloppe « marches » est absente.";
 
-#[derive(Default)]
-struct JsonState {
-    reading: Reading,
+struct JsonState<'a, 's> {
+    on: &'a mut dyn FnMut(Found),
+    scope: Scope<'s>,
     records: usize,
     /// Whether « marche » or « contrat-concession » was met.
     lists: bool,
@@ -42,7 +67,7 @@ struct JsonState {
     fatal: Option<String>,
 }
 
-impl JsonState {
+impl JsonState<'_, '_> {
     fn stop<E: serde::de::Error>(&mut self, message: String) -> E {
         self.fatal = Some(message);
         E::custom("lecture arrêtée")
@@ -50,9 +75,9 @@ impl JsonState {
 }
 
 /// The document: an object with « marches »; anything else has no envelope.
-struct Root<'a>(&'a mut JsonState);
+struct Root<'a, 'b, 's>(&'a mut JsonState<'b, 's>);
 
-impl<'de> serde::de::DeserializeSeed<'de> for Root<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for Root<'_, '_, '_> {
     type Value = bool;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
@@ -60,7 +85,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for Root<'_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Root<'_> {
+impl<'de> serde::de::Visitor<'de> for Root<'_, '_, '_> {
     type Value = bool;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -82,9 +107,9 @@ impl<'de> serde::de::Visitor<'de> for Root<'_> {
 }
 
 /// « marches »: an object of two lists (v2); a list is DECP v1.
-struct Marches<'a>(&'a mut JsonState);
+struct Marches<'a, 'b, 's>(&'a mut JsonState<'b, 's>);
 
-impl<'de> serde::de::DeserializeSeed<'de> for Marches<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for Marches<'_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -92,7 +117,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for Marches<'_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Marches<'_> {
+impl<'de> serde::de::Visitor<'de> for Marches<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -143,12 +168,12 @@ impl<'de> serde::de::Visitor<'de> for Marches<'_> {
 }
 
 /// A list of records, each read into a bounded tree, checked, then dropped.
-struct Records<'a> {
-    state: &'a mut JsonState,
+struct Records<'a, 'b, 's> {
+    state: &'a mut JsonState<'b, 's>,
     concession: bool,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Records<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for Records<'_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -156,7 +181,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for Records<'_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Records<'_> {
+impl<'de> serde::de::Visitor<'de> for Records<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -165,7 +190,12 @@ impl<'de> serde::de::Visitor<'de> for Records<'_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
-            if self.state.records >= MAX_RECORDS {
+            if self
+                .state
+                .scope
+                .max_records
+                .is_some_and(|max| self.state.records >= max)
+            {
                 if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
                     return Err(self.state.stop(too_many_records()));
                 }
@@ -187,14 +217,23 @@ impl<'de> serde::de::Visitor<'de> for Records<'_> {
                 return Ok(());
             };
             self.state.records = index;
-            match read_record(&record, self.concession) {
-                Ok(c) => self.state.reading.contracts.push(c),
-                Err(problems) => self.state.reading.bad(RecordError {
-                    index,
-                    id: record.get("id").and_then(as_text),
-                    problems,
-                }),
-            }
+            let found = match buyer_of(&record, self.concession) {
+                Some(buyer) if !self.state.scope.keeps(&buyer) => Found::OtherBuyer,
+                // With a list of buyers, a record naming none is not one of theirs.
+                None if self.state.scope.buyers.is_some() => Found::OtherBuyer,
+                _ => match read_record(&record, self.concession) {
+                    Ok(contract) => Found::Contract {
+                        contract,
+                        fold: false,
+                    },
+                    Err(problems) => Found::Bad(RecordError {
+                        index,
+                        id: record.get("id").and_then(as_text),
+                        problems,
+                    }),
+                },
+            };
+            (self.state.on)(found);
         }
     }
 

@@ -7,10 +7,11 @@ mod csv;
 mod json;
 mod model;
 mod record;
+mod sanitize;
 
-pub use self::csv::read_csv;
-pub use json::read_json;
-pub use model::{Contract, Measure, Reading, RecordError};
+pub use self::csv::{read_csv, stream_csv};
+pub use json::{read_json, stream_json};
+pub use model::{Contract, Found, Measure, Reading, RecordError, Scope, Uids};
 
 /// Amounts above this (100 billion euros) are taken for typing slips.
 pub const ABSURD_AMOUNT: i64 = 100_000_000_000;
@@ -165,7 +166,8 @@ mod tests {
             );
         }
         for (written, problem) in [
-            ("", "montant illisible"),
+            ("", "montant manquant"),
+            ("NC", "montant manquant"),
             ("abc", "montant illisible"),
             ("9 5000", "montant illisible"),
             ("12 h", "montant illisible"),

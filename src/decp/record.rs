@@ -22,16 +22,66 @@ const ENVIRONMENTAL: [&str; 3] = [
     "Pas de considération environnementale",
 ];
 
+/// Whether a text stands for « unknown » in the published files: empty, « NC » (non
+/// communiqué), or what a pandas pipeline writes for a missing value.
+pub(super) fn absent(text: &str) -> bool {
+    let t = text.trim();
+    t.is_empty()
+        || [
+            "nc",
+            "nan",
+            "null",
+            "none",
+            "n/a",
+            "inf",
+            "-inf",
+            "infinity",
+            "-infinity",
+        ]
+        .iter()
+        .any(|w| t.eq_ignore_ascii_case(w))
+}
+
+/// A value as text, `None` when absent (see [`absent`]).
 pub(super) fn as_text(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::String(s) if absent(s) => None,
+        Value::String(s) => Some(s.trim().to_string()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
+/// A SIRET as a spreadsheet or pandas may have written it: `21750001630066.0` is read as
+/// `21750001630066`.
+pub(super) fn siret_text(v: &Value) -> Option<String> {
+    let text = as_text(v)?;
+    Some(match text.strip_suffix(".0") {
+        Some(digits) if digits.chars().all(|c| c.is_ascii_digit()) => digits.to_string(),
+        _ => text,
+    })
+}
+
+/// The buyer a record names, before anything else of it is read (to set aside other buyers').
+pub(super) fn buyer_of(record: &Value, concession: bool) -> Option<String> {
+    let key = if concession {
+        "autoriteConcedante"
+    } else {
+        "acheteur"
+    };
+    record
+        .get(key)
+        .and_then(|b| b.get("id"))
+        .and_then(siret_text)
+}
+
 fn amount_of(v: Option<&Value>, what: &str, problems: &mut Vec<String>) -> Option<Decimal> {
-    let Some(v) = v else {
+    // Absent, null (a `NaN` of the file), « NC » or empty: missing, not unreadable.
+    let Some(v) = v.filter(|v| match v {
+        Value::Null => false,
+        Value::String(s) => !absent(s),
+        _ => true,
+    }) else {
         problems.push(format!("{what} manquant"));
         return None;
     };
@@ -104,7 +154,7 @@ fn considerations(
     let mut out = Vec::new();
     for v in values {
         let v = v.trim();
-        if v.is_empty() || v.eq_ignore_ascii_case("sans objet") {
+        if absent(v) || v.eq_ignore_ascii_case("sans objet") {
             continue;
         }
         match allowed.iter().find(|a| a.eq_ignore_ascii_case(v)) {
@@ -141,10 +191,7 @@ pub(super) fn read_record(record: &Value, concession: bool) -> Result<Contract, 
     } else {
         "acheteur"
     };
-    let buyer = record
-        .get(buyer_key)
-        .and_then(|b| b.get("id"))
-        .and_then(as_text);
+    let buyer = buyer_of(record, concession);
     match &buyer {
         None => problems.push(format!("{buyer_key}.id manquant")),
         Some(b) if !(b.len() == 14 && b.chars().all(|c| c.is_ascii_digit())) => problems.push(
@@ -188,6 +235,23 @@ pub(super) fn read_record(record: &Value, concession: bool) -> Result<Contract, 
         .map(|m| m.iter().filter_map(|x| x.get("modification")).collect())
         .unwrap_or_default();
     modifications.sort_by_key(|m| m.get("id").and_then(Value::as_i64).unwrap_or(0));
+    // The latest modification's date, when one is given and readable (never an error: it only
+    // orders two versions of a contract).
+    let revised_on = modifications
+        .iter()
+        .flat_map(|m| {
+            [
+                "dateNotificationModification",
+                "datePublicationDonneesModification",
+                "dateSignatureModification",
+            ]
+            .map(|k| m.get(k).and_then(as_text))
+        })
+        .flatten()
+        .filter_map(|t| {
+            NaiveDate::parse_from_str(&t.chars().take(10).collect::<String>(), "%Y-%m-%d").ok()
+        })
+        .max();
     for m in &modifications {
         if let Some(v) = m.get(amount_key) {
             let mut local = Vec::new();
@@ -230,5 +294,6 @@ pub(super) fn read_record(record: &Value, concession: bool) -> Result<Contract, 
         env_clause: environmental.iter().any(|s| s == "Clause environnementale"),
         env_criterion: environmental.iter().any(|s| s == "Critère environnemental"),
         modifications: modifications.len(),
+        revised_on,
     })
 }

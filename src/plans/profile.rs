@@ -26,7 +26,7 @@ pub async fn update_identity(
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE organisation SET name = $2, short_name = $3, kind = $4, accent_color = $5, entry_deadline = $6,
-                siren = $7, yearly_purchases = $8
+                siren = $7
           WHERE id = $1",
         organisation_id.get(),
         identity.name,
@@ -35,9 +35,17 @@ pub async fn update_identity(
         identity.accent_color,
         identity.entry_deadline,
         identity.siren,
+    )
+    .execute(&mut *conn)
+    .await?;
+    // The purchases are the legal profile's (the compliance checklist reads them there too).
+    sqlx::query!(
+        "INSERT INTO legal_profile (organisation_id, yearly_purchases) VALUES ($1, $2)
+         ON CONFLICT (organisation_id) DO UPDATE SET yearly_purchases = EXCLUDED.yearly_purchases",
+        organisation_id.get(),
         identity.yearly_purchases,
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -109,7 +117,9 @@ pub async fn details(
 ) -> Result<Details, sqlx::Error> {
     sqlx::query_as!(
         Details,
-        "SELECT entry_deadline, siren, yearly_purchases FROM organisation WHERE id = $1",
+        r#"SELECT o.entry_deadline, o.siren, lp.yearly_purchases AS "yearly_purchases?"
+             FROM organisation o LEFT JOIN legal_profile lp ON lp.organisation_id = o.id
+            WHERE o.id = $1"#,
         organisation_id.get()
     )
     .fetch_one(conn)

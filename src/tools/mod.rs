@@ -14,6 +14,7 @@
 //! usable from the tests as `spaser::tools`, and so that `cargo run --bin soak` works as before.
 
 pub mod cluster;
+pub mod decp_file;
 pub mod http;
 
 use std::net::SocketAddr;

@@ -836,6 +836,14 @@ async fn every_page_passes_axe_core() {
             "indicateurs-legaux-2025",
         )
         .await;
+    // The legal report opens on the latest year that has contracts (2025 here).
+    admin
+        .visit(&format!("{office}/rapport-legal"), "rapport-legal")
+        .await;
+    assert_eq!(
+        admin.texts(".spaser-years a[aria-current='page']").await,
+        ["2025"]
+    );
     // A plan import, up to its preview.
     admin.visit(&format!("{office}/import"), "import").await;
     let tsv = Path::new(env!("CARGO_MANIFEST_DIR"))

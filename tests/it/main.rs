@@ -6,6 +6,7 @@ mod accounts;
 mod architecture;
 mod bilan;
 mod decp;
+mod decp_published;
 mod demo_data;
 mod documents;
 mod embedded;

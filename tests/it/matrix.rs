@@ -270,6 +270,31 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                 [SIGN_IN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND],
             )
         },
+        row(Method::GET, "/organisations/{organisation}/rapport-legal", "/organisations/office-habitat/rapport-legal", [SIGN_IN, OK, OK, OK, OK, NOT_FOUND]),
+        row(
+            Method::GET,
+            "/organisations/{organisation}/rapport-legal/{file}",
+            "/organisations/office-habitat/rapport-legal/rapport-legal.csv?annee=2026",
+            [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],
+        ),
+        Row {
+            form: form(&[("cible_social_any", "douze")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/rapport-legal/cibles",
+                "/organisations/office-habitat/rapport-legal/cibles",
+                [SIGN_IN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
+        Row {
+            form: form(&[("achats", "beaucoup")]),
+            ..row(
+                Method::POST,
+                "/organisations/{organisation}/rapport-legal/profil",
+                "/organisations/office-habitat/rapport-legal/profil",
+                [SIGN_IN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+            )
+        },
         // The public addresses, the plan published (unpublished, they answer 404: tests/it/bilan.rs).
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}", public, [OK; 6]) },
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}", format!("{public}/bilan/2025"), [OK; 6]) },

@@ -639,7 +639,7 @@ async fn the_upload_forms_carry_their_token_in_the_body_and_redirect_after_succe
         assert_eq!(
             report.texts(".spaser-decp-errors li"),
             [
-                "enregistrement 2 (sans id) : id manquant ; acheteur.id manquant ; montant illisible ; dateNotification manquante"
+                "enregistrement 2 (sans id) : id manquant ; acheteur.id manquant ; montant manquant ; dateNotification manquante"
             ]
         );
     }

@@ -45,6 +45,8 @@ pub struct IndicatorsPage {
     pub organisation_href: String,
     pub action: String,
     pub year: i32,
+    /// The years that have contracts, latest first.
+    pub years: Vec<i32>,
     pub threshold: String,
     pub procedure: String,
     pub procedures: Vec<String>,
@@ -95,7 +97,7 @@ pub(super) async fn indicators_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<IndicatorsPage, AppError> {
-    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
+    let (year, years) = shown_year(conn, access, filters).await?;
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
     let shares = contracts::shares(
@@ -149,6 +151,7 @@ pub(super) async fn indicators_page(
         organisation_href: base.clone(),
         action: format!("{base}/indicateurs-legaux/liens"),
         year,
+        years,
         threshold: if min.is_zero() {
             String::new()
         } else {

@@ -72,9 +72,13 @@ pub struct RegisterPage {
     pub layout: Layout,
     pub organisation: String,
     pub organisation_href: String,
+    /// The organisation's slug, for the command line's example.
+    pub slug: String,
     pub base: String,
     pub upload_action: String,
     pub year: i32,
+    /// The years that have contracts, latest first.
+    pub years: Vec<i32>,
     pub measure: String,
     pub measures: Vec<(&'static str, &'static str)>,
     pub threshold: String,
@@ -120,7 +124,7 @@ pub(super) async fn register_page(
     access: &OrgAccess,
     filters: &Filters,
 ) -> Result<RegisterPage, AppError> {
-    let year = asked_year(filters).unwrap_or_else(|_| chrono::Datelike::year(&chrono::Utc::now()));
+    let (year, years) = shown_year(conn, access, filters).await?;
     let measure = filters.mesure.as_deref().and_then(Measure::from_db);
     let min = threshold(filters.seuil.as_deref());
     let procedure = filters.procedure.clone().filter(|p| !p.is_empty());
@@ -139,9 +143,11 @@ pub(super) async fn register_page(
         layout: Layout::of(session, &access.organisation),
         organisation: access.organisation.short_name.clone(),
         organisation_href: base.clone(),
+        slug: access.organisation.slug.clone(),
         upload_action: format!("{base}/contrats"),
         base,
         year,
+        years,
         measure: measure.map_or("", Measure::as_db).to_string(),
         measures: Measure::ALL
             .iter()
@@ -263,15 +269,16 @@ pub async fn upload(
     // The report, for the page the browser is sent to: a reload reads it, never imports again.
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let report = sqlx::query_scalar!(
-        r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        r#"INSERT INTO decp_import (organisation_id, created_by, saved, other_buyer, recomputed, unreadable, errors, merged)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"#,
         access.organisation.id.get(),
         user.id.get(),
         count(saved.saved),
         count(saved.other_buyer),
         count(computed),
         count(reading.error_count),
-        &errors
+        &errors,
+        count(reading.merged)
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -302,7 +309,7 @@ pub async fn import_report(
     let mut conn = state.pool.acquire().await?;
     let access = member_of(&mut conn, &user, &organisation).await?;
     let report = sqlx::query!(
-        "SELECT saved, other_buyer, recomputed, unreadable, errors FROM decp_import
+        "SELECT saved, other_buyer, recomputed, unreadable, errors, merged FROM decp_import
           WHERE id = $1 AND organisation_id = $2 AND created_by = $3",
         id,
         access.organisation.id.get(),
@@ -314,13 +321,22 @@ pub async fn import_report(
     let mut page = register_page(&mut conn, &session, &access, &Filters::default()).await?;
     let unreadable = usize::try_from(report.unreadable).unwrap_or_default();
     page.bad_records(report.errors, unreadable);
-    page.report = Some(format!(
-        "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
-        report.saved,
-        report.other_buyer,
-        number_fr(Decimal::from(unreadable)),
-        report.recomputed
-    ));
+    page.report = Some(
+        format!(
+            "{} contrat(s) importé(s) ou mis à jour ; {} écarté(s) car d'un autre acheteur (SIRET non déclaré pour l'organisation) ; {} illisible(s) ; {} valeur(s) d'indicateurs recalculée(s).",
+            report.saved,
+            report.other_buyer,
+            number_fr(Decimal::from(unreadable)),
+            report.recomputed
+        ) + &if report.merged > 0 {
+            format!(
+                " {} enregistrement(s) fusionné(s) avec un contrat déjà lu (une ligne par titulaire, ou une autre version : la plus récente l'emporte).",
+                report.merged
+            )
+        } else {
+            String::new()
+        },
+    );
     Ok(page)
 }
 

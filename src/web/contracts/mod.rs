@@ -3,8 +3,10 @@
 
 mod legal;
 mod list;
+mod report;
 use legal::*;
 use list::*;
+use report::*;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -24,19 +26,20 @@ pub struct Filters {
     procedure: Option<String>,
 }
 
-/// The year the filters ask for (the current one when none), or why it cannot be read.
-pub(super) fn asked_year(filters: &Filters) -> Result<i32, String> {
+/// The year the filters ask for (`None` when none), or why it cannot be read.
+pub(super) fn asked_year(filters: &Filters) -> Result<Option<i32>, String> {
     let Some(text) = filters
         .annee
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
     else {
-        return Ok(chrono::Datelike::year(&chrono::Utc::now()));
+        return Ok(None);
     };
     text.parse::<i32>()
         .ok()
         .filter(|y| contracts::YEARS.contains(y))
+        .map(Some)
         .ok_or_else(|| {
             format!(
                 "Année « {text} » invalide : indiquez une année entre {} et {}.",
@@ -44,6 +47,25 @@ pub(super) fn asked_year(filters: &Filters) -> Result<i32, String> {
                 contracts::YEARS.end()
             )
         })
+}
+
+/// The year a page shows: the one asked for, else the latest that has contracts (a register
+/// of 2022 contracts opens on 2022), else the current one; and the years that have contracts,
+/// for the year links.
+pub(super) async fn shown_year(
+    conn: &mut sqlx::PgConnection,
+    access: &OrgAccess,
+    filters: &Filters,
+) -> Result<(i32, Vec<i32>), sqlx::Error> {
+    let years = contracts::years(conn, access.organisation.id).await?;
+    let year = match asked_year(filters).ok().flatten() {
+        Some(y) => y,
+        None => years
+            .first()
+            .copied()
+            .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now())),
+    };
+    Ok((year, years))
 }
 
 /// The filters with a year that can be shown: an invalid one is replaced by the current year,
@@ -103,6 +125,19 @@ pub fn routes() -> Vec<super::RouteDef> {
         post_route(
             "/organisations/{organisation}/indicateurs-legaux/liens",
             link,
+        ),
+        get_route("/organisations/{organisation}/rapport-legal", legal_report),
+        get_route(
+            "/organisations/{organisation}/rapport-legal/{file}",
+            legal_report_export,
+        ),
+        post_route(
+            "/organisations/{organisation}/rapport-legal/cibles",
+            legal_targets,
+        ),
+        post_route(
+            "/organisations/{organisation}/rapport-legal/profil",
+            legal_profile,
         ),
     ]
 }

@@ -108,6 +108,109 @@ pub async fn home(State(state): State<AppState>, session: Session) -> Result<Hom
     })
 }
 
+/// One line of the compliance checklist: what the law asks, where the organisation stands, and
+/// where to act.
+pub struct Check {
+    pub label: &'static str,
+    /// `ok`, `ko` or `unknown`.
+    pub state: &'static str,
+    pub detail: String,
+    pub href: String,
+    pub action: &'static str,
+}
+
+fn checklist(c: &crate::contracts::compliance::Compliance, slug: &str, year: i32) -> Vec<Check> {
+    use crate::domain::format::quantity_fr;
+    let base = format!("/organisations/{slug}");
+    let report = format!("{base}/rapport-legal");
+    let mut out = vec![match c.compulsory() {
+        None => Check {
+            label: "SPASER obligatoire ?",
+            state: "unknown",
+            detail: "Montant annuel des achats à renseigner : le schéma est obligatoire au-delà de 50 M€ HT (D2111-3).".into(),
+            href: format!("{report}#profil"),
+            action: "Renseigner les achats annuels",
+        },
+        Some(compulsory) => Check {
+            label: "SPASER obligatoire ?",
+            state: "ok",
+            detail: format!(
+                "{} : {} HT d'achats par an, {} 50 M€ HT (D2111-3).",
+                if compulsory { "Oui" } else { "Non" },
+                quantity_fr(c.yearly_purchases.unwrap_or_default(), Some("€")),
+                if compulsory { "au-delà de" } else { "en deçà de" }
+            ),
+            href: format!("{report}#profil"),
+            action: "Modifier",
+        },
+    }];
+    out.push(match &c.in_force {
+        Some(p) => Check {
+            label: "Plan adopté et en vigueur",
+            state: "ok",
+            detail: format!(
+                "« {} » ({}–{}), adopté le {}.",
+                p.title,
+                p.first_year,
+                p.last_year,
+                p.adopted_on.format("%d/%m/%Y")
+            ),
+            href: format!("{base}/plans/{}", p.slug),
+            action: "Voir le plan",
+        },
+        None => Check {
+            label: "Plan adopté et en vigueur",
+            state: "ko",
+            detail: format!("Aucun plan adopté (date d'adoption renseignée) ne couvre {year}."),
+            href: format!("{base}/import"),
+            action: "Importer ou compléter un plan",
+        },
+    });
+    let published = c.in_force.as_ref().filter(|p| p.published);
+    out.push(Check {
+        label: "Publié",
+        state: if published.is_some() { "ok" } else { "ko" },
+        detail: match (published, &c.spaser_url) {
+            (Some(p), Some(url)) => format!("Ici (/public/{slug}/{}) et sur {url}.", p.slug),
+            (Some(p), None) => format!("Ici (/public/{slug}/{}).", p.slug),
+            (None, Some(url)) => format!("Sur {url} ; pas ici : l'administrateur publie le plan depuis sa page."),
+            (None, None) => "Pas encore : le schéma doit être rendu public, notamment sur le site de l'acheteur.".into(),
+        },
+        href: c
+            .in_force
+            .as_ref()
+            .map_or(base.clone(), |p| format!("{base}/plans/{}", p.slug)),
+        action: "Publication",
+    });
+    out.push(match c.indicators_year {
+        Some(y) => Check {
+            label: "Indicateurs légaux de moins de deux ans",
+            state: "ok",
+            detail: format!("Calculés depuis les contrats de {y}."),
+            href: format!("{report}?annee={y}"),
+            action: "Rapport légal",
+        },
+        None => Check {
+            label: "Indicateurs légaux de moins de deux ans",
+            state: "ko",
+            detail: format!(
+                "Aucun contrat notifié de {} à {year} : importez vos données essentielles (DECP).",
+                year - 2
+            ),
+            href: format!("{base}/contrats"),
+            action: "Importer des contrats",
+        },
+    });
+    out.push(Check {
+        label: "Une cible par catégorie",
+        state: if c.targets >= 7 { "ok" } else { "ko" },
+        detail: format!("{} catégorie(s) sur 7 ont une cible du SPASER.", c.targets),
+        href: format!("{report}#cibles"),
+        action: "Fixer les cibles",
+    });
+    out
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home/organisation.html")]
 pub struct OrganisationPage {
@@ -122,6 +225,9 @@ pub struct OrganisationPage {
     pub short_name: String,
     pub kind: Option<String>,
     pub plans: Vec<PlanCard>,
+    pub checks: Vec<Check>,
+    pub report_href: String,
+    pub registry_href: String,
 }
 
 pub async fn organisation(
@@ -134,7 +240,16 @@ pub async fn organisation(
     let access = member_of(&mut conn, &user, &slug).await?;
     let organisation = access.organisation;
     let plans = read::plan_summaries(&mut conn, Some(organisation.id)).await?;
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let compliance =
+        crate::contracts::compliance::compliance(&mut conn, organisation.id, year).await?;
     Ok(OrganisationPage {
+        checks: checklist(&compliance, &organisation.slug, year),
+        report_href: format!("/organisations/{}/rapport-legal", organisation.slug),
+        registry_href: format!(
+            "/organisations/{}/rapport-legal/registre-national.csv",
+            organisation.slug
+        ),
         layout: Layout::of(&session, &organisation),
         role: access.membership.role,
         users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
