@@ -15,6 +15,9 @@ pub struct Membership {
     pub role: Role,
     /// The services a pilot steers.
     pub services: Vec<ServiceId>,
+    /// Actions awaiting this person's decision in an open year: submitted ones for procurement
+    /// staff, returned ones for the pilot of their service (the count beside « À faire »).
+    pub awaiting: i64,
 }
 
 /// The signed-in user, with every membership.
@@ -47,12 +50,26 @@ pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<Use
     let memberships = sqlx::query!(
         r#"SELECT m.organisation_id AS "organisation_id: OrganisationId", m.role,
                   coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}')
-                    AS "services!: Vec<ServiceId>"
+                    AS "services!: Vec<ServiceId>",
+                  (SELECT count(*) FROM action_review r
+                     JOIN action a ON a.id = r.action_id
+                     JOIN plan p ON p.id = a.plan_id
+                    WHERE p.organisation_id = m.organisation_id
+                      AND NOT EXISTS (SELECT 1 FROM plan_year_lock l WHERE l.plan_id = p.id AND l.year = r.year)
+                      AND ((m.role = 'procurement' AND r.state = 'submitted')
+                        OR (m.role = 'pilot' AND r.state = 'returned' AND EXISTS (
+                              SELECT 1 FROM membership_service mine
+                               WHERE mine.user_id = m.user_id AND mine.organisation_id = m.organisation_id
+                                 AND (mine.service_id IN (SELECT service_id FROM action_pilot WHERE action_id = a.id)
+                                   OR mine.service_id IN (SELECT ip.service_id FROM indicator_pilot ip
+                                                            JOIN indicator i ON i.id = ip.indicator_id
+                                                           WHERE i.action_id = a.id)))))
+                  ) AS "awaiting!"
              FROM membership m
              LEFT JOIN membership_service ms
                     ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
             WHERE m.user_id = $1
-            GROUP BY m.organisation_id, m.role"#,
+            GROUP BY m.user_id, m.organisation_id, m.role"#,
         id.get()
     )
     .fetch_all(conn)
@@ -63,6 +80,7 @@ pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<Use
             organisation_id: m.organisation_id,
             role: Role::from_db(&m.role)?,
             services: m.services,
+            awaiting: m.awaiting,
         })
     })
     .collect();

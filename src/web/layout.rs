@@ -9,6 +9,8 @@ use crate::plans::read::OrganisationRow;
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
     pub user_name: Option<String>,
+    /// Actions awaiting the signed-in person's decision, across their organisations.
+    pub awaiting: i64,
     pub csrf: Option<String>,
     /// The organisation whose page this is; `None` on pages outside any organisation.
     pub brand: Option<Brand>,
@@ -32,6 +34,9 @@ impl Layout {
     pub fn new(session: &Session) -> Self {
         Self {
             user_name: session.user().map(|u| u.display_name.clone()),
+            awaiting: session
+                .user()
+                .map_or(0, |u| u.memberships.iter().map(|m| m.awaiting).sum()),
             csrf: session.csrf(),
             brand: None,
         }

@@ -93,8 +93,14 @@ async fn a_pilot_fills_and_submits_from_mes_actions_and_procurement_validates_fr
         ["Action soumise à la commande publique pour validation."]
     );
 
-    // Procurement staff: the submission in their worklist, linked to the action on the form.
+    // Procurement staff: the count beside « À faire » on every page, the submission in their
+    // worklist, linked to the action on the form.
     let work = staff.get("/a-faire").await;
+    let link = work.texts(".header-nav a[href='/a-faire']");
+    assert!(
+        link[0].starts_with("À faire (1 en attente de votre décision"),
+        "{link:?}"
+    );
     let validate = work.attrs(".spaser-tasks a", "href");
     assert!(
         validate.contains(&format!("{ENTRY}#action-{dsi_action}")),
@@ -156,8 +162,9 @@ async fn a_pilot_fills_and_submits_from_mes_actions_and_procurement_validates_fr
         before,
         "no history line for a step that changed nothing"
     );
-    // And it left the worklist.
+    // And it left the worklist, and the count.
     let work = staff.get("/a-faire").await;
+    assert_eq!(work.texts(".header-nav a[href='/a-faire']"), ["À faire"]);
     assert!(
         !work
             .attrs(".spaser-tasks a", "href")
