@@ -104,6 +104,17 @@ async fn the_gosb_bilan_pdf_has_a_cover_a_synthesis_and_a_page_per_fiche() {
     assert!(cover.contains("Grand-Orly Seine Bièvre"), "{cover}");
     assert_eq!(pages[0][0], "GS", "the organisation's mark first");
     assert_eq!(pages[1][1], "Synthèse");
+    // Every status heads its column of the synthesis (a word too wide for its cell is dropped).
+    let synthesis = pages[1].join(" ");
+    for status in [
+        "Atteint",
+        "Partiellement",
+        "Non atteint",
+        "À apprécier",
+        "Non renseigné",
+    ] {
+        assert!(synthesis.contains(status), "{status} in {synthesis}");
+    }
     // Each of the 11 fiches starts a page, right under the running header.
     for n in 1..=11 {
         assert_eq!(

@@ -169,12 +169,19 @@ fn document(
         .unwrap_or_default();
     let mut header = vec![String::new()];
     header.extend(parts.iter().map(|p| p.2.to_string()));
-    // « Partiellement » needs its width: genpdf leaves out a word wider than its cell.
+    // « Partiellement » needs its width: genpdf leaves out a word wider than its cell (five
+    // status columns since « À apprécier » counts on its own).
     let mut weights = vec![4];
-    weights.extend(parts.iter().map(|_| 3));
+    weights.extend(parts.iter().map(|_| 4));
     let mut summary = Table::new(header, weights);
     for line in &bilan.summary {
-        let mut cells = vec![line.label.clone()];
+        // « Axe 1 » only: five status columns leave too narrow a cell for the axis's name (genpdf
+        // drops a word wider than its cell), which heads the axis's pages anyway.
+        let label = match line.label.split_once(" — ") {
+            Some((axis, _)) if axis.starts_with("Axe ") => axis.to_string(),
+            _ => line.label.clone(),
+        };
+        let mut cells = vec![label];
         cells.extend(line.counts.parts().iter().map(|p| p.0.to_string()));
         summary.row(cells)?;
     }
