@@ -39,8 +39,12 @@ pub async fn send_due_reminders(
     .fetch_all(&mut *conn)
     .await?;
     let mut sent = 0;
+    let organisations = if due.is_empty() {
+        Vec::new()
+    } else {
+        read::organisations(&mut conn).await?
+    };
     for claim in due {
-        let organisations = read::organisations(&mut conn).await?;
         let Some(organisation) = organisations.iter().find(|o| o.id == claim.organisation_id)
         else {
             continue;

@@ -167,6 +167,16 @@ pub(super) async fn context(
     let tree = read::plan_tree(conn, organisation, plan)
         .await?
         .ok_or(AppError::NotFound)?;
+    context_of(conn, access, tree, year).await
+}
+
+/// The context of a plan already read, for a member already checked.
+pub(super) async fn context_of(
+    conn: &mut PgConnection,
+    access: OrgAccess,
+    tree: PlanTree,
+    year: i32,
+) -> Result<Context, AppError> {
     if !tree.period().contains(year) {
         return Err(AppError::NotFound);
     }

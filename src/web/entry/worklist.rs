@@ -9,13 +9,14 @@ use axum::extract::State;
 use chrono::Datelike;
 
 use super::page::missing_by_service;
-use super::{Rights, context, plan_base};
+use super::{Rights, context_of, plan_base};
 use crate::domain::account::Role;
 use crate::domain::model::HasPeriod;
 use crate::domain::status::Status;
 use crate::plans::read;
 use crate::plans::values::{self, ReviewState};
 use crate::web::AppState;
+use crate::web::access::OrgAccess;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
@@ -70,9 +71,9 @@ pub async fn worklist(
     let today = chrono::Utc::now().year();
     let mut works = Vec::new();
     // One plan after another: a person belongs to few organisations, each with few plans.
-    for organisation in organisations
+    for (organisation, membership) in organisations
         .iter()
-        .filter(|o| user.membership(o.id).is_some())
+        .filter_map(|o| Some((o, user.membership(o.id)?)))
     {
         for plan in plans
             .iter()
@@ -83,7 +84,11 @@ pub async fn worklist(
                 continue;
             };
             let year = tree.period().working_year(&tree.locked_years, today);
-            let ctx = context(&mut conn, &user, &organisation.slug, &plan.slug, year).await?;
+            let access = OrgAccess {
+                organisation: organisation.clone(),
+                membership: membership.clone(),
+            };
+            let ctx = context_of(&mut conn, access, tree, year).await?;
             works.push(plan_work(&ctx));
         }
     }
