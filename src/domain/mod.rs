@@ -17,5 +17,6 @@ pub mod number;
 pub mod organisation;
 pub mod sheet;
 pub mod status;
+pub mod structure;
 pub mod targets;
 pub mod years;

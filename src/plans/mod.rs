@@ -4,4 +4,5 @@ pub mod entry_store;
 pub mod profile;
 pub mod read;
 pub mod store;
+pub mod structure;
 pub mod values;

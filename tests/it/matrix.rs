@@ -124,6 +124,36 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             form: form(&[("name", ""), ("short_name", "Office"), ("accent", "")]),
             ..row(Method::POST, "/organisations/{organisation}/profil", "/organisations/office-habitat/profil", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
         },
+        // The plan's structure, for its administrators only.
+        row(Method::GET, "/organisations/{organisation}/nouveau-plan", "/organisations/office-habitat/nouveau-plan", [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("title", ""), ("first_year", "2030"), ("last_year", "2032")]),
+            ..row(Method::POST, "/organisations/{organisation}/nouveau-plan", "/organisations/office-habitat/nouveau-plan", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure", format!("{plan}/structure"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure/historique", format!("{plan}/structure/historique"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure/plan", format!("{plan}/structure/plan"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("version", "1"), ("title", ""), ("first_year", "2025"), ("last_year", "2027")]),
+            ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/structure/plan", format!("{plan}/structure/plan"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure/{kind}/nouveau", format!("{plan}/structure/objectifs/nouveau"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("code", "99"), ("label", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/structure/{kind}/nouveau", format!("{plan}/structure/objectifs/nouveau"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}", format!("{plan}/structure/actions/{dsi_action}"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("version", "1"), ("label", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}", format!("{plan}/structure/actions/{dsi_action}"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        Row {
+            form: form(&[("sens", "ailleurs")]),
+            ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}/deplacer", format!("{plan}/structure/actions/{dsi_action}/deplacer"), [SIGN_IN, S::BAD_REQUEST, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}/supprimer", format!("{plan}/structure/actions/{dsi_action}/supprimer"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        // Without the confirmation, the page that names what would go; nothing removed.
+        row(Method::POST, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}/supprimer", format!("{plan}/structure/actions/{dsi_action}/supprimer"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
         Row {
             form: form(&[("email", "x")]),
             ..row(Method::POST, "/organisations/{organisation}/utilisateurs", users, [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use crate::support::{Client, app, fresh_database};
 
 /// Runs the real binary on the test's database, with `stdin` typed in.
-fn run(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+pub fn run(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spaser"))
         .args(args)
@@ -26,7 +26,7 @@ fn run(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-fn said(output: &std::process::Output) -> String {
+pub fn said(output: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

@@ -219,6 +219,7 @@ pub struct OrganisationPage {
     pub users_href: String,
     pub profile_href: String,
     pub import_href: String,
+    pub new_plan_href: String,
     pub contracts_href: String,
     pub legal_href: String,
     pub name: String,
@@ -255,6 +256,7 @@ pub async fn organisation(
         users_href: format!("/organisations/{}/utilisateurs", organisation.slug),
         profile_href: format!("/organisations/{}/profil", organisation.slug),
         import_href: format!("/organisations/{}/import", organisation.slug),
+        new_plan_href: format!("/organisations/{}/nouveau-plan", organisation.slug),
         contracts_href: format!("/organisations/{}/contrats", organisation.slug),
         legal_href: format!("/organisations/{}/indicateurs-legaux", organisation.slug),
         plans: plans

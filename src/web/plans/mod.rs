@@ -202,6 +202,7 @@ pub struct PlanPage {
     pub bilan_href: String,
     pub compare_href: String,
     pub export_href: String,
+    pub structure_href: String,
     /// Read by anyone, through the publication.
     pub public: bool,
     pub published: bool,
@@ -315,6 +316,7 @@ impl PlanPage {
             bilan_href: format!("{base}/bilan/{status_year}"),
             compare_href: format!("{base}/comparaison"),
             export_href: format!("{base}/export"),
+            structure_href: format!("{base}/structure"),
             public: role.is_none(),
             published,
             can_publish: role.is_some_and(Role::administers),
