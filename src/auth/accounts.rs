@@ -37,24 +37,18 @@ impl User {
     }
 }
 
+/// The user and every membership, in one statement (every signed-in request reads it).
 pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    let Some(user) = sqlx::query!(
-        r#"SELECT id AS "id: UserId", email, display_name FROM app_user WHERE id = $1"#,
-        id.get()
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let memberships = sqlx::query!(
-        r#"SELECT m.organisation_id AS "organisation_id: OrganisationId", m.role,
+    let rows = sqlx::query!(
+        r#"SELECT u.id AS "id: UserId", u.email, u.display_name,
+                  m.organisation_id AS "organisation_id?: OrganisationId", m.role AS "role?",
                   coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}')
                     AS "services!: Vec<ServiceId>",
                   (SELECT count(*) FROM action_review r
                      JOIN action a ON a.id = r.action_id
                      JOIN plan p ON p.id = a.plan_id
-                    WHERE p.organisation_id = m.organisation_id
+                    WHERE m.role IN ('procurement', 'pilot')
+                      AND p.organisation_id = m.organisation_id
                       AND NOT EXISTS (SELECT 1 FROM plan_year_lock l WHERE l.plan_id = p.id AND l.year = r.year)
                       AND ((m.role = 'procurement' AND r.state = 'submitted')
                         OR (m.role = 'pilot' AND r.state = 'returned' AND EXISTS (
@@ -65,29 +59,35 @@ pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<Use
                                                             JOIN indicator i ON i.id = ip.indicator_id
                                                            WHERE i.action_id = a.id)))))
                   ) AS "awaiting!"
-             FROM membership m
+             FROM app_user u
+             LEFT JOIN membership m ON m.user_id = u.id
              LEFT JOIN membership_service ms
                     ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
-            WHERE m.user_id = $1
-            GROUP BY m.user_id, m.organisation_id, m.role"#,
+            WHERE u.id = $1
+            GROUP BY u.id, m.user_id, m.organisation_id, m.role"#,
         id.get()
     )
     .fetch_all(conn)
-    .await?
-    .into_iter()
-    .filter_map(|m| {
-        Some(Membership {
-            organisation_id: m.organisation_id,
-            role: Role::from_db(&m.role)?,
-            services: m.services,
-            awaiting: m.awaiting,
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (id, email, display_name) = (first.id, first.email.clone(), first.display_name.clone());
+    let memberships = rows
+        .into_iter()
+        .filter_map(|m| {
+            Some(Membership {
+                organisation_id: m.organisation_id?,
+                role: Role::from_db(m.role.as_deref()?)?,
+                services: m.services,
+                awaiting: m.awaiting,
+            })
         })
-    })
-    .collect();
+        .collect();
     Ok(Some(User {
-        id: user.id,
-        email: user.email,
-        display_name: user.display_name,
+        id,
+        email,
+        display_name,
         memberships,
     }))
 }

@@ -36,16 +36,23 @@ pub async fn create_session(
     Ok(row)
 }
 
-/// The session with this id, unless it has been idle too long; marks it as seen.
+/// The session with this id, unless it has been idle too long; marks it as seen. The mark is
+/// written at most once a minute: a person reading pages does not write on every request (and
+/// many requests of one session do not queue on its row); the idle limit stays exact to the
+/// minute.
 pub async fn touch_session(
     conn: &mut PgConnection,
     id: &str,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     sqlx::query_as!(
         SessionRow,
-        r#"UPDATE user_session SET last_seen_at = now()
-            WHERE id = $1 AND last_seen_at > now() - make_interval(mins => $2)
-        RETURNING id, user_id AS "user_id: UserId", csrf_token"#,
+        r#"WITH s AS (
+               SELECT id, user_id, csrf_token, last_seen_at FROM user_session
+                WHERE id = $1 AND last_seen_at > now() - make_interval(mins => $2)),
+             seen AS (
+               UPDATE user_session u SET last_seen_at = now() FROM s
+                WHERE u.id = s.id AND s.last_seen_at < now() - interval '1 minute')
+           SELECT id AS "id!", user_id AS "user_id: UserId", csrf_token AS "csrf_token!" FROM s"#,
         id,
         IDLE_MINUTES
     )

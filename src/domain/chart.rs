@@ -4,6 +4,8 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use std::fmt::Write;
+
 use super::format::{number_fr, quantity_fr};
 
 /// Drawing area of an indicator chart, in SVG user units.
@@ -68,6 +70,102 @@ pub struct IndicatorChart {
     pub description: String,
 }
 
+impl IndicatorChart {
+    /// The grid lines, one path (`M56 136H352M56 74H352…`).
+    pub fn grid_path(&self) -> String {
+        let mut d = String::with_capacity(self.ticks.len() * 16);
+        for t in &self.ticks {
+            let _ = write!(d, "M{} {}H{}", self.left, t.y, self.right);
+        }
+        d
+    }
+
+    /// The bars, one path of vertical strokes as wide as a bar ([`Self::bar_width`]) from the
+    /// baseline: the values they draw are in the chart's description.
+    pub fn bars_path(&self) -> String {
+        let mut d = String::with_capacity(self.bars.len() * 16);
+        for b in &self.bars {
+            let _ = write!(
+                d,
+                "M{} {}V{}",
+                round(b.x + b.width / 2.0),
+                self.baseline_y,
+                b.y
+            );
+        }
+        d
+    }
+
+    /// The width of the bars (the stroke of [`Self::bars_path`]).
+    pub fn bar_width(&self) -> f64 {
+        self.bars.first().map_or(0.0, |b| b.width)
+    }
+
+    /// The target line, through every target point (`x,y x,y…`); each vertex carries the
+    /// point's mark. A lone target is a line of no length, so that it still carries its mark.
+    pub fn target_points(&self) -> String {
+        let mut points = String::with_capacity(self.targets.len() * 12);
+        for (i, p) in self.targets.iter().enumerate() {
+            let _ = write!(points, "{}{},{}", if i > 0 { " " } else { "" }, p.x, p.y);
+        }
+        if let [p] = self.targets.as_slice() {
+            let _ = write!(points, " {},{}", p.x, p.y);
+        }
+        points
+    }
+
+    /// Where the ticks' labels end, left of the plot.
+    pub fn tick_x(&self) -> f64 {
+        self.left - 4.0
+    }
+}
+
+/// What every chart over the same years shares: the axis and the years' labels. A page draws it
+/// once (an SVG `<symbol>`) and each chart uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub width: f64,
+    pub height: f64,
+    pub left: f64,
+    pub right: f64,
+    pub baseline_y: f64,
+    /// Where the years' labels sit (their baseline).
+    pub years_y: f64,
+    pub years: Vec<XLabel>,
+}
+
+impl IndicatorChart {
+    /// This chart's frame: every chart over the same years has the same.
+    pub fn frame(&self) -> Frame {
+        Frame {
+            width: self.width,
+            height: self.height,
+            left: self.left,
+            right: self.right,
+            baseline_y: self.baseline_y,
+            years_y: self.height - 6.0,
+            years: self.years.clone(),
+        }
+    }
+}
+
+fn year_labels(years: &[i32]) -> Vec<XLabel> {
+    years
+        .iter()
+        .enumerate()
+        .map(|(i, y)| XLabel {
+            x: centre(years.len(), i),
+            label: y.to_string(),
+        })
+        .collect()
+}
+
+/// The centre of year `i`'s slot among `n`.
+fn centre(n: usize, i: usize) -> f64 {
+    let slot = (WIDTH - LEFT - RIGHT) / n as f64;
+    round(LEFT + slot * (i as f64 + 0.5))
+}
+
 /// A round step for about four ticks: 1, 2 or 5 times a power of ten.
 pub fn nice_step(max: f64) -> f64 {
     if max <= 0.0 {
@@ -120,7 +218,7 @@ pub fn indicator_chart(
     let plot_height = HEIGHT - TOP - BOTTOM;
     let y_of = |v: f64| round(TOP + plot_height * (1.0 - v / top));
     let slot = (WIDTH - LEFT - RIGHT) / years.len() as f64;
-    let centre = |i: usize| round(LEFT + slot * (i as f64 + 0.5));
+    let centre = |i: usize| centre(years.len(), i);
     let bar_width = round(slot * 0.5);
 
     let mut bars = Vec::new();
@@ -191,14 +289,7 @@ pub fn indicator_chart(
         targets: points,
         target_lines,
         ticks,
-        years: years
-            .iter()
-            .enumerate()
-            .map(|(i, y)| XLabel {
-                x: centre(i),
-                label: y.to_string(),
-            })
-            .collect(),
+        years: year_labels(years),
         description: words.join(" ; "),
     })
 }
@@ -352,6 +443,52 @@ mod tests {
         // 95 % on a 0–100 scale: 95 % of the plot's 124 units above the baseline.
         assert!((a.y2 - (136.0 - 0.95 * 124.0)).abs() < 0.11);
         assert_eq!(chart.ticks.last().unwrap().label, "100\u{A0}%");
+    }
+
+    #[test]
+    fn the_shared_frame_and_the_paths_draw_what_the_chart_says() {
+        let years = [2025, 2026, 2027];
+        let chart = indicator_chart(
+            &years,
+            &[d("90"), None, d("100")],
+            &[d("45"), d("50"), None],
+            Some("%"),
+        )
+        .unwrap();
+        // Another indicator over the same years: the same frame (drawn once per page).
+        let other = indicator_chart(&years, &[d("3")], &[d("2000"), None, d("1")], None).unwrap();
+        assert_eq!(chart.frame(), other.frame());
+        assert_eq!(chart.frame().baseline_y, 136.0);
+        assert_eq!(chart.grid_path().matches('M').count(), chart.ticks.len());
+        assert!(chart.grid_path().starts_with("M56 136H352"));
+        // One stroke per bar, as wide as the bar, from the baseline up to the bar's top.
+        let bars = chart.bars_path();
+        assert_eq!(bars.matches('M').count(), 2);
+        let b = &chart.bars[0];
+        assert_eq!(chart.bar_width(), b.width);
+        assert!(bars.starts_with(&format!("M{} 136V{}", round(b.x + b.width / 2.0), b.y)));
+        assert!(
+            (b.x + b.width / 2.0 - chart.years[0].x).abs() < 0.11,
+            "centred on its year"
+        );
+        // The target line skips the year without a target, as the points do.
+        let points = chart.target_points();
+        let points: Vec<&str> = points.split(' ').collect();
+        assert_eq!(points.len(), 2);
+        assert_eq!(
+            points[1],
+            format!("{},{}", chart.targets[1].x, chart.targets[1].y)
+        );
+        // A lone target: a line of no length, which still carries the point's mark.
+        let lone = indicator_chart(
+            &years,
+            &[None, d("80"), None],
+            &[d("45"), None, None],
+            Some("%"),
+        )
+        .unwrap();
+        let p = &lone.targets[0];
+        assert_eq!(lone.target_points(), format!("{0},{1} {0},{1}", p.x, p.y));
     }
 
     #[test]

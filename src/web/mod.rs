@@ -81,12 +81,24 @@ impl AppState {
     }
 }
 
-/// Rendered public pages, keyed by what they show: (plan, year, plan revision). The revision is
-/// kept by the database, so a change made through any application server is seen by all; nothing
-/// a client sends takes part in the key or forces a page to be rendered again.
+/// Rendered pages, keyed by what they show: (plan, year, plan revision, which rendering). The
+/// revision is kept by the database, so a change made through any application server is seen by
+/// all; nothing a client sends takes part in the key or forces a page to be rendered again.
 pub struct PageCache {
-    pages: std::sync::Mutex<std::collections::HashMap<(PlanId, i32, i64), axum::body::Bytes>>,
+    pages: std::sync::Mutex<std::collections::HashMap<PageKey, axum::body::Bytes>>,
     capacity: usize,
+}
+
+/// (plan, year, plan revision, which rendering).
+pub type PageKey = (PlanId, i32, i64, PageKind);
+
+/// What is kept of a plan's year: what members read and what the public reads are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageKind {
+    /// The whole public bilan (its frame is the same for every visitor).
+    PublicBilan,
+    /// The bilan as this audience reads it, without the page's frame (which is per person).
+    BilanContent(view::Audience),
 }
 
 impl Default for PageCache {
@@ -96,8 +108,10 @@ impl Default for PageCache {
 }
 
 impl PageCache {
-    /// Pages kept at most; past that the cache starts again empty.
+    /// Pages kept at most; past that (or past [`Self::BYTES`]) the cache starts again empty.
     const CAPACITY: usize = 256;
+    /// Bytes kept at most (a bilan of 1 000 indicators weighs about 2 MB).
+    const BYTES: usize = 48 << 20;
 
     /// A cache of at most `capacity` pages; with 0, every page is rendered afresh (for the
     /// benchmark's measure of rendering).
@@ -108,7 +122,7 @@ impl PageCache {
         }
     }
 
-    pub fn get(&self, key: (PlanId, i32, i64)) -> Option<axum::body::Bytes> {
+    pub fn get(&self, key: PageKey) -> Option<axum::body::Bytes> {
         self.pages
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -116,16 +130,17 @@ impl PageCache {
             .cloned()
     }
 
-    pub fn put(&self, key: (PlanId, i32, i64), page: axum::body::Bytes) {
+    pub fn put(&self, key: PageKey, page: axum::body::Bytes) {
         if self.capacity == 0 {
             return;
         }
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= self.capacity {
+        // Older revisions of the same page will not be asked again.
+        pages.retain(|k, _| (k.0, k.1, k.3) != (key.0, key.1, key.3));
+        let bytes: usize = pages.values().map(|p| p.len()).sum();
+        if pages.len() >= self.capacity || bytes + page.len() > Self::BYTES {
             pages.clear();
         }
-        // Older revisions of the same page will not be asked again.
-        pages.retain(|k, _| (k.0, k.1) != (key.0, key.1));
         pages.insert(key, page);
     }
 }
@@ -214,6 +229,8 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        // Pages compressed for the clients that accept it (a bilan is mostly repeated markup).
+        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
         .layer(
             // One line per request, with its status and duration.
             TraceLayer::new_for_http()

@@ -77,7 +77,7 @@ impl ValueView {
 }
 
 /// Who reads: a member of the organisation, or anyone (published plans only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
     Member,
     Public,

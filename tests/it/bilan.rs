@@ -603,3 +603,71 @@ async fn the_bilan_page_opens_on_a_synthesis_line_per_fiche() {
     let links = page.texts("a[href$='/bilan.pdf'], a[href$='/bilan.docx']");
     assert_eq!(links.len(), 2, "{links:?}");
 }
+
+// Issue 18: the bilan is rendered once per plan revision and audience and kept; the frame around
+// it (name, token, publication form) is each person's, and what members read never reaches the
+// public (nor the other way round), however the requests follow one another.
+#[tokio::test]
+async fn the_kept_bilan_is_each_audiences_own_and_its_frame_each_persons() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    // Entered, not validated: members see it, the public does not.
+    enter(&mut staff, 2025, &hours, "10 500").await;
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let public = "/public/office-habitat/spaser-2025-2027/bilan/2025";
+    let said = |sentences: Vec<String>| sentences.iter().any(|s| s.starts_with("10 500 heures"));
+    for round in 0..2 {
+        // The public first in the second round: whichever is rendered first, each gets its own.
+        if round == 1 {
+            let (status, page) = crate::support::get(&app, public).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(!said(crate::support::texts(&page, ".spaser-sentence")));
+        }
+        let seen = committee.get(&format!("{OFFICE}/bilan/2025")).await;
+        assert!(said(sentences(&seen)), "{:?}", sentences(&seen));
+        let name = |page: &Page| page.texts(".header-nav a[href='/compte']");
+        assert_eq!(name(&seen), ["Comité de suivi (démo)"]);
+        assert!(
+            seen.texts("button[value=publier]").is_empty(),
+            "only administrators publish"
+        );
+        let by_admin = admin.get(&format!("{OFFICE}/bilan/2025")).await;
+        assert!(said(sentences(&by_admin)));
+        assert_ne!(name(&by_admin), name(&seen));
+        assert_eq!(
+            by_admin.texts("button[value=retirer]"),
+            ["Retirer la publication"]
+        );
+        // Each page carries its reader's own token.
+        let tokens = |page: &Page| page.attrs("input[name=_csrf]", "value");
+        assert!(!tokens(&seen).is_empty() && !tokens(&by_admin).is_empty());
+        assert!(tokens(&seen).iter().all(|t| !tokens(&by_admin).contains(t)));
+        let (status, page) = crate::support::get(&app, public).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !said(crate::support::texts(&page, ".spaser-sentence")),
+            "round {round}: the public page"
+        );
+        assert!(
+            !crate::support::texts(&page, ".spaser-withheld").is_empty(),
+            "the public is told why"
+        );
+    }
+    // A change is seen at once by both audiences.
+    enter(&mut staff, 2025, &hours, "11 000").await;
+    let seen = committee.get(&format!("{OFFICE}/bilan/2025")).await;
+    assert!(
+        sentences(&seen)
+            .iter()
+            .any(|s| s.starts_with("11 000 heures")),
+        "{:?}",
+        sentences(&seen)
+    );
+}

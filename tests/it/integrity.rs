@@ -790,7 +790,12 @@ async fn a_visitor_cannot_bypass_the_public_page_cache() {
             .await
             .unwrap();
     state.pages.put(
-        (spaser::domain::ids::PlanId(plan), 2025, revision),
+        (
+            spaser::domain::ids::PlanId(plan),
+            2025,
+            revision,
+            spaser::web::PageKind::PublicBilan,
+        ),
         axum::body::Bytes::from_static(b"<p>rendu une fois</p>"),
     );
     for (name, value) in [

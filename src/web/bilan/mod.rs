@@ -3,26 +3,28 @@
 
 use crate::domain::model::HasPeriod;
 use askama::Template;
-use askama_web::WebTemplate;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::PgConnection;
 
-use super::AppState;
 use super::access::{admin_of, member_of};
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
 use super::view::{Audience, Badge, ValueView, plan_href};
+use super::{AppState, PageKind};
 use crate::bilan::{self, Bilan, Counts};
 use crate::domain::chart::{self, IndicatorChart, Part};
-use crate::plans::read::{self, PlanTree};
+use crate::plans::read::{self, PlanHead, PlanTree};
 use crate::plans::values;
 
 mod compare;
+mod frame;
 
 pub use compare::{member_compare, public_compare};
+pub use frame::BilanPage;
 
 /// The plan and its bilan for a year, in four queries.
 async fn load(
@@ -104,18 +106,17 @@ pub struct GroupBlock {
     pub objectives: Vec<ObjectiveBlock>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "bilan/bilan.html")]
-pub struct BilanPage {
-    pub layout: Layout,
+/// The bilan itself, as every member (or every visitor) reads it, without the page's frame:
+/// rendered once per plan revision and kept ([`super::PageCache`]).
+#[derive(Template)]
+#[template(path = "bilan/content.html")]
+pub struct BilanContent {
     pub public: bool,
     /// « Bilan validé le … par … » or « Bilan provisoire … ».
     pub validation: String,
     pub validated: bool,
     pub organisation: String,
-    pub organisation_href: Option<String>,
     pub plan_title: String,
-    pub plan_href: String,
     pub year: i32,
     pub previous_year: Option<i32>,
     pub years: Vec<(i32, String)>,
@@ -126,10 +127,8 @@ pub struct BilanPage {
     pub objective_label_one: &'static str,
     pub synthesis: Vec<SynthesisRow>,
     pub groups: Vec<GroupBlock>,
-    pub published: bool,
-    pub can_publish: bool,
-    pub publication_action: String,
-    pub public_href: String,
+    /// The axis and years every chart shares, drawn once (when there is a chart).
+    pub frame: Option<chart::Frame>,
     /// How many actions' values of the year are left out of the public page.
     pub withheld: usize,
 }
@@ -137,16 +136,10 @@ pub struct BilanPage {
 /// Width of the summary's distribution bars.
 const BAR: f64 = 240.0;
 
-fn page(
-    tree: &PlanTree,
-    bilan: &Bilan,
-    layout: Layout,
-    audience: Audience,
-    can_publish: bool,
-) -> BilanPage {
+fn content(tree: &PlanTree, bilan: &Bilan, audience: Audience) -> BilanContent {
     let base = plan_href(&tree.organisation.slug, &tree.slug, audience);
     let mut chart_count = 0;
-    let groups = bilan
+    let groups: Vec<GroupBlock> = bilan
         .groups
         .iter()
         .map(|g| GroupBlock {
@@ -201,7 +194,7 @@ fn page(
                                         badge: Badge::new(Some(&i.status)),
                                         sentence: i.sentence.clone(),
                                         chart: i.chart.clone(),
-                                        chart_id: format!("graphique-{chart_count}"),
+                                        chart_id: format!("g{chart_count}"),
                                     }
                                 })
                                 .collect(),
@@ -211,16 +204,12 @@ fn page(
                 .collect(),
         })
         .collect();
-    BilanPage {
+    BilanContent {
         validation: bilan.validation(),
         validated: bilan.validated.is_some(),
-        layout: layout.for_organisation(&tree.organisation, audience == Audience::Public),
         public: audience == Audience::Public,
         organisation: tree.organisation.name.clone(),
-        organisation_href: (audience == Audience::Member)
-            .then(|| format!("/organisations/{}", tree.organisation.slug)),
         plan_title: tree.title.clone(),
-        plan_href: base.clone(),
         year: bilan.year,
         previous_year: bilan.previous_year,
         years: tree
@@ -251,14 +240,14 @@ fn page(
                 summary: l.summary,
             })
             .collect(),
+        // Every chart of the bilan is over the plan's years: one frame for all.
+        frame: groups
+            .iter()
+            .flat_map(|g| &g.objectives)
+            .flat_map(|o| &o.actions)
+            .flat_map(|a| &a.indicators)
+            .find_map(|i| i.chart.as_ref().map(IndicatorChart::frame)),
         groups,
-        published: tree.published_at.is_some(),
-        can_publish,
-        publication_action: format!(
-            "/organisations/{}/plans/{}/publication",
-            tree.organisation.slug, tree.slug
-        ),
-        public_href: plan_href(&tree.organisation.slug, &tree.slug, Audience::Public),
         withheld: bilan.withheld(),
     }
 }
@@ -268,21 +257,53 @@ pub async fn member_bilan(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
-) -> Result<BilanPage, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let access = member_of(&mut conn, &user, &organisation).await?;
-    let (tree, bilan) = load(&mut conn, &organisation, &plan, year, Audience::Member).await?;
-    Ok(page(
-        &tree,
-        &bilan,
-        Layout::new(&session),
-        Audience::Member,
-        access.membership.role.administers(),
-    ))
+    let head = read::plan_head(&mut conn, &organisation, &plan)
+        .await?
+        .filter(|h| h.period().contains(year))
+        .ok_or(AppError::NotFound)?;
+    // Members only (as `member_of` checks it, from the session's memberships).
+    let membership = user
+        .membership(head.organisation.id)
+        .ok_or(AppError::NotFound)?;
+    let content = rendered(&state, &mut conn, &head, year, Audience::Member).await?;
+    let mut page = BilanPage::of(&head, year, Layout::new(&session), Audience::Member);
+    page.can_publish = membership.role.administers();
+    Ok(page.around(content)?.into_response())
+}
+
+/// The bilan of a plan for an audience, without its frame: rendered once per plan revision
+/// (what members read and what the public reads kept apart), then taken from the cache.
+async fn rendered(
+    state: &AppState,
+    conn: &mut PgConnection,
+    head: &PlanHead,
+    year: i32,
+    audience: Audience,
+) -> Result<Bytes, AppError> {
+    let key = (
+        head.id,
+        year,
+        head.revision,
+        PageKind::BilanContent(audience),
+    );
+    if let Some(html) = state.pages.get(key) {
+        return Ok(html);
+    }
+    let tree = for_audience(read::plan_content(conn, head.clone()).await?, audience);
+    let overrides = values::overrides(conn, tree.id, year).await?;
+    let mut bilan = bilan::build(&tree, year, &values::statuses(&tree, year, &overrides));
+    if audience == Audience::Member {
+        bilan.validated = values::year_lock(conn, tree.id, year).await?;
+    }
+    let html = Bytes::from(content(&tree, &bilan, audience).render()?);
+    state.pages.put(key, html.clone());
+    Ok(html)
 }
 
 /// The public bilan. The page is the same for every visitor (the anonymous frame), so it is
-/// rendered once per plan revision: one query when nothing changed, four when it did. Nothing a
+/// kept whole, by plan revision: one query when nothing changed, four when it did. Nothing a
 /// visitor sends (`Cache-Control: no-cache`…) makes it render again: the revision alone decides.
 pub async fn public_bilan(
     State(state): State<AppState>,
@@ -293,21 +314,18 @@ pub async fn public_bilan(
         .await?
         .filter(|h| h.published_at.is_some() && h.period().contains(year))
         .ok_or(AppError::NotFound)?;
-    let key = (head.id, year, head.revision);
+    let key = (head.id, year, head.revision, PageKind::PublicBilan);
     if let Some(html) = state.pages.get(key) {
         return Ok(html_response(html));
     }
-    let tree = read::plan_content(&mut conn, head).await?.for_public();
-    let overrides = values::overrides(&mut conn, tree.id, year).await?;
-    let bilan = bilan::build(&tree, year, &values::statuses(&tree, year, &overrides));
-    let html = axum::body::Bytes::from(
-        page(&tree, &bilan, Layout::default(), Audience::Public, false).render()?,
-    );
+    let content = rendered(&state, &mut conn, &head, year, Audience::Public).await?;
+    let page = BilanPage::of(&head, year, Layout::default(), Audience::Public).around(content)?;
+    let html = page.into_bytes();
     state.pages.put(key, html.clone());
     Ok(html_response(html))
 }
 
-fn html_response(html: axum::body::Bytes) -> Response {
+fn html_response(html: Bytes) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 

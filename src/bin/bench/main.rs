@@ -1,7 +1,9 @@
-//! Benchmark of the bilan page: generates plans of 10, 150 and 1 000 indicators over six years,
-//! counts the SQL queries one bilan page runs for each, then loads the bilan of the 150-indicator
-//! plan with 64 concurrent connections beside a floor handler (one query of 12 rows rendered by a
-//! tiny askama template, the TechEmpower « Fortunes » shape), and prints throughput and latency.
+//! Benchmark of the pages people use: generates plans of 10, 150 and 1 000 indicators over six
+//! years, counts the SQL queries of the bilan and entry pages and of a save for each, then loads
+//! with 64 concurrent connections, beside a floor handler (one query of 12 rows rendered by a tiny
+//! askama template, the TechEmpower « Fortunes » shape), the public bilan, the committee's bilan,
+//! the entry page and the whole-page save of the 150-indicator plan; then the first render after a
+//! change, page weights and memory; then the DECP imports. It ends with a `summary:` line.
 //!
 //! `cargo run --release --bin bench [-- --seconds 10 --connections 64]`; it uses `DATABASE_URL`
 //! when set (creating a database `spaser_bench_<pid>` there), else a private cluster like the tests'.
@@ -24,9 +26,11 @@ use spaser::domain::model::{
 use spaser::tools::cluster::{PgServer, migrated_pool};
 use spaser::tools::http::{Connection, Request};
 use spaser::web::{AppState, router};
-use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tracing_subscriber::layer::SubscriberExt;
+
+mod decp;
+mod paths;
 
 /// Counts the SQL statements sqlx runs (its `sqlx::query` events).
 struct QueryCounter(Arc<AtomicUsize>);
@@ -143,6 +147,9 @@ struct Args {
     /// cluster.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Only the pages and the saves: leave out the DECP imports.
+    #[arg(long)]
+    pages_only: bool,
 }
 
 /// A GET kept alive on its connection.
@@ -157,6 +164,7 @@ fn get_request(address: &str, path: &str, cookie: Option<&str>) -> Vec<u8> {
 async fn client(
     address: String,
     path: String,
+    cookie: Option<String>,
     deadline: Instant,
     errors: Arc<AtomicUsize>,
 ) -> Vec<Duration> {
@@ -165,7 +173,7 @@ async fn client(
         errors.fetch_add(1, Ordering::Relaxed);
         return latencies;
     };
-    let request = get_request(&address, &path, None);
+    let request = get_request(&address, &path, cookie.as_deref());
     while Instant::now() < deadline {
         let start = Instant::now();
         match connection.round_trip(&request).await {
@@ -192,14 +200,26 @@ struct Measure {
 }
 
 async fn load(address: &str, path: &str, seconds: u64, connections: usize) -> Measure {
+    load_as(address, path, seconds, connections, &[]).await
+}
+
+/// [`load`], connection `n` signed in with the session `cookies[n % len]`.
+async fn load_as(
+    address: &str,
+    path: &str,
+    seconds: u64,
+    connections: usize,
+    cookies: &[String],
+) -> Measure {
     let errors = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..connections)
-        .map(|_| {
+        .map(|n| {
             tokio::spawn(client(
                 address.to_string(),
                 path.to_string(),
+                (!cookies.is_empty()).then(|| cookies[n % cookies.len()].clone()),
                 deadline,
                 errors.clone(),
             ))
@@ -227,110 +247,6 @@ async fn load(address: &str, path: &str, seconds: u64, connections: usize) -> Me
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// 50 000 generated contracts: reading and saving time, then the legal indicators page.
-async fn decp_bench(pool: &PgPool, address: &str, org: i64) {
-    use std::fmt::Write;
-    println!();
-    println!("DECP: 50 000 generated contracts");
-    let mut json = String::from(r#"{"marches": {"marche": ["#);
-    for i in 0..50_000 {
-        if i > 0 {
-            json.push(',');
-        }
-        let social = match i % 4 {
-            0 => r#""Clause sociale""#,
-            1 => r#""Critère social", "Marché réservé""#,
-            _ => r#""Pas de considération sociale""#,
-        };
-        let env = if i % 3 == 0 {
-            r#""Clause environnementale""#
-        } else {
-            r#""Pas de considération environnementale""#
-        };
-        let _ = write!(
-            json,
-            r#"{{"id": "B{i}", "acheteur": {{"id": "11111111111111"}}, "montant": {}, "dateNotification": "2025-{:02}-{:02}",
-                "objet": "Marché {i}", "procedure": "Appel d'offres ouvert", "nature": "Marché", "codeCPV": "45000000-7",
-                "titulaires": [{{"titulaire": {{"id": "22222222222222", "typeIdentifiant": "SIRET"}}}}],
-                "considerationsSociales": {{"considerationSociale": [{social}]}},
-                "considerationsEnvironnementales": {{"considerationEnvironnementale": [{env}]}}}}"#,
-            40_000 + (i * 37) % 900_000,
-            1 + i % 12,
-            1 + i % 28
-        );
-    }
-    json.push_str("]}}");
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query(
-        "INSERT INTO organisation_siret (organisation_id, siret) VALUES ($1, '11111111111111')",
-    )
-    .bind(org)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    let started = Instant::now();
-    let reading = spaser::decp::read_json(json.as_bytes()).expect("generated file");
-    let read = started.elapsed();
-    let saving = Instant::now();
-    let saved = spaser::contracts::save(&mut conn, OrganisationId(org), &reading.contracts)
-        .await
-        .unwrap();
-    // As the upload does after a large import.
-    spaser::contracts::tidy(&mut conn).await.unwrap();
-    let save = saving.elapsed();
-    println!(
-        "  file of {} MB: read {} ({} contracts, {} errors), saved {} ({} saved) — import {} in all (target < 5 s)",
-        json.len() / 1_000_000,
-        ms(read),
-        reading.contracts.len(),
-        reading.errors.len(),
-        ms(save),
-        saved.saved,
-        ms(read + save)
-    );
-    // The legal indicators page, for a signed-in member (a session made for the bench).
-    let user: i64 = sqlx::query_scalar("INSERT INTO app_user (email, display_name) VALUES ('banc@exemple.fr', 'Banc') RETURNING id")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO membership (user_id, organisation_id, role) VALUES ($1, $2, 'committee')",
-    )
-    .bind(user)
-    .bind(org)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    let session = "b".repeat(64);
-    sqlx::query("INSERT INTO user_session (id, user_id, csrf_token) VALUES ($1, $2, 'x')")
-        .bind(&session)
-        .bind(user)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
-    let mut connection = Connection::open(address).await.unwrap();
-    let request = get_request(
-        address,
-        "/organisations/banc/indicateurs-legaux?annee=2025&seuil=90000",
-        Some(&session),
-    );
-    let mut times = Vec::new();
-    for _ in 0..200 {
-        let start = Instant::now();
-        let (status, _) = connection.round_trip(&request).await.unwrap_or((0, 0));
-        assert_eq!(status, 200, "the legal indicators page answers");
-        times.push(start.elapsed());
-    }
-    times.sort();
-    println!(
-        "  legal indicators page over 50 000 contracts, 200 requests one after another: p50 {} p99 {} max {} (target < 50 ms)",
-        ms(times[100]),
-        ms(times[197]),
-        ms(times[199])
-    );
 }
 
 #[tokio::main]
@@ -410,19 +326,31 @@ async fn main() {
     drop(conn);
 
     let floor_pool = pool.clone();
-    let app = router(AppState::new(pool.clone())).route(
-        "/floor",
-        get(move || {
-            let pool = floor_pool.clone();
-            async move {
-                let rows: Vec<(i32, String)> = sqlx::query_as("SELECT id, message FROM fortune")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap_or_default();
-                Html(Fortunes { fortunes: rows }.render().unwrap_or_default())
-            }
-        }),
-    );
+    let app = router(AppState::new(pool.clone()))
+        .route(
+            "/floor",
+            get(move || {
+                let pool = floor_pool.clone();
+                async move {
+                    let rows: Vec<(i32, String)> =
+                        sqlx::query_as("SELECT id, message FROM fortune")
+                            .fetch_all(&pool)
+                            .await
+                            .unwrap_or_default();
+                    Html(Fortunes { fortunes: rows }.render().unwrap_or_default())
+                }
+            }),
+        )
+        // The server time of each request, for the measure of the first render after a change.
+        .layer(axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                let start = Instant::now();
+                let response = next.run(request).await;
+                paths::LAST_SERVER_MICROS
+                    .store(start.elapsed().as_micros() as u64, Ordering::SeqCst);
+                response
+            },
+        ));
     let (address, _) = spaser::tools::serve(app).await.unwrap();
     // The same application without its page cache: every public page rendered afresh (no client
     // can ask for that: the cache ignores what clients send).
@@ -457,59 +385,180 @@ async fn main() {
         counts.push(rendered);
     }
 
+    let people = paths::people(&pool, org, args.connections).await;
+    let plan_150: i64 = sqlx::query_scalar("SELECT id FROM plan WHERE slug = 'plan-150'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let member_bilan = "/organisations/banc/plans/plan-150/bilan/2030";
+    let entry_page = "/organisations/banc/plans/plan-150/saisie/2030";
+    println!();
+    println!("SQL queries for one signed-in page (the session's own included):");
+    for size in [10usize, 150, 1000] {
+        let mut line = format!("  {size:>5} indicators:");
+        for (what, path, cookie) in [
+            (
+                "member bilan",
+                format!("/organisations/banc/plans/plan-{size}/bilan/2030"),
+                &people.committee,
+            ),
+            (
+                "entry page",
+                format!("/organisations/banc/plans/plan-{size}/saisie/2030"),
+                &people.staff[0],
+            ),
+        ] {
+            let mut connection = Connection::open(&address).await.unwrap();
+            let request = get_request(&address, &path, Some(cookie));
+            let _ = connection.round_trip(&request).await;
+            let before = counter.load(Ordering::SeqCst);
+            let (status, _) = connection.round_trip(&request).await.unwrap_or((0, 0));
+            let n = counter.load(Ordering::SeqCst) - before;
+            line.push_str(&format!(" {what} {n} (status {status});"));
+        }
+        // A whole-page save changing one value (every field of the page sent).
+        let path = format!("/organisations/banc/plans/plan-{size}/saisie/2029");
+        let before = counter.load(Ordering::SeqCst);
+        let status = paths::one_save(&address, &path, &people.staff[1]).await;
+        let n = counter.load(Ordering::SeqCst) - before;
+        println!("{line} entry page and its save {n} (save status {status})");
+    }
+
     println!();
     println!(
         "load, {} connections, {} s each:",
         args.connections, args.seconds
     );
-    let floor = load(&address, "/floor", args.seconds, args.connections).await;
+    let (seconds, connections) = (args.seconds, args.connections);
+    let floor = load(&address, "/floor", seconds, connections).await;
     let bilan_path = "/public/banc/plan-150/bilan/2030";
-    let bilan = load(&address, bilan_path, args.seconds, args.connections).await;
-    let fresh = load(
-        &uncached_address,
-        bilan_path,
-        args.seconds,
-        args.connections,
-    )
-    .await;
+    let bilan = load(&address, bilan_path, seconds, connections).await;
+    let fresh = load(&uncached_address, bilan_path, seconds, connections).await;
+    let committee = std::slice::from_ref(&people.committee);
+    let member = load_as(&address, member_bilan, seconds, connections, committee).await;
+    let entry = load_as(&address, entry_page, seconds, connections, &people.staff).await;
+    let vs_floor = |m: &Measure| {
+        if floor.per_second > 0.0 {
+            m.per_second / floor.per_second * 100.0
+        } else {
+            0.0
+        }
+    };
     for (name, m) in [
         ("floor (12 rows)", &floor),
-        ("bilan, 150 indicators", &bilan),
-        ("bilan, rendered each time", &fresh),
+        ("public bilan, 150 indicators", &bilan),
+        ("public bilan, page cache off", &fresh),
+        ("member bilan (committee)", &member),
+        ("entry page (procurement)", &entry),
     ] {
         println!(
-            "  {name:<26} {:>8} requests  {:>9.1} req/s  p50 {:>9}  p99 {:>9}  errors {}",
+            "  {name:<29} {:>7} requests {:>8.1} req/s ({:>5.1} % of the floor)  p50 {:>9}  p99 {:>9}  errors {}",
             m.requests,
             m.per_second,
+            vs_floor(m),
             ms(m.p50),
             ms(m.p99),
             m.errors
         );
     }
-    let ratio = if floor.per_second > 0.0 {
-        bilan.per_second / floor.per_second * 100.0
-    } else {
-        0.0
-    };
-    println!();
-    println!("bilan throughput = {ratio:.1} % of the floor's (target ≥ 25 %)");
-    println!("bilan p99 = {} (target ≤ 20 ms)", ms(bilan.p99));
     println!(
-        "rendered each time (page cache off): {:.1} % of the floor's, p99 {}",
-        if floor.per_second > 0.0 {
-            fresh.per_second / floor.per_second * 100.0
-        } else {
-            0.0
-        },
-        ms(fresh.p99)
-    );
-    println!(
-        "queries per bilan page: {} / {} / {} for 10 / 150 / 1 000 indicators (target: constant, ≤ 4)",
+        "queries per public bilan page when rendered: {} / {} / {} for 10 / 150 / 1 000 indicators",
         counts[0], counts[1], counts[2]
     );
 
-    decp_bench(&pool, &address, org).await;
-    spaser::tools::decp_file::streamed_bench(args.database_url.as_deref(), &name);
+    println!();
+    println!(
+        "whole-page saves of the entry page 2030, {connections} people at once, each changing one indicator of their own, {seconds} s:"
+    );
+    let saves = paths::saves(
+        &pool,
+        &address,
+        (plan_150, entry_page, 2030),
+        &people.staff,
+        seconds,
+    )
+    .await;
+    println!(
+        "  {} saves: {} acknowledged (303), {} conflicts (409), {} errors; p50 {} p99 {}",
+        saves.sent,
+        saves.acknowledged,
+        saves.conflicts,
+        saves.errors,
+        ms(saves.p50),
+        ms(saves.p99)
+    );
+    println!(
+        "  acknowledged saves whose value is not stored or not in the history (lost): {}; history lines from no acknowledged save: {}",
+        saves.lost, saves.stray
+    );
+    let (rss, peak) = paths::rss_mb();
+    println!(
+        "memory of the bench process (server and its clients) at the end of the load: RSS {rss:.1} MB, peak {peak:.1} MB"
+    );
+
+    println!();
+    println!("first render after a change (server time, median of 50), member bilan 2030:");
+    let mut cold = Vec::new();
+    for size in [150usize, 1000] {
+        let plan: i64 = sqlx::query_scalar("SELECT id FROM plan WHERE slug = $1")
+            .bind(format!("plan-{size}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let path = format!("/organisations/banc/plans/plan-{size}/bilan/2030");
+        let t = paths::first_render(&pool, &address, plan, &path, &people.committee).await;
+        println!("  {size:>5} indicators: {}", ms(t));
+        cold.push(t);
+    }
+    println!();
+    println!("page weights (uncompressed / on the wire to a client accepting gzip and br):");
+    let mut bilan_150 = 0;
+    for (name, path, cookie) in [
+        (
+            "member bilan, 150 indicators",
+            member_bilan.to_string(),
+            Some(people.committee.as_str()),
+        ),
+        (
+            "member bilan, 1 000 indicators",
+            "/organisations/banc/plans/plan-1000/bilan/2030".into(),
+            Some(&people.committee),
+        ),
+        ("public bilan, 150 indicators", bilan_path.into(), None),
+        (
+            "entry page, 150 indicators",
+            entry_page.into(),
+            Some(&people.staff[0]),
+        ),
+    ] {
+        let (plain, wire, encoding) = paths::weight(&address, &path, cookie).await;
+        println!(
+            "  {name:<31} {:>8.1} kB / {:>7.1} kB ({encoding})",
+            plain as f64 / 1000.0,
+            wire as f64 / 1000.0
+        );
+        if bilan_150 == 0 {
+            bilan_150 = plain;
+        }
+    }
+
+    if !args.pages_only {
+        decp::decp_bench(&pool, &address, org).await;
+        spaser::tools::decp_file::streamed_bench(args.database_url.as_deref(), &name);
+    }
+    println!();
+    println!(
+        "summary: public_bilan_vs_floor={:.1}% member_bilan_vs_floor={:.1}% member_bilan_p99_ms={:.1} entry_page_vs_floor={:.1}% entry_save_p99_ms={:.1} cold_bilan_150_ms={:.1} cold_bilan_1000_ms={:.1} bilan_150_kb={:.1} rss_mb={:.1}",
+        vs_floor(&bilan),
+        vs_floor(&member),
+        member.p99.as_secs_f64() * 1000.0,
+        vs_floor(&entry),
+        saves.p99.as_secs_f64() * 1000.0,
+        cold[0].as_secs_f64() * 1000.0,
+        cold[1].as_secs_f64() * 1000.0,
+        bilan_150 as f64 / 1000.0,
+        rss
+    );
 
     pool.close().await;
     let mut admin_conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&admin)
