@@ -312,6 +312,14 @@ fn sanitise_svg(bytes: &[u8]) -> Result<Vec<u8>, String> {
     }
     let mut out = String::with_capacity(text.len());
     write_element(root, 0, &mut out)?;
+    // Escaping may lengthen it (an apostrophe becomes five characters): still bounded.
+    if out.len() > PNG_MAX_BYTES {
+        return Err(format!(
+            "Une fois réécrit, ce fichier SVG pèserait {} : {} au plus.",
+            kilobytes(out.len()),
+            kilobytes(PNG_MAX_BYTES)
+        ));
+    }
     Ok(out.into_bytes())
 }
 

@@ -182,6 +182,12 @@ fn svgs_past_the_limits_are_refused_naming_them() {
             .unwrap_err()
             .contains("trop d'éléments")
     );
+    let quotes = svg(&format!("<text>{}</text>", "'".repeat(200_000)));
+    assert!(
+        read_logo(quotes.as_bytes())
+            .unwrap_err()
+            .contains("Une fois réécrit")
+    );
     let html = "<html><body>x</body></html>";
     assert!(read_logo(html.as_bytes()).unwrap_err().contains("racine"));
     assert!(read_logo(b"<svg").unwrap_err().contains("illisible"));
