@@ -5,6 +5,7 @@ mod accounts;
 mod activation;
 mod passwords;
 mod sessions;
+mod setup;
 mod throttle;
 
 use sqlx::PgConnection;
@@ -13,6 +14,7 @@ pub use accounts::*;
 pub use activation::*;
 pub use passwords::*;
 pub use sessions::*;
+pub use setup::*;
 pub use throttle::*;
 
 /// What a purge removed.

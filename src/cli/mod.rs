@@ -435,11 +435,20 @@ async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
         .await
         .map_err(|source| CliError::Listen { addr, source })?;
     let addr = listener.local_addr().map_err(CliError::Serve)?;
-    println!("spaser écoute sur http://{addr}/");
     let public_url = cli.public_url.clone().unwrap_or_else(|| {
         tracing::warn!("SPASER_PUBLIC_URL absent : les liens d'activation donneront http://{addr}");
         format!("http://{addr}")
     });
+    // A fresh instance without the demo: the first person sets it up in the browser, through a
+    // one-time address (a new one at each start while nobody has; the former one dies).
+    if cli.no_demo {
+        let mut conn = db.pool.acquire().await?;
+        if let Some(token) = crate::auth::create_setup_token(&mut conn).await? {
+            println!("Première installation : ouvrez {public_url}/installation/{token}");
+        }
+    }
+    // Last of what the server prints at start: tests and supervisors wait for this line.
+    println!("spaser écoute sur http://{addr}/");
     let mailer = match &cli.smtp_url {
         Some(url) => crate::mail::Mailer::smtp(url, cli.mail_from.as_deref())
             .map_err(|e| CliError::Invalid(e.to_string()))?,

@@ -81,6 +81,43 @@ pub fn parse_slug(text: &str) -> Result<String, String> {
     }
 }
 
+/// An address proposed from a name: « Ville de Montreuil » → `ville-de-montreuil`, accents
+/// dropped, anything else than letters and digits a dash, at most 60 characters.
+pub fn propose_slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
+            'ç' => "c",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' | 'ì' => "i",
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
+            'ù' | 'û' | 'ü' | 'ú' => "u",
+            'ÿ' => "y",
+            'ñ' => "n",
+            'œ' => "oe",
+            'æ' => "ae",
+            c if c.is_ascii_alphanumeric() => {
+                slug.push(c);
+                continue;
+            }
+            _ => "-",
+        };
+        slug.push_str(plain);
+    }
+    let mut out = String::new();
+    for part in slug.split('-').filter(|p| !p.is_empty()) {
+        if out.len() + part.len() + 1 > 60 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 /// A SIREN: nine digits (spaces allowed), whose Luhn checksum holds.
 pub fn parse_siren(text: &str) -> Result<String, String> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -125,6 +162,22 @@ pub fn spaser_compulsory(yearly_purchases: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_are_proposed_from_names() {
+        assert_eq!(propose_slug("Ville de Montreuil"), "ville-de-montreuil");
+        assert_eq!(
+            propose_slug("  Office public de l'Habitat — Île-de-France "),
+            "office-public-de-l-habitat-ile-de-france"
+        );
+        assert_eq!(
+            propose_slug("Cœur d'Essonne Agglomération"),
+            "coeur-d-essonne-agglomeration"
+        );
+        assert_eq!(propose_slug("東京"), "");
+        assert!(propose_slug(&"abc ".repeat(40)).len() <= 60);
+        assert!(parse_slug(&propose_slug("Grand-Orly Seine Bièvre (EPT 12)")).is_ok());
+    }
 
     #[test]
     fn slugs_are_lowercase_words_joined_by_dashes() {

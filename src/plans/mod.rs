@@ -1,8 +1,10 @@
 //! Plans in the database: storing a draft, reading a plan back as a tree.
 
 pub mod entry_store;
+pub mod organisation_log;
 pub mod profile;
 pub mod read;
+pub mod services;
 pub mod store;
 pub mod structure;
 pub mod values;

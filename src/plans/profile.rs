@@ -125,3 +125,61 @@ pub async fn details(
     .fetch_one(conn)
     .await
 }
+
+/// A logo as stored, to be served.
+pub struct StoredLogo {
+    pub content: Vec<u8>,
+    pub mime: String,
+}
+
+/// The organisation's logo, when this hash is the current one's.
+pub async fn logo(
+    conn: &mut PgConnection,
+    organisation_slug: &str,
+    hash: &str,
+) -> Result<Option<StoredLogo>, sqlx::Error> {
+    sqlx::query_as!(
+        StoredLogo,
+        "SELECT l.content, l.mime FROM organisation_logo l JOIN organisation o ON o.id = l.organisation_id
+          WHERE o.slug = $1 AND l.hash = $2",
+        organisation_slug,
+        hash
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Sets the organisation's logo, already checked; its plans' pages are rendered again (a
+/// trigger bumps their revision).
+pub async fn set_logo(
+    conn: &mut PgConnection,
+    organisation_id: OrganisationId,
+    logo: &crate::domain::logo::Logo,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO organisation_logo (organisation_id, content, mime, hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (organisation_id) DO UPDATE
+            SET content = EXCLUDED.content, mime = EXCLUDED.mime, hash = EXCLUDED.hash, updated_at = now()",
+        organisation_id.get(),
+        logo.content,
+        logo.mime,
+        logo.hash,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes the organisation's logo; `false` when it had none.
+pub async fn remove_logo(
+    conn: &mut PgConnection,
+    organisation_id: OrganisationId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM organisation_logo WHERE organisation_id = $1",
+        organisation_id.get()
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

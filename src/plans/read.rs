@@ -21,6 +21,8 @@ pub struct OrganisationRow {
     pub kind: Option<String>,
     /// Six hex digits, checked for contrast when written.
     pub accent_color: Option<String>,
+    /// The hash that names the logo's address, when the organisation has one.
+    pub logo_hash: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -41,8 +43,10 @@ pub struct PlanSummary {
 pub async fn organisations(conn: &mut PgConnection) -> Result<Vec<OrganisationRow>, sqlx::Error> {
     sqlx::query_as!(
         OrganisationRow,
-        r#"SELECT id AS "id: OrganisationId", slug, name, short_name, kind, accent_color
-             FROM organisation ORDER BY short_name"#
+        r#"SELECT o.id AS "id: OrganisationId", o.slug, o.name, o.short_name, o.kind, o.accent_color,
+                  l.hash AS "logo_hash?"
+             FROM organisation o LEFT JOIN organisation_logo l ON l.organisation_id = o.id
+            ORDER BY o.short_name"#
     )
     .fetch_all(conn)
     .await
@@ -54,8 +58,10 @@ pub async fn organisation(
 ) -> Result<Option<OrganisationRow>, sqlx::Error> {
     sqlx::query_as!(
         OrganisationRow,
-        r#"SELECT id AS "id: OrganisationId", slug, name, short_name, kind, accent_color
-             FROM organisation WHERE slug = $1"#,
+        r#"SELECT o.id AS "id: OrganisationId", o.slug, o.name, o.short_name, o.kind, o.accent_color,
+                  l.hash AS "logo_hash?"
+             FROM organisation o LEFT JOIN organisation_logo l ON l.organisation_id = o.id
+            WHERE o.slug = $1"#,
         slug
     )
     .fetch_optional(conn)
@@ -253,8 +259,9 @@ pub async fn plan_head(
     Ok(sqlx::query!(
         r#"SELECT p.id AS "id: PlanId", p.slug, p.title, p.first_year, p.last_year, p.adopted_on,
                   p.objective_term, p.published_at, p.revision, o.id AS "org_id: OrganisationId", o.slug AS org_slug, o.name AS org_name,
-                  o.short_name, o.kind, o.accent_color
+                  o.short_name, o.kind, o.accent_color, l.hash AS "logo_hash?"
              FROM plan p JOIN organisation o ON o.id = p.organisation_id
+             LEFT JOIN organisation_logo l ON l.organisation_id = o.id
             WHERE o.slug = $1 AND p.slug = $2"#,
         organisation_slug,
         plan_slug
@@ -269,6 +276,7 @@ pub async fn plan_head(
             short_name: p.short_name,
             kind: p.kind,
             accent_color: p.accent_color,
+            logo_hash: p.logo_hash,
         },
         id: p.id,
         slug: p.slug,

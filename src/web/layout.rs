@@ -28,6 +28,8 @@ pub struct Brand {
     pub accent: Option<String>,
     /// On the public pages: « Publié par … ».
     pub public: bool,
+    /// The logo's address, when the organisation has one (it then replaces the initials).
+    pub logo: Option<String>,
 }
 
 impl Layout {
@@ -78,6 +80,10 @@ impl Brand {
                 .and_then(|c| Rgb::parse_accent(c).ok())
                 .map(Rgb::hex),
             public,
+            logo: organisation
+                .logo_hash
+                .as_ref()
+                .map(|hash| format!("/organisations/{}/logo/{hash}", organisation.slug)),
         }
     }
 }

@@ -12,8 +12,10 @@ mod import;
 pub mod layout;
 mod plans;
 mod profile;
+mod services;
 pub mod session;
 mod structure;
+mod setup;
 pub mod uploads;
 mod users;
 pub mod view;
@@ -183,6 +185,8 @@ pub fn routes() -> Vec<RouteDef> {
         users::routes,
         profile::routes,
         structure::routes,
+        services::routes,
+        setup::routes,
     ] {
         all.extend(feature());
     }
@@ -278,10 +282,13 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
 
 /// The request's address as the log shows it: secrets left out (an activation link's token,
 /// a CSRF token in a query string).
-fn loggable_uri(uri: &axum::http::Uri) -> String {
-    let path = match uri.path().strip_prefix("/activation/") {
-        Some(_) => "/activation/…",
-        None => uri.path(),
+pub(crate) fn loggable_uri(uri: &axum::http::Uri) -> String {
+    let path = if uri.path().starts_with("/activation/") {
+        "/activation/…"
+    } else if uri.path().starts_with("/installation/") {
+        "/installation/…"
+    } else {
+        uri.path()
     };
     let Some(query) = uri.query() else {
         return path.to_string();
@@ -306,6 +313,7 @@ mod tests {
     fn logged_addresses_carry_no_secret() {
         let log = |uri: &str| super::loggable_uri(&uri.parse().unwrap());
         assert_eq!(log("/activation/abcdef0123"), "/activation/…");
+        assert_eq!(log("/installation/abcdef0123"), "/installation/…");
         assert_eq!(
             log("/organisations/o/import?_csrf=secret&x=1"),
             "/organisations/o/import?_csrf=…&x=1"

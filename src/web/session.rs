@@ -268,7 +268,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
         let (parts, body) = request.into_parts();
         if session.csrf().is_none() {
             // No session and no visitor token: no token can match; the body is not read.
-            tracing::warn!(path = %parts.uri.path(), "requête sans session : refusée");
+            tracing::warn!(path = %super::loggable_uri(&parts.uri), "requête sans session : refusée");
             return Err(ErrorPage::render_with(
                 StatusCode::FORBIDDEN,
                 Layout::new(&session),
@@ -292,7 +292,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
             _ => false,
         };
         if !matches {
-            tracing::warn!(path = %parts.uri.path(), "jeton CSRF absent ou faux : requête refusée");
+            tracing::warn!(path = %super::loggable_uri(&parts.uri), "jeton CSRF absent ou faux : requête refusée");
             return Err(ErrorPage::render_with(
                 StatusCode::FORBIDDEN,
                 Layout::new(&session),
@@ -313,7 +313,14 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     // Pages for a signed-in person, and any page holding a form token, are kept by no cache;
     // behind TLS, browsers are told to come back over TLS only.
     let private = session.user().is_some() || session.lock().token_shown || signed_in_before;
-    if private {
+    // A file whose address names its content (a theme, a logo) holds nothing of the person's:
+    // it keeps the long cache its handler gave it.
+    let immutable = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("public") && v.contains("immutable"));
+    if private && !immutable {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),

@@ -777,6 +777,7 @@ async fn every_page_passes_axe_core() {
         ("/regles".to_string(), "regles"),
         (format!("{PLAN}/comparaison?de=2025&a=2026"), "comparaison"),
         (format!("{office}/utilisateurs"), "utilisateurs"),
+        (format!("{office}/services"), "services"),
         (format!("{office}/indicateurs-legaux"), "indicateurs-legaux"),
         ("/organisations/inconnue".to_string(), "introuvable"),
     ] {

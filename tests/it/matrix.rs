@@ -89,6 +89,12 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         id("SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id WHERE a.code = '10'")
             .await;
     let dsi_action = id("SELECT id FROM action WHERE code = '10'").await;
+    let dsi_service = id(
+        "SELECT s.id FROM service s JOIN organisation o ON o.id = s.organisation_id
+          WHERE o.slug = 'office-habitat' AND s.name = 'DSI'",
+    )
+    .await;
+    let services = "/organisations/office-habitat/services";
     let plan = "/organisations/office-habitat/plans/spaser-2025-2027";
     let users = "/organisations/office-habitat/utilisateurs";
     let public = "/public/office-habitat/spaser-2025-2027";
@@ -154,6 +160,29 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         row(Method::GET, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}/supprimer", format!("{plan}/structure/actions/{dsi_action}/supprimer"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
         // Without the confirmation, the page that names what would go; nothing removed.
         row(Method::POST, "/organisations/{organisation}/plans/{plan}/structure/{kind}/{item}/supprimer", format!("{plan}/structure/actions/{dsi_action}/supprimer"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        // A form that is not multipart: refused as unreadable, once past the checks.
+        row(Method::POST, "/organisations/{organisation}/profil/logo", "/organisations/office-habitat/profil/logo", [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        row(Method::POST, "/organisations/{organisation}/profil/logo/retirer", "/organisations/office-habitat/profil/logo/retirer", [SIGN_IN, DONE, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        // Served to anyone, but only under the current logo's hash.
+        row(Method::GET, "/organisations/{organisation}/logo/{hash}", format!("/organisations/office-habitat/logo/{}", "0".repeat(32)), [NOT_FOUND; 6]),
+        // The first-run address serves only a fresh instance, through its token.
+        row(Method::GET, "/installation/{token}", "/installation/inconnu", [NOT_FOUND; 6]),
+        row(Method::POST, "/installation/{token}", "/installation/inconnu", [NOT_FOUND; 6]),
+        row(Method::GET, "/organisations/{organisation}/services", services, [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        // An empty name, no service to merge into, a service still used: refused, nothing written.
+        Row {
+            form: form(&[("name", " ")]),
+            ..row(Method::POST, "/organisations/{organisation}/services", services, [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        Row {
+            form: form(&[("name", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/services/{service}", format!("{services}/{dsi_service}"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        Row {
+            form: form(&[("into", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/services/{service}/fusion", format!("{services}/{dsi_service}/fusion"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        row(Method::POST, "/organisations/{organisation}/services/{service}/retirer", format!("{services}/{dsi_service}/retirer"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
         Row {
             form: form(&[("email", "x")]),
             ..row(Method::POST, "/organisations/{organisation}/utilisateurs", users, [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])

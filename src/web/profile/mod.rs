@@ -1,5 +1,7 @@
-//! An organisation's profile (its names, kind and accent colour) and the style sheet that gives
-//! its pages their accent.
+//! An organisation's profile (its names, kind, accent colour and logo) and the style sheet that
+//! gives its pages their accent.
+
+mod logo;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -111,12 +113,18 @@ pub struct ProfilePage {
     pub saved: bool,
     /// Whether the law asks this buyer for a SPASER, from its stored yearly purchases.
     pub obligation: Option<String>,
+    /// Where the logo form is sent.
+    pub logo_action: String,
+    pub logo_error: Option<String>,
+    pub logo_notice: Option<&'static str>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct SavedQuery {
     #[serde(default)]
     enregistre: Option<String>,
+    #[serde(default)]
+    logo: Option<String>,
 }
 
 pub async fn show(
@@ -128,13 +136,29 @@ pub async fn show(
 ) -> Result<ProfilePage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let access = admin_of(&mut conn, &user, &slug).await?;
-    let details = profile::details(&mut conn, access.organisation.id).await?;
+    let mut page = stored_page(&mut conn, &session, &access.organisation).await?;
+    page.saved = query.enregistre.is_some();
+    page.logo_notice = match query.logo.as_deref() {
+        Some("retire") => Some("Logo retiré : les pages montrent de nouveau les initiales."),
+        Some(_) => Some("Logo enregistré : il figure désormais en tête des pages."),
+        None => None,
+    };
+    Ok(page)
+}
+
+/// The page with the profile as stored.
+async fn stored_page(
+    conn: &mut sqlx::PgConnection,
+    session: &Session,
+    organisation: &OrganisationRow,
+) -> Result<ProfilePage, AppError> {
+    let details = profile::details(conn, organisation.id).await?;
     Ok(page(
-        &session,
-        &access.organisation,
-        ProfileForm::of(&access.organisation, &details),
+        session,
+        organisation,
+        ProfileForm::of(organisation, &details),
         ProfileErrors::default(),
-        query.enregistre.is_some(),
+        false,
         details.yearly_purchases,
     ))
 }
@@ -157,6 +181,9 @@ fn page(
         errors,
         saved,
         obligation: Some(obligation(purchases)),
+        logo_action: format!("/organisations/{}/profil/logo", organisation.slug),
+        logo_error: None,
+        logo_notice: None,
     }
 }
 
@@ -329,5 +356,11 @@ pub fn routes() -> Vec<RouteDef> {
         get_route("/theme/{file}", theme),
         get_route("/organisations/{organisation}/profil", show),
         post_route("/organisations/{organisation}/profil", save),
+        post_route("/organisations/{organisation}/profil/logo", logo::upload),
+        post_route(
+            "/organisations/{organisation}/profil/logo/retirer",
+            logo::remove,
+        ),
+        get_route("/organisations/{organisation}/logo/{hash}", logo::serve),
     ]
 }
