@@ -778,6 +778,20 @@ async fn every_page_passes_axe_core() {
         (format!("{PLAN}/comparaison?de=2025&a=2026"), "comparaison"),
         (format!("{office}/utilisateurs"), "utilisateurs"),
         (format!("{office}/services"), "services"),
+        (format!("{office}/nouveau-plan"), "nouveau-plan"),
+        (format!("{PLAN}/structure"), "structure"),
+        (
+            format!("{PLAN}/structure/indicateurs/{}", hours[0]),
+            "structure-indicateur",
+        ),
+        (
+            format!("{PLAN}/structure/objectifs/nouveau"),
+            "structure-objectif",
+        ),
+        (
+            format!("{PLAN}/structure/historique"),
+            "structure-historique",
+        ),
         (format!("{office}/indicateurs-legaux"), "indicateurs-legaux"),
         ("/organisations/inconnue".to_string(), "introuvable"),
     ] {
@@ -946,4 +960,299 @@ async fn every_page_passes_axe_core() {
         "{} serious or critical accessibility violations",
         violations.len()
     );
+}
+
+/// A new buyer's administrator, on an instance set up from the command line, builds the plan in
+/// the browser (two axes, three objectives, four actions, five indicators: one falling with a
+/// baseline, one qualitative, one with a text target); procurement staff enter the year's
+/// values; the administrator reads the bilan's marks. Every page through axe-core, screenshots
+/// in `target/tmp/new-buyer/`.
+#[tokio::test]
+async fn a_new_administrator_builds_the_plan_in_a_real_browser() {
+    if !browsers_installed() {
+        return;
+    }
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-buyer");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let (pool, url) = crate::support::fresh_database().await;
+    let password = format!("{}\n", spaser::demo::DEMO_PASSWORD);
+    for args in [
+        &[
+            "organisation",
+            "add",
+            "--slug",
+            "ville-de-lieusaint",
+            "--name",
+            "Ville de Lieusaint",
+            "--kind",
+            "commune",
+        ][..],
+        &[
+            "user",
+            "add",
+            "--email",
+            "dgs@lieusaint.fr",
+            "--role",
+            "admin",
+            "--organisation",
+            "ville-de-lieusaint",
+            "--name",
+            "Directeur général des services",
+        ],
+        &[
+            "user",
+            "add",
+            "--email",
+            "achats@lieusaint.fr",
+            "--role",
+            "commande-publique",
+            "--organisation",
+            "ville-de-lieusaint",
+            "--name",
+            "Service des achats",
+        ],
+    ] {
+        let out = crate::setup::run(&url, args, &password);
+        assert!(out.status.success(), "{}", crate::setup::said(&out));
+    }
+    let server: Running = start(&[("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")]);
+    let base = format!("http://{}", server.address);
+    let driver = Driver::start();
+    let organisation = "/organisations/ville-de-lieusaint";
+
+    let mut admin = Browser::open(&driver, &base, "administrateur", &artifacts).await;
+    admin.sign_in("dgs@lieusaint.fr").await;
+    admin.visit(organisation, "organisation").await;
+    admin.follow("Créer un plan", "nouveau-plan").await;
+    admin.fill("#title", "SPASER 2025-2027").await;
+    admin.fill("#first_year", "2025").await;
+    admin.fill("#last_year", "2027").await;
+    admin
+        .click("main form button[type=submit]", "plan-cree")
+        .await;
+    let structure = admin.client.current_url().await.unwrap().path().to_string();
+    assert_eq!(
+        structure,
+        format!("{organisation}/plans/spaser-2025-2027/structure")
+    );
+    let plan = structure.trim_end_matches("/structure").to_string();
+
+    // Two axes.
+    for (n, label) in [
+        "Achats socialement responsables",
+        "Achats écologiquement responsables",
+    ]
+    .iter()
+    .enumerate()
+    {
+        admin.follow("Ajouter un axe", &format!("axe-{n}")).await;
+        admin.fill("#label", label).await;
+        admin
+            .click("main form button[type=submit]", &format!("axe-{n}-ajoute"))
+            .await;
+    }
+    let ids = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let axes = ids("SELECT id FROM axis ORDER BY number").await;
+    // Three objectives: two under the first axis, one under the second, each from its axis's link.
+    for (axis, label) in [
+        (axes[0], "Favoriser l'insertion"),
+        (axes[0], "Former les acheteurs"),
+        (axes[1], "Verdir les marchés"),
+    ] {
+        admin
+            .click(
+                &format!("a[href='{structure}/objectifs/nouveau?parent={axis}']"),
+                "objectif",
+            )
+            .await;
+        admin.fill("#label", label).await;
+        admin
+            .click("main form button[type=submit]", "objectif-ajoute")
+            .await;
+    }
+    let objectives = ids("SELECT id FROM objective ORDER BY position").await;
+    for (objective, label) in [
+        (objectives[0], "Clauses d'insertion"),
+        (objectives[0], "Guide interne"),
+        (objectives[1], "Plan de formation"),
+        (objectives[2], "Clauses environnementales"),
+    ] {
+        admin
+            .click(
+                &format!("a[href='{structure}/actions/nouveau?parent={objective}']"),
+                "action",
+            )
+            .await;
+        admin.fill("#label", label).await;
+        admin
+            .click("main form button[type=submit]", "action-ajoutee")
+            .await;
+    }
+    let actions = ids("SELECT a.id FROM action a JOIN objective o ON o.id = a.objective_id ORDER BY o.position, a.position").await;
+    // Five indicators: (action, label, kind, unit, falling, baseline, threshold, 2025 number, 2025 text).
+    let indicators = [
+        (
+            actions[0],
+            "Heures d'insertion réalisées",
+            "quantitative",
+            "h",
+            false,
+            None,
+            "80",
+            "1 000",
+            "",
+        ),
+        (
+            actions[0],
+            "Émissions des véhicules de service",
+            "quantitative",
+            "tCO2e",
+            true,
+            Some(("500", "2024")),
+            "80",
+            "400",
+            "",
+        ),
+        (
+            actions[1],
+            "Guide de l'achat responsable",
+            "qualitative",
+            "",
+            false,
+            None,
+            "80",
+            "",
+            "Guide publié et diffusé",
+        ),
+        (
+            actions[2],
+            "Sessions de formation des acheteurs",
+            "both",
+            "sessions",
+            false,
+            None,
+            "60",
+            "",
+            "Au moins 3 sessions",
+        ),
+        (
+            actions[3],
+            "Part des marchés avec clause environnementale",
+            "quantitative",
+            "%",
+            false,
+            None,
+            "80",
+            "30",
+            "",
+        ),
+    ];
+    for (n, (action, label, kind, unit, falling, baseline, threshold, number, text)) in
+        indicators.iter().enumerate()
+    {
+        admin
+            .click(
+                &format!("a[href='{structure}/indicateurs/nouveau?parent={action}']"),
+                &format!("indicateur-{n}"),
+            )
+            .await;
+        admin.fill("#label", label).await;
+        admin
+            .client
+            .find(Locator::Css("#kind"))
+            .await
+            .unwrap()
+            .select_by_value(kind)
+            .await
+            .unwrap();
+        admin.fill("#unit", unit).await;
+        if *falling {
+            let down = admin
+                .client
+                .find(Locator::Css("#direction-down"))
+                .await
+                .unwrap();
+            admin.press(down).await;
+        }
+        if let Some((value, year)) = baseline {
+            admin.fill("#baseline_value", value).await;
+            admin.fill("#baseline_year", year).await;
+        }
+        admin.fill("#threshold", threshold).await;
+        admin.fill("#target_2025", number).await;
+        admin.fill("#target_text_2025", text).await;
+        admin
+            .click(
+                "main form button[type=submit]",
+                &format!("indicateur-{n}-ajoute"),
+            )
+            .await;
+        assert_eq!(admin.texts("[role=status]").await, ["Élément ajouté."]);
+    }
+    assert_eq!(admin.texts(".spaser-structure-indicator").await.len(), 5);
+    // A mistake: kept, said in French, corrected.
+    admin
+        .client
+        .goto(&format!(
+            "{base}{structure}/indicateurs/nouveau?parent={}",
+            actions[3]
+        ))
+        .await
+        .unwrap();
+    admin.fill("#label", "Tonnes évitées").await;
+    admin.fill("#target_2026", "douze").await;
+    admin
+        .click("main form button[type=submit]", "indicateur-refuse")
+        .await;
+    assert!(admin.texts("#target_2026-erreur").await[0].contains("« douze » n'est pas un nombre"));
+    assert_eq!(admin.value("#target_2026").await, "douze");
+
+    // Procurement staff enter 2025.
+    let values = ids("SELECT i.id FROM indicator i JOIN action a ON a.id = i.action_id JOIN objective o ON o.id = a.objective_id ORDER BY o.position, a.position, i.position").await;
+    let mut staff = Browser::open(&driver, &base, "commande-publique", &artifacts).await;
+    staff.sign_in("achats@lieusaint.fr").await;
+    staff.visit(&format!("{plan}/saisie/2025"), "saisie").await;
+    for (id, field, value) in [
+        (values[0], "v", "1 200"),
+        (values[1], "v", "380"),
+        (values[2], "t", "Guide publié en juin, diffusé aux services"),
+        (values[3], "v", "2"),
+        (values[4], "v", "35"),
+    ] {
+        staff.fill(&format!("#{field}-{id}"), value).await;
+    }
+    staff
+        .click(".spaser-save-bar button[type=submit]", "saisie-enregistree")
+        .await;
+    assert_eq!(staff.texts(".alert-success").await, ["Saisie enregistrée."]);
+
+    // The administrator reads the bilan: the falling indicator under its target is « atteint ».
+    admin.visit(&format!("{plan}/bilan/2025"), "bilan").await;
+    assert_eq!(
+        admin.texts("[data-level=objectif] .spaser-status").await,
+        ["ATTEINT", "PARTIELLEMENT ATTEINT", "ATTEINT"],
+        "shown in capitals by the style sheet"
+    );
+    let rows = admin.texts("tr.spaser-bilan-row").await;
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Émissions des véhicules de service")
+                && r.to_lowercase().ends_with(" atteint")),
+        "{rows:?}"
+    );
+    admin
+        .visit(&format!("{structure}/historique"), "historique")
+        .await;
+    let mut violations = admin.close().await;
+    violations.extend(staff.close().await);
+    assert!(violations.is_empty(), "axe-core: {violations:#?}");
 }

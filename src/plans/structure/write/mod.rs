@@ -92,8 +92,13 @@ impl Diff {
                     format!("« {s} »")
                 }
             };
-            self.0
-                .push(format!("{name} : {} → {}", show(&before), show(&after)));
+            // A field set where there was nothing reads as its value alone.
+            if before.is_empty() {
+                self.0.push(format!("{name} : {}", show(&after)));
+            } else {
+                self.0
+                    .push(format!("{name} : {} → {}", show(&before), show(&after)));
+            }
         }
     }
 
