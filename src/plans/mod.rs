@@ -3,5 +3,6 @@
 pub mod entry_store;
 pub mod profile;
 pub mod read;
+pub mod shared;
 pub mod store;
 pub mod values;

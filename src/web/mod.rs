@@ -13,6 +13,7 @@ pub mod layout;
 mod plans;
 mod profile;
 pub mod session;
+mod shared;
 pub mod uploads;
 mod users;
 pub mod view;
@@ -166,6 +167,7 @@ pub fn routes() -> Vec<RouteDef> {
         contracts::routes,
         users::routes,
         profile::routes,
+        shared::routes,
     ] {
         all.extend(feature());
     }

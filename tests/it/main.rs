@@ -27,5 +27,6 @@ mod reliability;
 mod review_cycle;
 mod set_writes;
 mod setup;
+mod shared;
 mod support;
 mod uploads;
