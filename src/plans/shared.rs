@@ -522,3 +522,22 @@ pub async fn members_year(
         locks,
     })
 }
+
+/// The members of the shared plan this plan belongs to, as its carrier or as a member (the
+/// carrier first); empty for a plan of one buyer. One query.
+pub async fn circle(conn: &mut PgConnection, plan_id: PlanId) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as!(
+        Member,
+        r#"SELECT o.id AS "organisation_id: OrganisationId", o.slug AS organisation_slug,
+                  o.name AS organisation_name, o.short_name, p.id AS "plan_id: PlanId",
+                  p.slug AS plan_slug, p.published_at IS NOT NULL AS "published!",
+                  m.member_plan_id = m.carrier_plan_id AS "carrier!"
+             FROM plan_member m JOIN organisation o ON o.id = m.organisation_id
+             JOIN plan p ON p.id = m.member_plan_id
+            WHERE m.carrier_plan_id = (SELECT coalesce(shared_from_plan_id, id) FROM plan WHERE id = $1)
+            ORDER BY m.member_plan_id <> m.carrier_plan_id, o.name"#,
+        plan_id.get()
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -553,3 +553,56 @@ async fn the_carriers_administrator_associates_an_organisation_and_the_public_re
         "{links:?}"
     );
 }
+
+#[tokio::test]
+async fn the_plan_pages_name_the_members_and_link_the_consolidated_bilan() {
+    let pool = joint_pool().await;
+    let app = app(&pool);
+    let mut committee = Client::signed_in(&app, &format!("comite@{CARRIER}.demo")).await;
+    let page = committee
+        .get(&format!("{}?annee=2025", plan(CARRIER)))
+        .await;
+    assert_eq!(
+        page.texts(".spaser-sharing-members li")
+            .iter()
+            .map(|t| normalise(t))
+            .collect::<Vec<_>>(),
+        JOINT_ORGANISATIONS
+            .iter()
+            .map(|o| o.1.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        page.attrs(".spaser-sharing a", "href"),
+        [format!("{}/consolide/2025", plan(CARRIER))]
+    );
+    // The public reads the published plan's members and their published bilans.
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = $1")
+        .bind(JOINT_PLAN)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut visitor = Client::new(&app);
+    let public = visitor
+        .get(&format!("/public/{CARRIER}/{JOINT_PLAN}?annee=2025"))
+        .await;
+    let links = public.attrs(".spaser-sharing a", "href");
+    assert!(
+        links.contains(&format!("/public/{HABITAT}/{JOINT_PLAN}/bilan/2025")),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&format!("/public/{CARRIER}/{JOINT_PLAN}/consolide/2025")),
+        "{links:?}"
+    );
+    // A member's plan says whom it follows.
+    let mut ccas = Client::signed_in(&app, &format!("pilote@{CCAS}.demo")).await;
+    let page = ccas.get(&plan(CCAS)).await;
+    let said = normalise(&page.texts(".spaser-sharing p").join(" "));
+    assert!(said.contains("porté par Commune de Fictiville"), "{said}");
+    assert!(
+        page.attrs(".spaser-sharing a", "href")
+            .iter()
+            .all(|h| !h.contains("consolide"))
+    );
+}
