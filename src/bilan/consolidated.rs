@@ -292,3 +292,101 @@ fn overrides_of(data: &MembersYear, plan: PlanId) -> HashMap<(Level, i64), Overr
         })
         .collect()
 }
+
+/// The consolidated bilan as CSV (UTF-8 with BOM, `;`, decimal comma): a line per member and
+/// indicator, each naming its member, then the indicator's consolidated line (« Ensemble »).
+pub fn to_csv(bilan: &Consolidated) -> Vec<u8> {
+    use crate::domain::csv_file::{self, Cell};
+    let number = |n: Option<Decimal>| {
+        Cell::Number(
+            n.map(|n| n.normalize().to_string().replace('.', ","))
+                .unwrap_or_default(),
+        )
+    };
+    let text = |t: &str| Cell::Text(t.to_string());
+    let header = [
+        "Membre",
+        "Objectif",
+        "Action",
+        "Indicateur",
+        "Unité",
+        "Cible",
+        "Réalisé",
+        "Réalisé (texte)",
+        "Numérateur",
+        "Dénominateur",
+        "Statut",
+        "Consolidation",
+    ]
+    .into_iter()
+    .map(text)
+    .collect::<Vec<_>>();
+    let mut rows = vec![header];
+    for objective in bilan.groups.iter().flat_map(|g| g.objectives.iter()) {
+        for action in &objective.actions {
+            for indicator in &action.indicators {
+                let unit = indicator.unit.as_deref().unwrap_or_default();
+                let target = indicator.target.as_ref().and_then(|t| t.value);
+                for (column, value) in bilan.members.iter().zip(&indicator.members) {
+                    rows.push(vec![
+                        text(&column.member.organisation_name),
+                        text(&objective.heading),
+                        text(&action.heading),
+                        text(&indicator.label),
+                        text(unit),
+                        number(target),
+                        number(value.value),
+                        text(value.text.as_deref().unwrap_or_default()),
+                        number(value.numerator),
+                        number(value.denominator),
+                        text(value.status.label()),
+                        text(if value.withheld {
+                            "valeur en cours de validation, non publiée"
+                        } else {
+                            ""
+                        }),
+                    ]);
+                }
+                let (total, numerator, denominator, how) = match &indicator.total {
+                    Total::Sum { total, gave, of } => (
+                        Some(*total),
+                        None,
+                        None,
+                        format!("somme ({gave} membres sur {of})"),
+                    ),
+                    Total::Share {
+                        percent,
+                        numerator,
+                        denominator,
+                        gave,
+                        of,
+                    } => (
+                        Some(*percent),
+                        Some(*numerator),
+                        Some(*denominator),
+                        format!(
+                            "part recalculée des numérateurs et dénominateurs ({gave} membres sur {of})"
+                        ),
+                    ),
+                    Total::NotConsolidable(why) => (None, None, None, why.to_string()),
+                    Total::Empty => (None, None, None, "aucune valeur".into()),
+                };
+                rows.push(vec![
+                    text("Ensemble (consolidé)"),
+                    text(&objective.heading),
+                    text(&action.heading),
+                    text(&indicator.label),
+                    text(unit),
+                    number(target),
+                    number(total),
+                    text(""),
+                    number(numerator),
+                    number(denominator),
+                    text(indicator.overall.label()),
+                    text(&how),
+                ]);
+            }
+        }
+    }
+    csv_file::write(rows)
+}

@@ -324,6 +324,8 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         },
         Row { setup: Some(SHARE), ..row(Method::GET, "/organisations/{organisation}/plans/{plan}/consolide/{year}", format!("{plan}/consolide/2025"), [SIGN_IN, OK, OK, FORBIDDEN, OK, NOT_FOUND]) },
         Row { setup: Some(SHARE), ..row(Method::GET, "/public/{organisation}/{plan}/consolide/{year}", format!("{public}/consolide/2025"), [OK; 6]) },
+        Row { setup: Some(SHARE), ..row(Method::GET, "/organisations/{organisation}/plans/{plan}/consolide/{year}/{file}", format!("{plan}/consolide/2025/consolide.csv"), [SIGN_IN, OK, OK, FORBIDDEN, OK, NOT_FOUND]) },
+        Row { setup: Some(SHARE), ..row(Method::GET, "/public/{organisation}/{plan}/consolide/{year}/{file}", format!("{public}/consolide/2025/consolide.csv"), [OK; 6]) },
     ];
 
     // Every route of the application has its row, and every row is a route.

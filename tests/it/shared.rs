@@ -209,6 +209,25 @@ async fn three_members_fill_their_values_and_the_carrier_reads_them_consolidated
             ],
         ]
     );
+    // The export names the member on each line, and the consolidated line.
+    let (status, csv, _) = committee
+        .get_bytes(&format!("{}/consolide/2026/consolide.csv", plan(CARRIER)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    let hours: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains("Heures d'insertion"))
+        .collect();
+    assert_eq!(hours.len(), 4, "{hours:?}");
+    assert!(
+        hours[1].starts_with("CCAS de Fictiville (démo fictive);") && hours[1].contains(";1700;"),
+        "{hours:?}"
+    );
+    assert!(
+        hours[3].starts_with("Ensemble (consolidé);") && hours[3].contains(";4000;"),
+        "{hours:?}"
+    );
     // The legal indicators, per member and for all of them.
     let legal = page.texts("table.spaser-consolidated-legal tbody th");
     assert_eq!(legal.len(), 7, "{legal:?}");

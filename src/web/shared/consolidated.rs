@@ -114,6 +114,8 @@ pub struct ConsolidatedPage {
     pub legal_contracts: Vec<String>,
     pub withheld: usize,
     pub members_href: Option<String>,
+    /// Where the consolidated bilan's files are: `{exports}/consolide.csv`.
+    pub exports: String,
 }
 
 fn total_text(total: &Total, unit: Option<&str>) -> (String, bool) {
@@ -215,6 +217,7 @@ fn page(
     legal: &[Vec<Cell>],
     layout: Layout,
     audience: Audience,
+    admin: bool,
 ) -> ConsolidatedPage {
     let base = plan_href(&tree.organisation.slug, &tree.slug, audience);
     let year = bilan.year;
@@ -340,7 +343,8 @@ fn page(
         legal: legal_rows,
         legal_contracts,
         withheld: bilan.withheld,
-        members_href: (audience == Audience::Member).then(|| format!("{base}/membres")),
+        members_href: admin.then(|| format!("{base}/membres")),
+        exports: format!("{base}/consolide/{year}"),
     }
 }
 
@@ -368,6 +372,7 @@ pub async fn member_consolidated(
         &legal,
         Layout::new(&session),
         Audience::Member,
+        access.membership.role == Role::Admin,
     ))
 }
 
@@ -384,6 +389,65 @@ pub async fn public_consolidated(
         .filter(|h| h.published_at.is_some())
         .ok_or(AppError::NotFound)?;
     let (tree, bilan, legal) = load(&mut conn, head, year, Audience::Public).await?;
-    let html = page(&tree, &bilan, &legal, Layout::default(), Audience::Public).render()?;
+    let html = page(
+        &tree,
+        &bilan,
+        &legal,
+        Layout::default(),
+        Audience::Public,
+        false,
+    )
+    .render()?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// The consolidated bilan as CSV, each line naming its member.
+fn csv(tree: &PlanTree, bilan: &Consolidated, file: &str) -> Result<Response, AppError> {
+    if file != "consolide.csv" {
+        return Err(AppError::NotFound);
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"bilan-consolide-{}-{}.csv\"",
+                    tree.slug, bilan.year
+                ),
+            ),
+        ],
+        consolidated::to_csv(bilan),
+    )
+        .into_response())
+}
+
+pub async fn member_export(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((organisation, plan, year, file)): Path<(String, String, i32, String)>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let access = member_of(&mut conn, &user, &organisation).await?;
+    if access.membership.role == Role::Pilot {
+        return Err(AppError::Forbidden);
+    }
+    let head = read::plan_head(&mut conn, &organisation, &plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (tree, bilan, _) = load(&mut conn, head, year, Audience::Member).await?;
+    csv(&tree, &bilan, &file)
+}
+
+pub async fn public_export(
+    State(state): State<AppState>,
+    Path((organisation, plan, year, file)): Path<(String, String, i32, String)>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let head = read::plan_head(&mut conn, &organisation, &plan)
+        .await?
+        .filter(|h| h.published_at.is_some())
+        .ok_or(AppError::NotFound)?;
+    let (tree, bilan, _) = load(&mut conn, head, year, Audience::Public).await?;
+    csv(&tree, &bilan, &file)
 }

@@ -20,7 +20,7 @@ use super::{AppState, RouteDef, get_route, post_route};
 use crate::plans::read::{self, PlanHead};
 use crate::plans::shared::{self, Member, MemberError};
 
-pub use consolidated::{member_consolidated, public_consolidated};
+pub use consolidated::{member_consolidated, member_export, public_consolidated, public_export};
 
 /// A member as the members' page lists it.
 pub struct MemberLine {
@@ -215,6 +215,14 @@ pub fn routes() -> Vec<RouteDef> {
         get_route(
             "/public/{organisation}/{plan}/consolide/{year}",
             public_consolidated,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/consolide/{year}/{file}",
+            member_export,
+        ),
+        get_route(
+            "/public/{organisation}/{plan}/consolide/{year}/{file}",
+            public_export,
         ),
     ]
 }
