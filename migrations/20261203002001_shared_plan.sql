@@ -50,15 +50,3 @@ END $$;
 
 CREATE TRIGGER plan_member_check BEFORE INSERT OR UPDATE ON plan_member
     FOR EACH ROW EXECUTE FUNCTION check_plan_member();
-
--- The consolidated bilan shows every member's values: a change of a member's plan is a revision of
--- the shared plan too (the public consolidated page is kept by the carrier's revision).
-CREATE FUNCTION bump_carrier_revision() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE plan SET revision = revision + 1 WHERE id = NEW.shared_from_plan_id;
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER plan_carrier_revision AFTER UPDATE ON plan
-    FOR EACH ROW WHEN (NEW.shared_from_plan_id IS NOT NULL AND NEW.revision IS DISTINCT FROM OLD.revision)
-    EXECUTE FUNCTION bump_carrier_revision();
