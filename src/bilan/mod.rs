@@ -2,6 +2,7 @@
 //! Built from the plan tree and the year's statuses; exported to CSV, XLSX and JSON.
 
 mod change;
+pub mod consolidated;
 mod docx;
 mod export;
 mod pdf;

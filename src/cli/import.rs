@@ -133,7 +133,10 @@ pub(super) async fn import_file(db: &Database, args: ImportArgs) -> Result<(), C
             .await
             {
                 Ok(()) => {}
-                Err(locked @ crate::plans::store::SyncError::Locked(_)) => {
+                Err(
+                    locked @ (crate::plans::store::SyncError::Locked(_)
+                    | crate::plans::store::SyncError::SharedMember),
+                ) => {
                     return Err(CliError::Invalid(locked.to_string()));
                 }
                 Err(crate::plans::store::SyncError::Db(e)) => return Err(e.into()),

@@ -100,7 +100,12 @@ pub enum Command {
     /// Bring the database schema up to date, then exit.
     Migrate,
     /// Load the demo plans (idempotent), then exit.
-    Demo,
+    Demo {
+        /// Load only the fictitious joint demo instead: a commune, its CCAS and its housing
+        /// office sharing one plan.
+        #[arg(long)]
+        joint: bool,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -297,7 +302,7 @@ async fn run(mut cli: Cli) -> Result<(), CliError> {
             println!("Schéma à jour.");
             Ok(())
         }
-        Command::Demo => load_demo(&db).await,
+        Command::Demo { joint } => load_demo(&db, joint).await,
         Command::Import {
             file,
             organisation,
@@ -394,9 +399,13 @@ async fn run(mut cli: Cli) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn load_demo(db: &Database) -> Result<(), CliError> {
+async fn load_demo(db: &Database, joint: bool) -> Result<(), CliError> {
     let mut conn = db.pool.acquire().await?;
-    let report = demo::load(&mut conn).await?;
+    let report = if joint {
+        demo::load_joint(&mut conn).await?
+    } else {
+        demo::load(&mut conn).await?
+    };
     for name in &report.loaded {
         println!("Chargé : {name}");
     }
@@ -428,7 +437,7 @@ async fn serve(db: &Database, cli: &Cli) -> Result<(), CliError> {
         if demo::is_empty(&mut conn).await? {
             drop(conn);
             tracing::info!("base vide : chargement des plans de démonstration");
-            load_demo(db).await?;
+            load_demo(db, false).await?;
         }
     }
     let listener = TcpListener::bind(addr)

@@ -2,6 +2,7 @@
 //! plan indicators whose actual is computed from them.
 
 pub mod compliance;
+pub mod joint;
 pub mod law;
 pub mod report;
 

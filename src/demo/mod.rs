@@ -20,6 +20,9 @@ use crate::domain::model::{
 use crate::domain::sheet::{self, SheetError};
 use crate::plans::store;
 
+mod joint;
+pub use joint::{JOINT_ORGANISATIONS, JOINT_PLAN, joint_plan, load_joint};
+
 /// The office's plan, as exported from its spreadsheet.
 pub const OFFICE_TSV: &str = include_str!("office-spaser-action-plan-2025-2027.tsv");
 /// GOSB's plan and 2024 bilan, transcribed.
@@ -33,6 +36,8 @@ pub enum DemoError {
     Toml(#[from] toml::de::Error),
     #[error("base de données : {0}")]
     Db(#[from] sqlx::Error),
+    #[error("plan partagé : {0}")]
+    Shared(#[from] crate::plans::shared::MemberError),
 }
 
 /// One demo organisation with its plan.

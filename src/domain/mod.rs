@@ -8,6 +8,7 @@ pub mod chart;
 pub mod colour;
 pub mod columns;
 pub mod comparator;
+pub mod consolidate;
 pub mod csv_file;
 pub mod entry;
 pub mod format;

@@ -5,6 +5,7 @@ pub mod organisation_log;
 pub mod profile;
 pub mod read;
 pub mod services;
+pub mod shared;
 pub mod store;
 pub mod structure;
 pub mod values;

@@ -15,6 +15,7 @@ mod profile;
 mod services;
 pub mod session;
 mod setup;
+mod shared;
 mod structure;
 pub mod uploads;
 mod users;
@@ -187,6 +188,7 @@ pub fn routes() -> Vec<RouteDef> {
         structure::routes,
         services::routes,
         setup::routes,
+        shared::routes,
     ] {
         all.extend(feature());
     }

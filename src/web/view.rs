@@ -104,3 +104,75 @@ pub fn period(first: i32, last: i32) -> String {
         format!("{first}–{last}")
     }
 }
+
+/// A shared plan as a plan page tells it: who carries it, its members and where to read their
+/// bilans.
+pub struct Sharing {
+    /// The carrier's name.
+    pub carrier: String,
+    /// The page's plan is the carrier's (the shared plan itself).
+    pub is_carrier: bool,
+    /// Each member's name and its published bilan of the year, if published.
+    pub members: Vec<(String, Option<String>)>,
+    /// The consolidated bilan of the year, for those who may read it.
+    pub consolidated_href: Option<String>,
+    /// The carrier's page of its members (administrators).
+    pub members_href: Option<String>,
+}
+
+impl Sharing {
+    /// `None` for a plan of one buyer. `own`: the page's plan address; `role`: the reader's in
+    /// the page's organisation (`None` for the public). The consolidated bilan is for the
+    /// carrier's people but its pilots, and for anyone once the shared plan is published.
+    pub fn new(
+        members: &[crate::plans::shared::Member],
+        plan_id: crate::domain::ids::PlanId,
+        own: &str,
+        year: i32,
+        role: Option<crate::domain::account::Role>,
+    ) -> Option<Self> {
+        use crate::domain::account::Role;
+        let audience = if role.is_some() {
+            Audience::Member
+        } else {
+            Audience::Public
+        };
+        let Some(carrier) = members.iter().find(|m| m.carrier) else {
+            // Not shared: its administrators may share it.
+            return (role == Some(Role::Admin)).then(|| Sharing {
+                carrier: String::new(),
+                is_carrier: true,
+                members: Vec::new(),
+                consolidated_href: None,
+                members_href: Some(format!("{own}/membres")),
+            });
+        };
+        let is_carrier = carrier.plan_id == plan_id;
+        let base = plan_href(&carrier.organisation_slug, &carrier.plan_slug, audience);
+        Some(Sharing {
+            carrier: carrier.organisation_name.clone(),
+            is_carrier,
+            members: members
+                .iter()
+                .map(|m| {
+                    (
+                        m.organisation_name.clone(),
+                        m.published.then(|| {
+                            format!(
+                                "/public/{}/{}/bilan/{year}",
+                                m.organisation_slug, m.plan_slug
+                            )
+                        }),
+                    )
+                })
+                .collect(),
+            consolidated_href: (is_carrier
+                && match role {
+                    Some(role) => role != Role::Pilot,
+                    None => carrier.published,
+                })
+            .then(|| format!("{base}/consolide/{year}")),
+            members_href: (role == Some(Role::Admin)).then(|| format!("{own}/membres")),
+        })
+    }
+}

@@ -1256,3 +1256,100 @@ async fn a_new_administrator_builds_the_plan_in_a_real_browser() {
     violations.extend(staff.close().await);
     assert!(violations.is_empty(), "axe-core: {violations:#?}");
 }
+
+/// Issue 20: the carrier's committee reads the consolidated bilan of a shared plan (the fictitious
+/// joint demo: a commune, its CCAS and its housing office), at three widths, with axe-core; its
+/// administrator opens the members' page; the public reads the published consolidated bilan.
+/// Screenshots in `target/tmp/shared/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_carrier_reads_the_consolidated_bilan_in_a_real_browser() {
+    if !browsers_installed() {
+        return;
+    }
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shared");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let (pool, url) = crate::support::fresh_database().await;
+    {
+        let mut conn = pool.acquire().await.unwrap();
+        spaser::demo::load_joint(&mut conn).await.unwrap();
+    }
+    let server: Running = start(&[("DATABASE_URL", url.as_str()), ("SPASER_NO_DEMO", "1")]);
+    let base = format!("http://{}", server.address);
+    let driver = Driver::start();
+    let plan = format!(
+        "/organisations/fictiville/plans/{}",
+        spaser::demo::JOINT_PLAN
+    );
+
+    let mut committee = Browser::open(&driver, &base, "comite-porteur", &artifacts).await;
+    committee.widths = &THREE_WIDTHS;
+    committee.sign_in("comite@fictiville.demo").await;
+    committee
+        .visit(&format!("{plan}?annee=2025"), "plan-partage")
+        .await;
+    committee
+        .follow("Bilan consolidé 2025", "bilan-consolide")
+        .await;
+    assert!(
+        committee
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/consolide/2025")
+    );
+    // The members side by side, the hours added up (1 200 + 300 + 2 100), the share recomputed
+    // (18 + 3 + 12 out of 20 + 5 + 25 = 66 %), each objective marked per member and overall.
+    let hours = committee
+        .texts("tr.spaser-consolidated-row:first-child td.spaser-total")
+        .await;
+    assert!(hours[0].starts_with("3 600 h"), "{hours:?}");
+    let totals = committee.texts("td.spaser-total .spaser-number").await;
+    assert!(
+        totals.iter().any(|t| t.starts_with("66 % (33 sur 50)")),
+        "{totals:?}"
+    );
+    let marks = committee.texts("tr.spaser-objective-marks").await;
+    assert_eq!(marks.len(), 3, "{marks:?}");
+    let mut violations = committee.close().await;
+
+    let mut admin = Browser::open(&driver, &base, "admin-porteur", &artifacts).await;
+    admin.sign_in("admin@fictiville.demo").await;
+    admin.visit(&format!("{plan}/membres"), "membres").await;
+    admin.fill("#organisation", "inconnue").await;
+    admin
+        .click("main form button[type=submit]", "membre-refuse")
+        .await;
+    assert_eq!(admin.value("#organisation").await, "inconnue");
+    violations.extend(admin.close().await);
+
+    sqlx::query("UPDATE plan SET published_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut public = Browser::open(&driver, &base, "public", &artifacts).await;
+    public.widths = &THREE_WIDTHS;
+    public
+        .visit(
+            &format!(
+                "/public/fictiville/{}/consolide/2025",
+                spaser::demo::JOINT_PLAN
+            ),
+            "consolide-publie",
+        )
+        .await;
+    violations.extend(public.close().await);
+
+    drop(driver);
+    crate::process::stop(server);
+    for v in &violations {
+        println!("axe: {v}");
+    }
+    assert!(
+        violations.is_empty(),
+        "{} serious or critical accessibility violations",
+        violations.len()
+    );
+}

@@ -29,6 +29,7 @@ mod review_cycle;
 mod services;
 mod set_writes;
 mod setup;
+mod shared;
 mod structure;
 mod support;
 mod uploads;

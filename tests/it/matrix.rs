@@ -99,6 +99,18 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     let users = "/organisations/office-habitat/utilisateurs";
     let public = "/public/office-habitat/spaser-2025-2027";
     const PUBLISH: &str = "UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'";
+    // The office's plan shared with GOSB, whose plan follows it; both published.
+    const SHARE: &str = "DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM plan_member) THEN
+          UPDATE plan SET shared_from_plan_id = (SELECT id FROM plan WHERE slug = 'spaser-2025-2027')
+           WHERE organisation_id = (SELECT id FROM organisation WHERE slug = 'grand-orly-seine-bievre');
+          INSERT INTO plan_member (carrier_plan_id, organisation_id, member_plan_id)
+          SELECT c.id, c.organisation_id, c.id FROM plan c WHERE c.slug = 'spaser-2025-2027'
+          UNION ALL
+          SELECT m.shared_from_plan_id, m.organisation_id, m.id FROM plan m WHERE m.shared_from_plan_id IS NOT NULL;
+        END IF;
+        UPDATE plan SET published_at = now();
+      END $$";
     let form = |pairs: &[(&str, &str)]| {
         pairs
             .iter()
@@ -362,6 +374,17 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             ..row(Method::GET, "/public/{organisation}/{plan}/bilan/{year}/{file}", format!("{public}/bilan/2025/bilan.json"), [OK; 6])
         },
         Row { setup: Some(PUBLISH), ..row(Method::GET, "/public/{organisation}/{plan}/comparaison", format!("{public}/comparaison"), [OK; 6]) },
+        // A shared plan (issue 20): administrators associate organisations; the carrier's people
+        // but its pilots read the consolidated bilan; a member's people (GOSB's) do not.
+        row(Method::GET, "/organisations/{organisation}/plans/{plan}/membres", format!("{plan}/membres"), [SIGN_IN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
+        Row {
+            form: form(&[("organisation", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/membres", format!("{plan}/membres"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        Row { setup: Some(SHARE), ..row(Method::GET, "/organisations/{organisation}/plans/{plan}/consolide/{year}", format!("{plan}/consolide/2025"), [SIGN_IN, OK, OK, FORBIDDEN, OK, NOT_FOUND]) },
+        Row { setup: Some(SHARE), ..row(Method::GET, "/public/{organisation}/{plan}/consolide/{year}", format!("{public}/consolide/2025"), [OK; 6]) },
+        Row { setup: Some(SHARE), ..row(Method::GET, "/organisations/{organisation}/plans/{plan}/consolide/{year}/{file}", format!("{plan}/consolide/2025/consolide.csv"), [SIGN_IN, OK, OK, FORBIDDEN, OK, NOT_FOUND]) },
+        Row { setup: Some(SHARE), ..row(Method::GET, "/public/{organisation}/{plan}/consolide/{year}/{file}", format!("{public}/consolide/2025/consolide.csv"), [OK; 6]) },
     ];
 
     // Every route of the application has its row, and every row is a route.

@@ -17,6 +17,11 @@ pub enum SyncError {
         .0.join(" ; ")
     )]
     Locked(Vec<String>),
+    /// The plan follows a plan shared by another organisation, which administers its structure.
+    #[error(
+        "Rien n'a été enregistré : ce plan suit le plan partagé porté par une autre organisation, qui seule en modifie la structure (axes, objectifs, actions, indicateurs, cibles). Demandez-lui la modification."
+    )]
+    SharedMember,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

@@ -72,6 +72,14 @@ pub async fn sync_plan(
     remove: bool,
 ) -> Result<(), SyncError> {
     // Inside the writer, ids are the numbers its statements take in arrays.
+    // A member plan's structure is its carrier's (`plans::shared`).
+    if super::shared::carrier_of(&mut *conn, plan_id)
+        .await?
+        .is_some()
+    {
+        return Err(SyncError::SharedMember);
+    }
+    let carrier = plan_id;
     let (organisation_id, plan_id) = (organisation_id.get(), plan_id.get());
     let locked_years: Vec<i32> = sqlx::query_scalar!(
         "SELECT year FROM plan_year_lock WHERE plan_id = $1 ORDER BY year",
@@ -199,5 +207,7 @@ pub async fn sync_plan(
         .execute(&mut *conn)
         .await?;
     }
+    // The members of a shared plan follow its structure, in the same transaction.
+    super::shared::sync_members(conn, carrier).await?;
     Ok(())
 }

@@ -343,7 +343,7 @@ pub async fn commit(
             .await
             {
                 Ok(()) => {}
-                Err(locked @ store::SyncError::Locked(_)) => {
+                Err(locked @ (store::SyncError::Locked(_) | store::SyncError::SharedMember)) => {
                     drop(tx);
                     return refuse(&locked.to_string(), changes);
                 }

@@ -221,6 +221,8 @@ pub struct PlanPage {
     pub counts: String,
     /// Just saved from an imported file: said once, after the redirect.
     pub imported: bool,
+    /// A plan shared by several buyers: its carrier and members.
+    pub sharing: Option<super::view::Sharing>,
 }
 
 impl PlanPage {
@@ -333,6 +335,7 @@ impl PlanPage {
             groups,
             counts,
             imported: false,
+            sharing: None,
         }
     }
 }
@@ -368,6 +371,13 @@ pub async fn plan(
         Vec::new()
     };
     let year = status_year(&tree, query.annee);
+    let sharing = super::view::Sharing::new(
+        &crate::plans::shared::circle(&mut conn, tree.id).await?,
+        tree.id,
+        &format!("/organisations/{organisation}/plans/{plan}"),
+        year,
+        Some(access.membership.role),
+    );
     let year_values = values::year_values(&mut conn, tree.id, year).await?;
     let statuses = values::statuses(&tree, year, &year_values.overrides);
     let mut page = PlanPage::new(
@@ -379,6 +389,7 @@ pub async fn plan(
         Some(access.membership.role),
     );
     page.imported = query.importe.is_some();
+    page.sharing = sharing;
     Ok(page)
 }
 
@@ -398,14 +409,23 @@ pub async fn public_plan(
     let year = status_year(&tree, query.annee);
     let overrides = values::overrides(&mut conn, tree.id, year).await?;
     let statuses = values::statuses(&tree, year, &overrides);
-    Ok(PlanPage::new(
+    let sharing = super::view::Sharing::new(
+        &crate::plans::shared::circle(&mut conn, tree.id).await?,
+        tree.id,
+        &format!("/public/{organisation}/{plan}"),
+        year,
+        None,
+    );
+    let mut page = PlanPage::new(
         tree,
         Layout::new(&session),
         Vec::new(),
         year,
         statuses,
         None,
-    ))
+    );
+    page.sharing = sharing;
+    Ok(page)
 }
 
 /// The routes of this feature.
