@@ -625,3 +625,49 @@ async fn the_plan_pages_name_the_members_and_link_the_consolidated_bilan() {
             .all(|h| !h.contains("consolide"))
     );
 }
+
+/// The structure editor on a shared plan: the carrier's changes reach every member in the same
+/// transaction; a member's administrator cannot edit the structure it follows.
+#[tokio::test]
+async fn the_carriers_editor_changes_reach_the_members() {
+    let pool = joint_pool().await;
+    let app = crate::support::app(&pool);
+    let mut carrier = Client::signed_in(&app, &format!("admin@{CARRIER}.demo")).await;
+    let structure = format!("{}/structure", plan(CARRIER));
+    let action: i64 = sqlx::query_scalar(
+        "SELECT a.id FROM action a JOIN plan p ON p.id = a.plan_id JOIN organisation o ON o.id = p.organisation_id
+          WHERE o.slug = $1 AND p.slug = $2 ORDER BY a.id LIMIT 1",
+    )
+    .bind(CARRIER)
+    .bind(JOINT_PLAN)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let added = carrier
+        .post(
+            &format!("{structure}/indicateurs/nouveau"),
+            &[
+                ("parent", &action.to_string()),
+                ("label", "Repas issus de circuits courts"),
+                ("kind", "quantitative"),
+                ("unit", "repas"),
+                ("direction", "up"),
+                ("threshold", "80"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    for member in [CARRIER, CCAS, HABITAT] {
+        assert!(
+            labels(&pool, member)
+                .await
+                .contains(&"Repas issus de circuits courts".to_string()),
+            "{member} follows the carrier"
+        );
+    }
+    let mut member = Client::signed_in(&app, &format!("admin@{CCAS}.demo")).await;
+    let refused = member.get(&format!("{}/structure", plan(CCAS))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let page = member.get(&plan(CCAS)).await;
+    assert!(page.texts("a").iter().all(|a| a != "Modifier la structure"));
+}

@@ -26,6 +26,8 @@ pub struct PlanRow {
     pub objective_term: ObjectiveTerm,
     pub has_axes: bool,
     pub version: i32,
+    /// The shared plan this member plan follows: its structure is the carrier's to change.
+    pub follows: Option<PlanId>,
 }
 
 #[derive(Debug, Clone)]
@@ -248,7 +250,8 @@ pub async fn structure(
 ) -> Result<Option<Structure>, sqlx::Error> {
     let Some(p) = sqlx::query!(
         r#"SELECT id AS "id: PlanId", organisation_id AS "organisation_id: OrganisationId", slug, title,
-                  first_year, last_year, adopted_on, objective_term, has_axes, version
+                  first_year, last_year, adopted_on, objective_term, has_axes, version,
+                  shared_from_plan_id AS "follows: PlanId"
              FROM plan WHERE organisation_id = $1 AND slug = $2"#,
         organisation_id.get(),
         plan_slug
@@ -269,6 +272,7 @@ pub async fn structure(
         objective_term: ObjectiveTerm::from_db(&p.objective_term),
         has_axes: p.has_axes,
         version: p.version,
+        follows: p.follows,
     };
     let id = plan.id.get();
     let axes = sqlx::query_as!(

@@ -226,6 +226,12 @@ pub struct PlanPage {
 }
 
 impl PlanPage {
+    /// Whether the person may change the structure here: an administrator, on a plan of its own
+    /// (a member of a shared plan follows the carrier's).
+    pub fn edits_structure(&self) -> bool {
+        self.can_publish && !self.sharing.as_ref().is_some_and(|s| !s.is_carrier)
+    }
+
     fn new(
         plan: PlanTree,
         layout: Layout,

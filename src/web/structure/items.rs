@@ -646,7 +646,7 @@ pub async fn create(
     };
     match created {
         Ok(id) => {
-            tx.commit().await?;
+            ctx.commit(tx).await?;
             Ok(ctx.done("ajoute", Some((kind, id))).into_response())
         }
         Err(EditError::Fields(errors)) => Err(AppError::invalid(page(
@@ -724,7 +724,7 @@ pub async fn save(
     };
     match saved {
         Ok(()) => {
-            tx.commit().await?;
+            ctx.commit(tx).await?;
             Ok(ctx.done("modifie", Some((kind, item))).into_response())
         }
         Err(EditError::Fields(errors)) => Err(AppError::invalid(page(

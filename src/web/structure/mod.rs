@@ -87,7 +87,19 @@ impl Context {
         let structure = structure::structure(conn, access.organisation.id, plan)
             .await?
             .ok_or(AppError::NotFound)?;
+        // A member of a shared plan follows the carrier's structure: only the carrier edits it.
+        if structure.plan.follows.is_some() {
+            return Err(AppError::Forbidden);
+        }
         Ok(Self { access, structure })
+    }
+
+    /// Ends a change: the members of a shared plan follow its new structure, in the same
+    /// transaction, then it is committed.
+    async fn commit(&self, mut tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), AppError> {
+        crate::plans::shared::sync_members(&mut tx, self.structure.plan.id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     fn organisation_href(&self) -> String {

@@ -309,7 +309,7 @@ pub async fn save_settings(
     .await
     {
         Ok(()) => {
-            tx.commit().await?;
+            ctx.commit(tx).await?;
             Ok(ctx.done("plan", None).into_response())
         }
         Err(EditError::Fields(errors)) => Err(AppError::invalid(settings_page(

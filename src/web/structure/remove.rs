@@ -38,7 +38,7 @@ pub async fn move_item(
     };
     match write::move_item(&mut tx, &ctx.structure, kind, item, up, author(&user)).await {
         Ok(()) => {
-            tx.commit().await?;
+            ctx.commit(tx).await?;
             Ok(ctx.done("deplace", Some((kind, item))).into_response())
         }
         Err(EditError::NotFound) => Err(AppError::NotFound),
@@ -150,7 +150,7 @@ pub async fn remove(
     }
     match write::remove_item(&mut tx, &ctx.structure, kind, item, author(&user)).await {
         Ok(()) => {
-            tx.commit().await?;
+            ctx.commit(tx).await?;
             Ok(ctx.done("supprime", None).into_response())
         }
         Err(EditError::Locked(_)) => {
