@@ -229,7 +229,7 @@ impl PlanPage {
     /// Whether the person may change the structure here: an administrator, on a plan of its own
     /// (a member of a shared plan follows the carrier's).
     pub fn edits_structure(&self) -> bool {
-        self.can_publish && !self.sharing.as_ref().is_some_and(|s| !s.is_carrier)
+        self.can_publish && self.sharing.as_ref().is_none_or(|s| s.is_carrier)
     }
 
     fn new(
