@@ -391,6 +391,16 @@ async fn an_administrator_imports_previews_corrects_and_commits() {
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM action a JOIN plan p ON p.id = a.plan_id WHERE p.slug = 'plan-importe'").await, 15);
     assert_eq!(count(&pool, "SELECT count(*) FROM import_draft").await, 0);
+    // The structure's history says who imported it.
+    let history = admin
+        .get("/organisations/office-habitat/plans/plan-importe/structure/historique")
+        .await;
+    let lines = history.texts("tbody tr");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("Import du tableur") && lines[0].contains("15 action(s)"),
+        "{lines:?}"
+    );
     // Only administrators import.
     let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
     assert_eq!(

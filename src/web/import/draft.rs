@@ -331,7 +331,7 @@ pub async fn commit(
     }
     let mut tx = conn.begin().await?;
     let mut plan_slug = draft.payload.header.slug.clone();
-    match draft.plan_id {
+    let stored_plan = match draft.plan_id {
         Some(plan_id) => {
             match store::sync_plan(
                 &mut tx,
@@ -349,6 +349,7 @@ pub async fn commit(
                 }
                 Err(store::SyncError::Db(e)) => return Err(e.into()),
             }
+            plan_id
         }
         None => {
             let header = &draft.payload.header;
@@ -372,9 +373,38 @@ pub async fn commit(
                 &header,
                 &draft.payload.draft,
             )
-            .await?;
+            .await?
         }
-    }
+    };
+    // The structure's history says who imported what, as it does of the editor's changes.
+    let d = &draft.payload.draft;
+    let detail = format!(
+        "{} axe(s), {} objectif(s), {} action(s), {} indicateur(s){}",
+        d.axes.len(),
+        d.objectives.len(),
+        d.actions().count(),
+        d.indicators().count(),
+        if confirmed {
+            " ; retraits confirmés"
+        } else {
+            ""
+        }
+    );
+    crate::plans::structure::write::log(
+        &mut tx,
+        stored_plan,
+        &draft.payload.header.title,
+        None,
+        Some(stored_plan.get()),
+        &format!("Plan « {} »", draft.payload.header.title),
+        "imported",
+        &detail,
+        crate::plans::structure::Author {
+            id: user.id,
+            name: &user.display_name,
+        },
+    )
+    .await?;
     sqlx::query!("DELETE FROM import_draft WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
