@@ -715,6 +715,27 @@ async fn removing_asks_what_goes_and_nothing_of_a_locked_year_is_lost() {
         "{line}"
     );
 
+    // An action holding nothing but a status set by hand for 2025, before the lock.
+    let bare = add(
+        &mut admin,
+        &built.structure,
+        "actions",
+        &[
+            ("parent", &built.objectives[2].to_string()),
+            ("label", "Action jugée à la main"),
+        ],
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO status_override (plan_id, level, item_id, year, status, justification, set_by)
+         SELECT a.plan_id, 'action', a.id, 2025, 'achieved', 'Constaté en comité', u.id
+           FROM action a, app_user u WHERE a.id = $1 AND u.email = 'commande-publique@office-habitat.demo'",
+    )
+    .bind(bare)
+    .execute(&pool)
+    .await
+    .unwrap();
+
     // 2025 locked: the axis holding its values cannot go, by any of its items.
     let plan_id: i64 = sqlx::query_scalar("SELECT plan_id FROM objective WHERE id = $1")
         .bind(built.objectives[0])
@@ -731,6 +752,7 @@ async fn removing_asks_what_goes_and_nothing_of_a_locked_year_is_lost() {
         ("objectifs", built.objectives[0]),
         ("actions", built.actions[0]),
         ("indicateurs", built.indicators[0]),
+        ("actions", bare),
     ] {
         let path = format!("{}/{kind}/{id}/supprimer", built.structure);
         let page = admin.get(&path).await;
@@ -784,6 +806,56 @@ async fn removing_asks_what_goes_and_nothing_of_a_locked_year_is_lost() {
         targets,
         [(2025, "1000".to_string()), (2026, "1600".to_string())]
     );
+
+    // What judges a locked year's values stays: no new direction, no move elsewhere.
+    let form = admin.get(&edit).await;
+    let version = crate::support::field_value(&form, "version").unwrap();
+    let other_action = built.actions[1].to_string();
+    let refused = admin
+        .post(
+            &edit,
+            &[
+                ("version", &version),
+                ("parent", &other_action),
+                ("label", HOURS),
+                ("unit", "h"),
+                ("direction", "down"),
+                ("threshold", "80"),
+                ("target_2026", "1 600"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .texts(".fieldset-error .error-text")
+            .join(" ")
+            .contains("Impossible de changer le sens")
+    );
+    assert!(refused.texts("#parent-erreur")[0].contains("Impossible de le déplacer"));
+    // Nor does the locked year leave the period.
+    let settings = admin.get(&format!("{}/plan", built.structure)).await;
+    let version = crate::support::field_value(&settings, "version").unwrap();
+    let shrunk = admin
+        .post(
+            &format!("{}/plan", built.structure),
+            &[
+                ("version", &version),
+                ("title", "SPASER d'essai"),
+                ("first_year", "2026"),
+                ("last_year", "2027"),
+                ("objective_term", "objectif"),
+                ("has_axes", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(shrunk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(shrunk.texts("#first_year-erreur")[0].contains("L'année verrouillée 2025"));
 }
 
 #[tokio::test]

@@ -28,8 +28,8 @@ pub async fn insert_plan(
     draft: &PlanDraft,
 ) -> Result<PlanId, sqlx::Error> {
     let plan_id = sqlx::query_scalar!(
-        r#"INSERT INTO plan (organisation_id, slug, title, first_year, last_year, adopted_on, objective_term)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        r#"INSERT INTO plan (organisation_id, slug, title, first_year, last_year, adopted_on, objective_term, has_axes)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"#,
         organisation_id.get(),
         header.slug,
         header.title,
@@ -37,6 +37,8 @@ pub async fn insert_plan(
         header.last_year,
         header.adopted_on,
         header.objective_term.as_db(),
+        // A plan with axes in its file groups its objectives under axes.
+        !draft.axes.is_empty(),
     )
     .fetch_one(&mut *conn)
     .await?;

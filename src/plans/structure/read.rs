@@ -86,17 +86,21 @@ pub struct IndicatorRow {
 }
 
 /// What hangs on an item: values entered (actuals, narratives), and how many of them, or of its
-/// targets and reviews, belong to a locked year.
+/// targets, reviews and statuses set by hand, belong to a locked year.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Weight {
     pub values: i64,
     pub locked: i64,
+    /// Values the members of a shared plan entered on their copies (open years: a locked
+    /// year's stay with the member).
+    pub members: i64,
 }
 
 impl std::ops::AddAssign for Weight {
     fn add_assign(&mut self, other: Self) {
         self.values += other.values;
         self.locked += other.locked;
+        self.members += other.members;
     }
 }
 
@@ -171,6 +175,7 @@ impl Structure {
                 }
             }
             ItemKind::Objective => {
+                total += own(kind, id);
                 for a in self.actions_of(ObjectiveId(id)) {
                     total += self.weight(ItemKind::Action, a.id.get());
                 }
@@ -365,34 +370,50 @@ pub async fn structure(
     let mut own_weight = HashMap::new();
     for w in sqlx::query!(
         r#"WITH locked AS (SELECT year FROM plan_year_lock WHERE plan_id = $1)
-           SELECT 'indicator' AS "kind!", item AS "item!", sum(n)::bigint AS "values!", sum(l)::bigint AS "locked!" FROM (
-               SELECT indicator_id AS item, count(*) AS n, count(*) FILTER (WHERE year IN (SELECT year FROM locked)) AS l
+           SELECT kind AS "kind!", item AS "item!", sum(n)::bigint AS "values!", sum(l)::bigint AS "locked!",
+                  sum(m)::bigint AS "members!" FROM (
+               SELECT 'indicator' AS kind, indicator_id AS item, count(*) AS n,
+                      count(*) FILTER (WHERE year IN (SELECT year FROM locked)) AS l, 0::bigint AS m
                  FROM indicator_actual WHERE plan_id = $1 GROUP BY indicator_id
                UNION ALL
-               SELECT indicator_id, 0, count(*) FROM indicator_target
-                WHERE plan_id = $1 AND year IN (SELECT year FROM locked) GROUP BY indicator_id) v GROUP BY item
-           UNION ALL
-           SELECT 'action', item, sum(n)::bigint, sum(l)::bigint FROM (
-               SELECT action_id AS item, count(*) AS n, count(*) FILTER (WHERE year IN (SELECT year FROM locked)) AS l
+               SELECT 'indicator', indicator_id, 0, count(*), 0 FROM indicator_target
+                WHERE plan_id = $1 AND year IN (SELECT year FROM locked) GROUP BY indicator_id
+               UNION ALL
+               SELECT 'action', action_id, count(*), count(*) FILTER (WHERE year IN (SELECT year FROM locked)), 0
                  FROM action_narrative WHERE plan_id = $1 GROUP BY action_id
                UNION ALL
-               SELECT action_id, 0, count(*) FROM action_review
-                WHERE plan_id = $1 AND year IN (SELECT year FROM locked) GROUP BY action_id) v GROUP BY item"#,
+               SELECT 'action', action_id, 0, count(*), 0 FROM action_review
+                WHERE plan_id = $1 AND year IN (SELECT year FROM locked) GROUP BY action_id
+               UNION ALL
+               -- A status set by hand in a locked year belongs to that year's bilan.
+               SELECT level, item_id, 0, count(*), 0 FROM status_override
+                WHERE plan_id = $1 AND year IN (SELECT year FROM locked) GROUP BY level, item_id
+               UNION ALL
+               -- What the members of a shared plan entered on their copies of the item.
+               SELECT 'indicator', mi.source_indicator_id, 0, 0, count(*) FROM indicator_actual v
+                 JOIN indicator mi ON mi.id = v.indicator_id JOIN indicator ci ON ci.id = mi.source_indicator_id
+                WHERE ci.plan_id = $1 AND mi.plan_id <> $1 GROUP BY mi.source_indicator_id
+               UNION ALL
+               SELECT 'action', ma.source_action_id, 0, 0, count(*) FROM action_narrative n
+                 JOIN action ma ON ma.id = n.action_id JOIN action ca ON ca.id = ma.source_action_id
+                WHERE ca.plan_id = $1 AND ma.plan_id <> $1 GROUP BY ma.source_action_id) v
+            GROUP BY kind, item"#,
         id
     )
     .fetch_all(&mut *conn)
     .await?
     {
-        let kind = if w.kind == "indicator" {
-            ItemKind::Indicator
-        } else {
-            ItemKind::Action
+        let kind = match w.kind.as_str() {
+            "indicator" => ItemKind::Indicator,
+            "objective" => ItemKind::Objective,
+            _ => ItemKind::Action,
         };
         own_weight.insert(
             (kind, w.item),
             Weight {
                 values: w.values,
                 locked: w.locked,
+                members: w.members,
             },
         );
     }

@@ -510,6 +510,8 @@ fn check(s: &Structure, kind: ItemKind, form: &ItemForm) -> Result<Checked, Fiel
         .filter_map(|p| p.parse().ok())
         .filter(|p| s.services.iter().any(|(id, _)| id.get() == *p))
         .map(ServiceId)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let merge = |errors: &mut FieldErrors, e: FieldErrors| {
         for (f, m) in e.iter() {
@@ -521,18 +523,13 @@ fn check(s: &Structure, kind: ItemKind, form: &ItemForm) -> Result<Checked, Fiel
             item_text(&form.code, &form.label, false, "l'intitulé de l'axe").map(Checked::Axis)
         }
         ItemKind::Objective => {
-            let axis = if s.plan.has_axes {
+            // An axis is asked for where the plan has some (an imported plan may say it has
+            // axes and hold none).
+            let axis = if s.plan.has_axes && !s.axes.is_empty() {
                 match parent.and_then(|p| s.axis(p)) {
                     Some(a) => Some(a.id),
                     None => {
-                        errors.add(
-                            "parent",
-                            if s.axes.is_empty() {
-                                "Ajoutez d'abord un axe au plan."
-                            } else {
-                                "Choisissez l'axe."
-                            },
-                        );
+                        errors.add("parent", "Choisissez l'axe.");
                         None
                     }
                 }
@@ -613,7 +610,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let kind = kind_of(&kind)?;
     let mut tx = state.pool.begin().await?;
-    let ctx = Context::load(&mut tx, &user, &organisation, &plan).await?;
+    let ctx = Context::load_for_change(&mut tx, &user, &organisation, &plan).await?;
     if kind == ItemKind::Axis && !ctx.structure.plan.has_axes {
         return Err(AppError::NotFound);
     }
@@ -674,7 +671,7 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     let kind = kind_of(&kind)?;
     let mut tx = state.pool.begin().await?;
-    let ctx = Context::load(&mut tx, &user, &organisation, &plan).await?;
+    let ctx = Context::load_for_change(&mut tx, &user, &organisation, &plan).await?;
     let s = &ctx.structure;
     if !s.has(kind, item) {
         return Err(AppError::NotFound);

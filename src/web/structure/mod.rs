@@ -94,6 +94,19 @@ impl Context {
         Ok(Self { access, structure })
     }
 
+    /// The same, for a change: the plan is locked for the transaction (two administrators adding
+    /// or moving at once wait for each other instead of colliding on a rank), then read again.
+    async fn load_for_change(
+        conn: &mut PgConnection,
+        user: &User,
+        organisation: &str,
+        plan: &str,
+    ) -> Result<Self, AppError> {
+        let first = Self::load(conn, user, organisation, plan).await?;
+        crate::plans::values::lock_plan(conn, first.structure.plan.id).await?;
+        Self::load(conn, user, organisation, plan).await
+    }
+
     /// Ends a change: the members of a shared plan follow its new structure, in the same
     /// transaction, then it is committed.
     async fn commit(&self, mut tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), AppError> {

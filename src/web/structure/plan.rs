@@ -285,7 +285,7 @@ pub async fn save_settings(
     Form(mut form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     let mut tx = state.pool.begin().await?;
-    let ctx = Context::load(&mut tx, &user, &organisation, &plan).await?;
+    let ctx = Context::load_for_change(&mut tx, &user, &organisation, &plan).await?;
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest);
     };
@@ -298,16 +298,32 @@ pub async fn save_settings(
         }
     };
     let has_axis = !ctx.structure.axes.is_empty();
-    match write::update_plan(
+    let updated = match write::update_plan(
         &mut tx,
         &ctx.structure.plan,
         has_axis,
+        &ctx.structure.locked_years,
         version,
         &settings,
         author(&user),
     )
     .await
     {
+        // The members of a shared plan follow its period: one with values outside it refuses.
+        Ok(()) => match crate::plans::shared::sync_members(&mut tx, ctx.structure.plan.id).await {
+            Err(sqlx::Error::Database(d)) if d.constraint() == Some("year_in_plan_period") => {
+                let mut errors = FieldErrors::default();
+                errors.add(
+                    "first_year",
+                    "Un membre du plan partagé a saisi des valeurs ou des cibles pour des années hors de cette période : élargissez-la.",
+                );
+                Err(EditError::Fields(errors))
+            }
+            other => other.map_err(EditError::from),
+        },
+        Err(e) => Err(e),
+    };
+    match updated {
         Ok(()) => {
             ctx.commit(tx).await?;
             Ok(ctx.done("plan", None).into_response())

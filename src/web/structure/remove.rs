@@ -30,7 +30,7 @@ pub async fn move_item(
 ) -> Result<Response, AppError> {
     let kind = kind_of(&kind)?;
     let mut tx = state.pool.begin().await?;
-    let ctx = Context::load(&mut tx, &user, &organisation, &plan).await?;
+    let ctx = Context::load_for_change(&mut tx, &user, &organisation, &plan).await?;
     let up = match form.sens.as_str() {
         "haut" => true,
         "bas" => false,
@@ -99,6 +99,12 @@ fn page(
             plural(weight.values as usize, "valeur saisie", "valeurs saisies")
         ));
     }
+    if weight.members > 0 {
+        goes.push(format!(
+            "{} par les membres du plan partagé sur leur copie (celles de leurs années verrouillées restent)",
+            plural(weight.members as usize, "valeur saisie", "valeurs saisies")
+        ));
+    }
     let item_href = ctx.item_href(kind, item);
     Ok(RemovePage {
         layout: Layout::of(session, &ctx.access.organisation),
@@ -143,7 +149,7 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     let kind = kind_of(&kind)?;
     let mut tx = state.pool.begin().await?;
-    let ctx = Context::load(&mut tx, &user, &organisation, &plan).await?;
+    let ctx = Context::load_for_change(&mut tx, &user, &organisation, &plan).await?;
     if form.confirmer.as_deref() != Some("oui") {
         // Nothing goes without the confirmation that names what goes.
         return Ok(page(&ctx, &session, kind, item)?.into_response());

@@ -191,6 +191,43 @@ pub async fn update_indicator(
     author: Author<'_>,
 ) -> Result<(), EditError> {
     let old = s.indicator(id.get()).ok_or(EditError::NotFound)?;
+    // A locked year's bilan stays as it was locked: what judges its values does not change.
+    if s.weight(ItemKind::Indicator, id.get()).locked > 0 {
+        let mut errors = crate::domain::structure::FieldErrors::default();
+        let years = s
+            .locked_years
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let why = format!(
+            "l'indicateur a des valeurs d'une année verrouillée ({years}), dont le bilan ne change plus"
+        );
+        if old.action_id != action {
+            errors.add("parent", format!("Impossible de le déplacer : {why}."));
+        }
+        if old.direction != settings.direction {
+            errors.add(
+                "direction",
+                format!("Impossible de changer le sens : {why}."),
+            );
+        }
+        if old.partial_threshold != settings.partial_threshold {
+            errors.add(
+                "threshold",
+                format!("Impossible de changer le seuil : {why}."),
+            );
+        }
+        if old.baseline != settings.baseline {
+            errors.add(
+                "baseline_value",
+                format!("Impossible de changer la référence : {why}."),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(EditError::Fields(errors));
+        }
+    }
     let r = sqlx::query!(
         r#"UPDATE indicator SET label = $3, kind = $4, unit = $5, direction = $6, baseline_value = $7,
                   baseline_year = $8, baseline_source = $9, partial_threshold = $10, version = version + 1,

@@ -315,6 +315,12 @@ pub async fn update_action(
     author: Author<'_>,
 ) -> Result<(), EditError> {
     let old = s.action(id.get()).ok_or(EditError::NotFound)?;
+    if old.objective_id != objective && s.weight(ItemKind::Action, id.get()).locked > 0 {
+        return Err(field_error(
+            "parent",
+            "Impossible de déplacer l'action : elle a des valeurs d'une année verrouillée, dont le bilan ne change plus.".into(),
+        ));
+    }
     let r = sqlx::query!(
         r#"UPDATE action SET code = $3, label = $4, version = version + 1,
                   position = CASE WHEN objective_id = $5 THEN position

@@ -164,14 +164,31 @@ pub async fn create_plan(
 }
 
 /// Changes a plan's own settings. A period that would leave out years holding values is refused.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_plan(
     conn: &mut PgConnection,
     plan: &PlanRow,
     has_axis: bool,
+    locked_years: &[i32],
     version: i32,
     settings: &PlanSettings,
     author: Author<'_>,
 ) -> Result<(), EditError> {
+    // A locked year stays in the period: its bilan is kept as it was locked.
+    let left_out: Vec<String> = locked_years
+        .iter()
+        .filter(|y| !(settings.first_year..=settings.last_year).contains(*y))
+        .map(i32::to_string)
+        .collect();
+    if !left_out.is_empty() {
+        return Err(field_error(
+            "first_year",
+            format!(
+                "L'année verrouillée {} sortirait de la période : déverrouillez-la d'abord, ou gardez-la dans la période.",
+                left_out.join(", ")
+            ),
+        ));
+    }
     if has_axis && !settings.has_axes {
         return Err(field_error(
             "has_axes",

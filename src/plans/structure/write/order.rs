@@ -236,6 +236,11 @@ pub async fn remove_item(
             "valeur saisie".into(),
             "valeurs saisies".into(),
         ),
+        (
+            weight.members as usize,
+            "valeur saisie par un membre".into(),
+            "valeurs saisies par les membres".into(),
+        ),
     ] {
         if n > 0 {
             gone.push(format!("{n} {}", if n == 1 { one } else { many }));
