@@ -393,6 +393,15 @@ pub fn indicator_settings(input: &IndicatorInput<'_>) -> Result<IndicatorSetting
             errors.add(target_text_field(year), e);
             None
         });
+        // A target written in words with one number (« Au moins 3 sessions ») is read as the
+        // import reads it, so that the editor and a re-imported file agree.
+        let value = value.or_else(|| {
+            let parsed = super::targets::parse_targets(text.as_deref()?, year, year);
+            match parsed.as_slice() {
+                [one] if one.year == year => one.value,
+                _ => None,
+            }
+        });
         if value.is_some() || text.is_some() {
             targets.push(YearValue { year, value, text });
         }

@@ -17,12 +17,12 @@ pub(super) fn kind_text(kind: Option<IndicatorKind>) -> &'static str {
 /// The plan in the import's columns: a header, then one row per indicator (an action with
 /// several indicators takes several rows, its number and text repeated).
 pub fn plan_rows(tree: &PlanTree) -> Vec<Vec<String>> {
-    let mut rows = vec![
-        Column::ALL
-            .iter()
-            .map(|c| c.header().to_string())
-            .collect::<Vec<_>>(),
-    ];
+    // The import's columns, then what the editor sets and the import reads from columns of its
+    // own (the template's « Unité », « Sens », « Valeur de référence »): a plan exported and
+    // imported back into itself changes nothing.
+    let mut header: Vec<String> = Column::ALL.iter().map(|c| c.header().to_string()).collect();
+    header.extend(["Unité", "Sens", "Valeur de référence"].map(String::from));
+    let mut rows = vec![header];
     for group in &tree.groups {
         for objective in &group.objectives {
             for action in &objective.actions {
@@ -84,6 +84,20 @@ pub fn plan_rows(tree: &PlanTree) -> Vec<Vec<String>> {
                         kind_text(indicator.and_then(|i| i.kind)).to_string(),
                         targets_cell,
                         pilots.join("/ "),
+                        indicator.and_then(|i| i.unit.clone()).unwrap_or_default(),
+                        indicator
+                            .map(|i| match i.direction {
+                                crate::domain::model::Direction::Up => "hausse",
+                                crate::domain::model::Direction::Down => "baisse",
+                            })
+                            .unwrap_or_default()
+                            .to_string(),
+                        indicator
+                            .and_then(|i| i.baseline)
+                            .map(|(value, year)| {
+                                format!("{} ({year})", crate::domain::format::number_fr(value))
+                            })
+                            .unwrap_or_default(),
                     ]
                 };
                 if action.indicators.is_empty() {

@@ -1025,3 +1025,57 @@ async fn the_editor_refuses_bad_input_in_french_and_keeps_it() {
         assert_eq!(post.status, status, "{email}");
     }
 }
+
+/// The spreadsheet and the editor act on the same plan: the plan built in the editor, exported
+/// and imported back into itself, changes nothing — direction, baseline, targets and values stay.
+#[tokio::test]
+async fn the_exported_plan_reimports_into_itself_without_a_change() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let built = build(&mut admin, &mut staff, "office-habitat", "SPASER d'essai").await;
+    let snapshot = |pool: sqlx::PgPool| async move {
+        sqlx::query_as::<_, (String, String, Option<String>, Option<String>, String)>(
+            r"SELECT i.label, i.direction, i.baseline_value::text, i.unit,
+                     coalesce((SELECT string_agg(t.year || ':' || coalesce(t.value::text, '') || ':' || coalesce(t.text, ''), ';' ORDER BY t.year)
+                                 FROM indicator_target t WHERE t.indicator_id = i.id), '')
+                FROM indicator i JOIN plan p ON p.id = i.plan_id WHERE p.slug = 'spaser-d-essai' ORDER BY i.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let before = snapshot(pool.clone()).await;
+    let (status, xlsx, _) = admin
+        .get_bytes(&format!("{}/export/plan.xlsx", built.plan))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    admin.get("/organisations/office-habitat/import").await;
+    let sent = crate::import::upload(
+        &mut admin,
+        "office-habitat",
+        &xlsx,
+        "plan.xlsx",
+        &[("plan", "spaser-d-essai")],
+        true,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let preview = admin.get(sent.location().unwrap()).await;
+    let summary = preview.texts(".callout-text");
+    assert!(
+        summary[0].starts_with("0 création(s), 0 modification(s), 0 retrait(s)"),
+        "{summary:?}"
+    );
+    let committed = admin.post(sent.location().unwrap(), &[]).await;
+    assert_eq!(
+        committed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        committed.body
+    );
+    assert_eq!(snapshot(pool.clone()).await, before);
+    let (indicators, _) = marks(&mut admin, &built.plan, 2025).await;
+    assert_eq!(status_of(&indicators, EMISSIONS), "achieved");
+}

@@ -3,6 +3,7 @@
 //! objectives, actions and indicators — added, changed, moved, reordered, removed — each change
 //! checked against concurrent edits and written in the structure's history.
 
+mod item_form;
 mod items;
 mod overview;
 mod plan;
