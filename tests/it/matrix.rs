@@ -381,6 +381,12 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             form: form(&[("organisation", "")]),
             ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/membres", format!("{plan}/membres"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
         },
+        Row {
+            form: form(&[("email", "")]),
+            ..row(Method::POST, "/organisations/{organisation}/plans/{plan}/membres/lecteurs", format!("{plan}/membres/lecteurs"), [SIGN_IN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND])
+        },
+        // Closing the bilan to someone it was not opened to changes nothing.
+        row(Method::POST, "/organisations/{organisation}/plans/{plan}/membres/lecteurs/{user}/retirer", format!("{plan}/membres/lecteurs/999999/retirer"), [SIGN_IN, DONE, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]),
         Row { setup: Some(SHARE), ..row(Method::GET, "/organisations/{organisation}/plans/{plan}/consolide/{year}", format!("{plan}/consolide/2025"), [SIGN_IN, OK, OK, FORBIDDEN, OK, NOT_FOUND]) },
         Row { setup: Some(SHARE), ..row(Method::GET, "/public/{organisation}/{plan}/consolide/{year}", format!("{public}/consolide/2025"), [OK; 6]) },
         Row { setup: Some(SHARE), ..row(Method::GET, "/organisations/{organisation}/plans/{plan}/consolide/{year}/{file}", format!("{plan}/consolide/2025/consolide.csv"), [SIGN_IN, OK, OK, FORBIDDEN, OK, NOT_FOUND]) },

@@ -298,6 +298,58 @@ async fn a_members_people_never_read_or_write_another_members_values() {
     assert_eq!(ccas_admin.get(&path).await.status, StatusCode::NOT_FOUND);
     let mut carrier_pilot = Client::signed_in(&app, &format!("pilote@{CARRIER}.demo")).await;
     assert_eq!(carrier_pilot.get(&path).await.status, StatusCode::FORBIDDEN);
+    // The carrier opens it, for this plan only, to a person of the CCAS: she reads the
+    // consolidated bilan and its export, nothing else of the carrier; closed again, it is gone.
+    let mut carrier_admin = Client::signed_in(&app, &format!("admin@{CARRIER}.demo")).await;
+    let members = format!("{}/membres", plan(CARRIER));
+    carrier_admin.get(&members).await;
+    let unknown = carrier_admin
+        .post(
+            &format!("{members}/lecteurs"),
+            &[("email", "personne@ailleurs.fr")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.texts("#email-error")[0].contains("« personne@ailleurs.fr »"));
+    assert_eq!(
+        field_value(&unknown, "email").as_deref(),
+        Some("personne@ailleurs.fr")
+    );
+    let opened = carrier_admin
+        .post(
+            &format!("{members}/lecteurs"),
+            &[("email", &format!("admin@{CCAS}.demo"))],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let page = carrier_admin.get(&members).await;
+    assert_eq!(page.texts(".spaser-readers li").len(), 1);
+    assert_eq!(ccas_admin.get(&path).await.status, StatusCode::OK);
+    assert_eq!(
+        ccas_admin
+            .get(&format!("{path}/consolide.csv"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        ccas_admin.get(&plan(CARRIER)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ccas_admin
+            .get(&format!("/organisations/{CARRIER}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let revoke = page.attrs(".spaser-readers form", "action")[0].clone();
+    assert_eq!(
+        carrier_admin.post(&revoke, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(ccas_admin.get(&path).await.status, StatusCode::NOT_FOUND);
+
     // Granted the carrier's committee role, the CCAS's administrator reads it.
     let ccas_admin_id: i64 = sqlx::query_scalar(&format!(
         "SELECT id FROM app_user WHERE email = 'admin@{CCAS}.demo'"

@@ -348,6 +348,31 @@ fn page(
     }
 }
 
+/// Who reads a shared plan's consolidated bilan signed in: the carrier's people but its pilots
+/// (their own organisation's plan is theirs), and the people of members the carrier opened it to
+/// for this plan. Anyone else gets « not found ». Also says whether the person administers the
+/// carrier.
+async fn reader_of(
+    conn: &mut sqlx::PgConnection,
+    user: &crate::auth::User,
+    organisation: &str,
+    plan: &str,
+) -> Result<(crate::plans::read::PlanHead, bool), AppError> {
+    let head = read::plan_head(conn, organisation, plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match member_of(conn, user, organisation).await {
+        Ok(access) if access.membership.role == Role::Pilot => Err(AppError::Forbidden),
+        Ok(access) => Ok((head, access.membership.role == Role::Admin)),
+        Err(AppError::NotFound)
+            if crate::plans::shared::is_reader(conn, head.id, user.id).await? =>
+        {
+            Ok((head, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The consolidated bilan for the carrier's people: its administrators, procurement staff and
 /// committee (and whoever the carrier gave its committee role). Pilots see their own
 /// organisation's plan; another member's people are not the carrier's and get « not found ».
@@ -358,13 +383,7 @@ pub async fn member_consolidated(
     Path((organisation, plan, year)): Path<(String, String, i32)>,
 ) -> Result<ConsolidatedPage, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let access = member_of(&mut conn, &user, &organisation).await?;
-    let head = read::plan_head(&mut conn, &organisation, &plan)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if access.membership.role == Role::Pilot {
-        return Err(AppError::Forbidden);
-    }
+    let (head, admin) = reader_of(&mut conn, &user, &organisation, &plan).await?;
     let (tree, bilan, legal) = load(&mut conn, head, year, Audience::Member).await?;
     Ok(page(
         &tree,
@@ -372,7 +391,7 @@ pub async fn member_consolidated(
         &legal,
         Layout::new(&session),
         Audience::Member,
-        access.membership.role == Role::Admin,
+        admin,
     ))
 }
 
@@ -428,13 +447,7 @@ pub async fn member_export(
     Path((organisation, plan, year, file)): Path<(String, String, i32, String)>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let access = member_of(&mut conn, &user, &organisation).await?;
-    if access.membership.role == Role::Pilot {
-        return Err(AppError::Forbidden);
-    }
-    let head = read::plan_head(&mut conn, &organisation, &plan)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (head, _) = reader_of(&mut conn, &user, &organisation, &plan).await?;
     let (tree, bilan, _) = load(&mut conn, head, year, Audience::Member).await?;
     csv(&tree, &bilan, &file)
 }

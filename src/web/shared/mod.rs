@@ -59,6 +59,13 @@ pub struct MembersPage {
     pub value: String,
     pub error: Option<String>,
     pub added: bool,
+    /// The people of members the consolidated bilan is opened to, with the address that closes
+    /// it to each.
+    pub readers: Vec<(shared::Reader, String)>,
+    pub readers_action: String,
+    /// The e-mail typed, kept on error, and the error.
+    pub reader_value: String,
+    pub reader_error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +99,7 @@ async fn members_page(
     error: Option<String>,
     added: bool,
 ) -> Result<MembersPage, AppError> {
+    let readers = shared::readers(conn, head.id).await?;
     let carrier = shared::carrier_of(conn, head.id).await?;
     let follows = match carrier {
         Some(carrier) => sqlx::query_scalar!(
@@ -122,7 +130,77 @@ async fn members_page(
         value,
         error,
         added,
+        readers: readers
+            .into_iter()
+            .map(|r| {
+                let revoke = format!(
+                    "/organisations/{}/plans/{}/membres/lecteurs/{}/retirer",
+                    head.organisation.slug, head.slug, r.user_id
+                );
+                (r, revoke)
+            })
+            .collect(),
+        readers_action: format!(
+            "/organisations/{}/plans/{}/membres/lecteurs",
+            head.organisation.slug, head.slug
+        ),
+        reader_value: String::new(),
+        reader_error: None,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReaderForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Opens the consolidated bilan to a person of a member organisation, for this plan only.
+pub async fn add_reader(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    Path((organisation, plan)): Path<(String, String)>,
+    Form(form): Form<ReaderForm>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    admin_of(&mut conn, &user, &organisation).await?;
+    let head = plan_of(&mut conn, &organisation, &plan).await?;
+    let email = form.email.trim();
+    let granted =
+        !email.is_empty() && shared::grant_reader(&mut conn, head.id, email, user.id).await?;
+    if !granted {
+        let mut page = members_page(&mut conn, &session, &head, String::new(), None, false).await?;
+        page.reader_value = form.email.clone();
+        page.reader_error = Some(if email.is_empty() {
+            "Indiquez l'adresse électronique de la personne.".into()
+        } else {
+            format!(
+                "Aucune personne d'une organisation membre de ce plan partagé n'a l'adresse « {email} »."
+            )
+        });
+        return Err(AppError::invalid(page));
+    }
+    Ok(Redirect::to(&format!(
+        "/organisations/{organisation}/plans/{plan}/membres#lecteurs"
+    ))
+    .into_response())
+}
+
+/// Closes the consolidated bilan to a person it was opened to.
+pub async fn remove_reader(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((organisation, plan, reader)): Path<(String, String, i64)>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    admin_of(&mut conn, &user, &organisation).await?;
+    let head = plan_of(&mut conn, &organisation, &plan).await?;
+    shared::revoke_reader(&mut conn, head.id, crate::domain::ids::UserId(reader)).await?;
+    Ok(Redirect::to(&format!(
+        "/organisations/{organisation}/plans/{plan}/membres#lecteurs"
+    ))
+    .into_response())
 }
 
 /// The members of a shared plan, and the form that adds one (administrators of the carrier).
@@ -207,6 +285,14 @@ pub fn routes() -> Vec<RouteDef> {
         post_route(
             "/organisations/{organisation}/plans/{plan}/membres",
             add_member,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/membres/lecteurs",
+            add_reader,
+        ),
+        post_route(
+            "/organisations/{organisation}/plans/{plan}/membres/lecteurs/{user}/retirer",
+            remove_reader,
         ),
         get_route(
             "/organisations/{organisation}/plans/{plan}/consolide/{year}",
