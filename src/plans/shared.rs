@@ -603,14 +603,14 @@ pub async fn grant_reader(
         return Ok(true);
     }
     // Already a reader: nothing to add, but the person is there.
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM plan_reader r JOIN app_user u ON u.id = r.user_id
             WHERE r.plan_id = $1 AND u.email = lower(btrim($2))) AS "found!""#,
         carrier_plan_id.get(),
         email
     )
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 pub async fn revoke_reader(
