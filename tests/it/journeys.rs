@@ -1320,7 +1320,10 @@ async fn the_carrier_reads_the_consolidated_bilan_in_a_real_browser() {
     admin.visit(&format!("{plan}/membres"), "membres").await;
     admin.fill("#organisation", "inconnue").await;
     admin
-        .click("main form button[type=submit]", "membre-refuse")
+        .click(
+            "form[action$='/membres'] button[type=submit]",
+            "membre-refuse",
+        )
         .await;
     assert_eq!(admin.value("#organisation").await, "inconnue");
     violations.extend(admin.close().await);
