@@ -37,34 +37,53 @@ impl User {
     }
 }
 
-/// The user and every membership, in one statement (every signed-in request reads it).
+/// One membership as the database gives it (`memberships_of`), before it is checked.
+pub(super) struct MembershipRow {
+    pub organisation_id: Option<OrganisationId>,
+    pub role: Option<String>,
+    pub services: Option<Vec<ServiceId>>,
+    pub awaiting: Option<i64>,
+}
+
+impl MembershipRow {
+    fn membership(self) -> Option<Membership> {
+        Some(Membership {
+            organisation_id: self.organisation_id?,
+            role: Role::from_db(self.role.as_deref()?)?,
+            services: self.services.unwrap_or_default(),
+            awaiting: self.awaiting.unwrap_or_default(),
+        })
+    }
+}
+
+/// The user from its rows, one per membership (a user of no organisation has one row without).
+pub(super) fn user_of(
+    id: UserId,
+    email: String,
+    display_name: String,
+    rows: impl IntoIterator<Item = MembershipRow>,
+) -> User {
+    User {
+        id,
+        email,
+        display_name,
+        memberships: rows
+            .into_iter()
+            .filter_map(MembershipRow::membership)
+            .collect(),
+    }
+}
+
+/// The user and every membership, in one statement (the session's own statement reads them
+/// too: [`super::sessions::session_and_user`]).
 pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<User>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT u.id AS "id: UserId", u.email, u.display_name,
                   m.organisation_id AS "organisation_id?: OrganisationId", m.role AS "role?",
-                  coalesce(array_agg(ms.service_id) FILTER (WHERE ms.service_id IS NOT NULL), '{}')
-                    AS "services!: Vec<ServiceId>",
-                  (SELECT count(*) FROM action_review r
-                     JOIN action a ON a.id = r.action_id
-                     JOIN plan p ON p.id = a.plan_id
-                    WHERE m.role IN ('procurement', 'pilot')
-                      AND p.organisation_id = m.organisation_id
-                      AND NOT EXISTS (SELECT 1 FROM plan_year_lock l WHERE l.plan_id = p.id AND l.year = r.year)
-                      AND ((m.role = 'procurement' AND r.state = 'submitted')
-                        OR (m.role = 'pilot' AND r.state = 'returned' AND EXISTS (
-                              SELECT 1 FROM membership_service mine
-                               WHERE mine.user_id = m.user_id AND mine.organisation_id = m.organisation_id
-                                 AND (mine.service_id IN (SELECT service_id FROM action_pilot WHERE action_id = a.id)
-                                   OR mine.service_id IN (SELECT ip.service_id FROM indicator_pilot ip
-                                                            JOIN indicator i ON i.id = ip.indicator_id
-                                                           WHERE i.action_id = a.id)))))
-                  ) AS "awaiting!"
+                  m.services AS "services?: Vec<ServiceId>", m.awaiting AS "awaiting?"
              FROM app_user u
-             LEFT JOIN membership m ON m.user_id = u.id
-             LEFT JOIN membership_service ms
-                    ON ms.user_id = m.user_id AND ms.organisation_id = m.organisation_id
-            WHERE u.id = $1
-            GROUP BY u.id, m.user_id, m.organisation_id, m.role"#,
+             LEFT JOIN LATERAL memberships_of(u.id) m ON true
+            WHERE u.id = $1"#,
         id.get()
     )
     .fetch_all(conn)
@@ -73,23 +92,17 @@ pub async fn load_user(conn: &mut PgConnection, id: UserId) -> Result<Option<Use
         return Ok(None);
     };
     let (id, email, display_name) = (first.id, first.email.clone(), first.display_name.clone());
-    let memberships = rows
-        .into_iter()
-        .filter_map(|m| {
-            Some(Membership {
-                organisation_id: m.organisation_id?,
-                role: Role::from_db(m.role.as_deref()?)?,
-                services: m.services,
-                awaiting: m.awaiting,
-            })
-        })
-        .collect();
-    Ok(Some(User {
+    Ok(Some(user_of(
         id,
         email,
         display_name,
-        memberships,
-    }))
+        rows.into_iter().map(|m| MembershipRow {
+            organisation_id: m.organisation_id,
+            role: m.role,
+            services: m.services,
+            awaiting: m.awaiting,
+        }),
+    )))
 }
 
 /// The user's id and password hash, by e-mail.

@@ -75,7 +75,13 @@ impl IndicatorChart {
     pub fn grid_path(&self) -> String {
         let mut d = String::with_capacity(self.ticks.len() * 16);
         for t in &self.ticks {
-            let _ = write!(d, "M{} {}H{}", self.left, t.y, self.right);
+            let _ = write!(
+                d,
+                "M{} {}H{}",
+                Tenths(self.left),
+                Tenths(t.y),
+                Tenths(self.right)
+            );
         }
         d
     }
@@ -88,9 +94,9 @@ impl IndicatorChart {
             let _ = write!(
                 d,
                 "M{} {}V{}",
-                round(b.x + b.width / 2.0),
-                self.baseline_y,
-                b.y
+                Tenths(b.x + b.width / 2.0),
+                Tenths(self.baseline_y),
+                Tenths(b.y)
             );
         }
         d
@@ -106,10 +112,16 @@ impl IndicatorChart {
     pub fn target_points(&self) -> String {
         let mut points = String::with_capacity(self.targets.len() * 12);
         for (i, p) in self.targets.iter().enumerate() {
-            let _ = write!(points, "{}{},{}", if i > 0 { " " } else { "" }, p.x, p.y);
+            let _ = write!(
+                points,
+                "{}{},{}",
+                if i > 0 { " " } else { "" },
+                Tenths(p.x),
+                Tenths(p.y)
+            );
         }
         if let [p] = self.targets.as_slice() {
-            let _ = write!(points, " {},{}", p.x, p.y);
+            let _ = write!(points, " {},{}", Tenths(p.x), Tenths(p.y));
         }
         points
     }
@@ -338,6 +350,25 @@ fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+/// A coordinate to the tenth, written as `f64`'s `Display` writes it once rounded (`136`,
+/// `94.7`), with integer arithmetic: a chart writes hundreds of them.
+struct Tenths(f64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round() as i64;
+        let (whole, tenth) = (tenths / 10, (tenths % 10).abs());
+        if tenths < 0 && whole == 0 {
+            f.write_str("-")?;
+        }
+        if tenth == 0 {
+            write!(f, "{whole}")
+        } else {
+            write!(f, "{whole}.{tenth}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +376,15 @@ mod tests {
 
     fn d(s: &str) -> Option<Decimal> {
         Some(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn tenths_are_written_as_rounded_floats_are() {
+        for v in [
+            0.0, 136.0, 94.66, 12.04, 327.35, 0.05, 1234.5, -3.2, -0.4, 80.75,
+        ] {
+            assert_eq!(Tenths(v).to_string(), round(v).to_string(), "{v}");
+        }
     }
 
     #[test]

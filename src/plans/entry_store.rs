@@ -1,8 +1,10 @@
 //! Saving the entry page (« Saisie »): the changes of one whole-page save, parsed and
 //! rights-checked by the caller, written in one transaction of a fixed number of statements
-//! whatever the number of fields: the plan locked (its saves are serialised), the current rows
-//! read and locked in one statement per table, conflicts detected on all of them at once, then
-//! every row written with `UNNEST` and every history line with one `INSERT … SELECT`.
+//! whatever the number of fields: the plan locked (its saves are serialised), the year's lock and
+//! the current rows read (and locked) in one statement, conflicts detected on all of them at once,
+//! then every row and every history line written in one statement (`UNNEST` in data-modifying
+//! `WITH` clauses). Four round trips hold the plan's lock: the lock, the read, the write, the
+//! commit.
 
 use std::collections::HashMap;
 
@@ -12,7 +14,7 @@ use sqlx::{Acquire, PgConnection};
 use super::values::{self, Actual, LogLine, Narrative, ReviewState};
 use crate::domain::account::Role;
 use crate::domain::format::{number_fr, quantity_fr};
-use crate::domain::ids::{self, ActionId, IndicatorId, PlanId, UserId};
+use crate::domain::ids::{ActionId, IndicatorId, PlanId, UserId};
 
 /// An indicator's actual as the person sent it.
 #[derive(Debug, Clone)]
@@ -72,14 +74,17 @@ pub async fn save_entry(
     let (plan_id, year, user_id) = (save.plan_id, save.year, save.user_id);
     let mut tx = conn.begin().await?;
     values::lock_plan(&mut tx, plan_id).await?;
-    // Locking a year takes the same plan lock: once it is held, the answer cannot change.
-    if values::is_locked(&mut tx, plan_id, year).await? {
+    // Locking a year takes the same plan lock: once it is held, the answer cannot change (the
+    // statement below is the first after it, with a snapshot taken once the lock is held).
+    let Current {
+        locked,
+        actuals: current_actuals,
+        narratives: current_narratives,
+        reviews,
+    } = current_for_update(&mut tx, save).await?;
+    if locked {
         return Ok(vec![Conflict::YearLocked]);
     }
-
-    let current_actuals = actuals_for_update(&mut tx, plan_id, year, &save.actuals).await?;
-    let current_narratives =
-        narratives_for_update(&mut tx, plan_id, year, &save.narratives).await?;
     let mut conflicts = Vec::new();
     let mut actuals = Vec::new();
     for change in &save.actuals {
@@ -189,9 +194,6 @@ pub async fn save_entry(
         ));
     }
 
-    write_actuals(&mut tx, year, user_id, &actuals).await?;
-    write_narratives(&mut tx, year, user_id, &narratives).await?;
-
     // The actions touched, in the order of their first change.
     let mut touched: Vec<ActionId> = Vec::new();
     let changed = actuals
@@ -204,7 +206,6 @@ pub async fn save_entry(
         }
     }
     // A pilot's new values are « saisi » again until submitted.
-    let reviews = reviews_for_update(&mut tx, plan_id, year, &touched).await?;
     let mut moved: Vec<(ActionId, ReviewState)> = Vec::new();
     for action_id in touched {
         let current = reviews.get(&action_id).copied();
@@ -224,231 +225,214 @@ pub async fn save_entry(
             ));
         }
     }
-    write_reviews(&mut tx, year, user_id, &moved).await?;
-    values::log_all(&mut tx, &history).await?;
+    write_all(
+        &mut tx,
+        save,
+        &Writes {
+            actuals: &actuals,
+            narratives: &narratives,
+            reviews: &moved,
+            history: &history,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Vec::new())
 }
 
-/// The current actuals of these indicators, locked for the transaction: one statement.
-async fn actuals_for_update(
-    conn: &mut PgConnection,
-    plan_id: PlanId,
-    year: i32,
-    changes: &[ActualChange<'_>],
-) -> Result<HashMap<IndicatorId, Actual>, sqlx::Error> {
-    if changes.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let ids: Vec<i64> = changes.iter().map(|c| c.indicator_id.get()).collect();
-    Ok(sqlx::query!(
-        r#"SELECT indicator_id AS "indicator_id: IndicatorId", value, text, comment, numerator, denominator, version FROM indicator_actual
-            WHERE plan_id = $1 AND year = $2 AND indicator_id = ANY($3)
-            ORDER BY indicator_id FOR UPDATE"#,
-        plan_id.get(),
-        year,
-        &ids
-    )
-    .fetch_all(conn)
-    .await?
-    .into_iter()
-    .map(|r| {
-        (
-            r.indicator_id,
-            Actual {
-                value: r.value,
-                text: r.text,
-                comment: r.comment,
-                numerator: r.numerator,
-                denominator: r.denominator,
-                version: r.version,
-                computed: false,
-            },
-        )
-    })
-    .collect())
+/// What a save changes as it stands, read once the plan is locked.
+struct Current {
+    /// The year was locked since the page was loaded.
+    locked: bool,
+    actuals: HashMap<IndicatorId, Actual>,
+    narratives: HashMap<ActionId, Narrative>,
+    /// The review state of the actions the save may touch.
+    reviews: HashMap<ActionId, ReviewState>,
 }
 
-/// The current « mis en œuvre » of these actions, locked for the transaction: one statement.
-async fn narratives_for_update(
+/// Whether the year is locked, and the current actuals, « mis en œuvre » and review states the
+/// save may change, their rows locked for the transaction: one statement whatever their number.
+async fn current_for_update(
     conn: &mut PgConnection,
-    plan_id: PlanId,
-    year: i32,
-    changes: &[NarrativeChange],
-) -> Result<HashMap<ActionId, Narrative>, sqlx::Error> {
-    if changes.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let ids: Vec<i64> = changes.iter().map(|c| c.action_id.get()).collect();
-    Ok(sqlx::query!(
-        r#"SELECT action_id AS "action_id: ActionId", text, version FROM action_narrative
-            WHERE plan_id = $1 AND year = $2 AND action_id = ANY($3)
-            ORDER BY action_id FOR UPDATE"#,
-        plan_id.get(),
-        year,
-        &ids
+    save: &EntrySave<'_>,
+) -> Result<Current, sqlx::Error> {
+    let indicators: Vec<i64> = save.actuals.iter().map(|c| c.indicator_id.get()).collect();
+    let narrated: Vec<i64> = save.narratives.iter().map(|c| c.action_id.get()).collect();
+    // Every action a change may touch (its review may move).
+    let actions: Vec<i64> = save
+        .actuals
+        .iter()
+        .map(|c| c.action_id.get())
+        .chain(narrated.iter().copied())
+        .collect();
+    let rows = sqlx::query!(
+        r#"WITH a AS (SELECT indicator_id, value, text, comment, numerator, denominator, version
+                         FROM indicator_actual
+                        WHERE plan_id = $1 AND year = $2 AND indicator_id = ANY($3)
+                        ORDER BY indicator_id FOR UPDATE),
+                n AS (SELECT action_id, text, version FROM action_narrative
+                        WHERE plan_id = $1 AND year = $2 AND action_id = ANY($4)
+                        ORDER BY action_id FOR UPDATE),
+                r AS (SELECT action_id, state FROM action_review
+                        WHERE plan_id = $1 AND year = $2 AND action_id = ANY($5)
+                        ORDER BY action_id FOR UPDATE)
+           SELECT 'locked' AS "kind!", NULL::bigint AS id, NULL::numeric AS value, NULL::text AS text,
+                  NULL::text AS comment, NULL::numeric AS numerator, NULL::numeric AS denominator,
+                  NULL::int AS version, NULL::text AS state
+             FROM plan_year_lock WHERE plan_id = $1 AND year = $2
+           UNION ALL
+           SELECT 'actual', indicator_id, value, text, comment, numerator, denominator, version, NULL FROM a
+           UNION ALL
+           SELECT 'narrative', action_id, NULL, text, NULL, NULL, NULL, version, NULL FROM n
+           UNION ALL
+           SELECT 'review', action_id, NULL, NULL, NULL, NULL, NULL, NULL, state FROM r"#,
+        save.plan_id.get(),
+        save.year,
+        &indicators,
+        &narrated,
+        &actions
     )
     .fetch_all(conn)
-    .await?
-    .into_iter()
-    .map(|r| {
-        (
-            r.action_id,
-            Narrative {
-                text: Some(r.text),
-                version: r.version,
-            },
-        )
-    })
-    .collect())
-}
-
-/// The review states of these actions, locked for the transaction: one statement.
-async fn reviews_for_update(
-    conn: &mut PgConnection,
-    plan_id: PlanId,
-    year: i32,
-    actions: &[ActionId],
-) -> Result<HashMap<ActionId, ReviewState>, sqlx::Error> {
-    if actions.is_empty() {
-        return Ok(HashMap::new());
+    .await?;
+    let mut current = Current {
+        locked: false,
+        actuals: HashMap::new(),
+        narratives: HashMap::new(),
+        reviews: HashMap::new(),
+    };
+    for row in rows {
+        let id = row.id.unwrap_or_default();
+        match row.kind.as_str() {
+            "locked" => current.locked = true,
+            "actual" => {
+                current.actuals.insert(
+                    IndicatorId(id),
+                    Actual {
+                        value: row.value,
+                        text: row.text,
+                        comment: row.comment,
+                        numerator: row.numerator,
+                        denominator: row.denominator,
+                        version: row.version.unwrap_or_default(),
+                        computed: false,
+                    },
+                );
+            }
+            "narrative" => {
+                current.narratives.insert(
+                    ActionId(id),
+                    Narrative {
+                        text: row.text,
+                        version: row.version.unwrap_or_default(),
+                    },
+                );
+            }
+            _ => {
+                let state = ReviewState::from_db(row.state.as_deref().unwrap_or_default())?;
+                current.reviews.insert(ActionId(id), state);
+            }
+        }
     }
-    sqlx::query!(
-        r#"SELECT action_id AS "action_id: ActionId", state FROM action_review
-            WHERE plan_id = $1 AND year = $2 AND action_id = ANY($3)
-            ORDER BY action_id FOR UPDATE"#,
-        plan_id.get(),
-        year,
-        &ids::numbers(actions)
-    )
-    .fetch_all(conn)
-    .await?
-    .into_iter()
-    .map(|r| Ok((r.action_id, ReviewState::from_db(&r.state)?)))
-    .collect::<Result<_, sqlx::Error>>()
+    Ok(current)
 }
 
-/// Writes the actuals: those left empty are deleted (one statement), the others inserted or
-/// updated with their next version (one statement).
-async fn write_actuals(
+/// Everything a save writes, its conflicts ruled out.
+struct Writes<'s, 'a> {
+    /// Each actual changed, with what it was.
+    actuals: &'s [(&'s ActualChange<'a>, Actual)],
+    narratives: &'s [(&'s NarrativeChange, Narrative)],
+    /// The actions whose review moves, and where to.
+    reviews: &'s [(ActionId, ReviewState)],
+    history: &'s [LogLine<'s>],
+}
+
+/// Writes a save in one statement whatever the number of its fields: the actuals left empty
+/// deleted, the others inserted or updated with their next version; the same for the « mis en
+/// œuvre »; the review states moved (without comment); and every line of history, in order.
+async fn write_all(
     conn: &mut PgConnection,
-    year: i32,
-    user_id: UserId,
-    changes: &[(&ActualChange<'_>, Actual)],
+    save: &EntrySave<'_>,
+    writes: &Writes<'_, '_>,
 ) -> Result<(), sqlx::Error> {
-    let (emptied, kept): (Vec<&ActualChange>, Vec<&ActualChange>) = changes
+    let (emptied, kept): (Vec<&ActualChange>, Vec<&ActualChange>) = writes
+        .actuals
         .iter()
         .map(|(c, _)| *c)
         .partition(|c| c.actual.value.is_none() && c.actual.text.is_none());
-    if !emptied.is_empty() {
-        let ids: Vec<i64> = emptied.iter().map(|c| c.indicator_id.get()).collect();
-        sqlx::query!(
-            "DELETE FROM indicator_actual WHERE year = $1 AND indicator_id = ANY($2)",
-            year,
-            &ids
-        )
-        .execute(&mut *conn)
-        .await?;
+    macro_rules! col {
+        ($items:expr, $f:expr) => {
+            $items.iter().map($f).collect::<Vec<_>>()
+        };
     }
-    if !kept.is_empty() {
-        macro_rules! col {
-            ($f:expr) => {
-                kept.iter().map($f).collect::<Vec<_>>()
-            };
-        }
-        sqlx::query!(
-            r#"INSERT INTO indicator_actual (indicator_id, year, value, text, comment, numerator, denominator, updated_by)
+    let narratives_emptied: Vec<i64> = writes
+        .narratives
+        .iter()
+        .filter(|(c, _)| c.text.is_none())
+        .map(|(c, _)| c.action_id.get())
+        .collect();
+    let (narrated, texts): (Vec<i64>, Vec<String>) = writes
+        .narratives
+        .iter()
+        .filter_map(|(c, _)| Some((c.action_id.get(), c.text.clone()?)))
+        .unzip();
+    let (moved, states): (Vec<i64>, Vec<String>) = writes
+        .reviews
+        .iter()
+        .map(|(id, s)| (id.get(), s.as_db().to_string()))
+        .unzip();
+    let history = writes.history;
+    sqlx::query!(
+        r#"WITH emptied AS (
+               DELETE FROM indicator_actual WHERE year = $1 AND indicator_id = ANY($3)),
+             kept AS (
+               INSERT INTO indicator_actual (indicator_id, year, value, text, comment, numerator, denominator, updated_by)
                SELECT u.indicator_id, $1, u.value, u.text, u.comment, u.numerator, u.denominator, $2
-                 FROM unnest($3::bigint[], $4::numeric[], $5::text[], $6::text[], $7::numeric[], $8::numeric[])
+                 FROM unnest($4::bigint[], $5::numeric[], $6::text[], $7::text[], $8::numeric[], $9::numeric[])
                       AS u(indicator_id, value, text, comment, numerator, denominator)
                ON CONFLICT (indicator_id, year) DO UPDATE
                   SET value = EXCLUDED.value, text = EXCLUDED.text, comment = EXCLUDED.comment,
                       numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator,
                       updated_by = EXCLUDED.updated_by, updated_at = now(), computed = false,
-                      version = indicator_actual.version + 1"#,
-            year,
-            user_id.get(),
-            &col!(|c| c.indicator_id.get()),
-            &col!(|c| c.actual.value) as &[Option<Decimal>],
-            &col!(|c| c.actual.text.clone()) as &[Option<String>],
-            &col!(|c| c.actual.comment.clone()) as &[Option<String>],
-            &col!(|c| c.actual.numerator) as &[Option<Decimal>],
-            &col!(|c| c.actual.denominator) as &[Option<Decimal>],
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Writes the « mis en œuvre »: emptied ones deleted, the others inserted or updated with their
-/// next version; one statement each.
-async fn write_narratives(
-    conn: &mut PgConnection,
-    year: i32,
-    user_id: UserId,
-    changes: &[(&NarrativeChange, Narrative)],
-) -> Result<(), sqlx::Error> {
-    let emptied: Vec<i64> = changes
-        .iter()
-        .filter(|(c, _)| c.text.is_none())
-        .map(|(c, _)| c.action_id.get())
-        .collect();
-    let (ids, texts): (Vec<i64>, Vec<String>) = changes
-        .iter()
-        .filter_map(|(c, _)| Some((c.action_id.get(), c.text.clone()?)))
-        .unzip();
-    if !emptied.is_empty() {
-        sqlx::query!(
-            "DELETE FROM action_narrative WHERE year = $1 AND action_id = ANY($2)",
-            year,
-            &emptied
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !ids.is_empty() {
-        sqlx::query!(
-            r#"INSERT INTO action_narrative (action_id, year, text, updated_by)
-               SELECT u.action_id, $1, u.text, $2 FROM unnest($3::bigint[], $4::text[]) AS u(action_id, text)
+                      version = indicator_actual.version + 1),
+             narratives_emptied AS (
+               DELETE FROM action_narrative WHERE year = $1 AND action_id = ANY($10)),
+             narratives AS (
+               INSERT INTO action_narrative (action_id, year, text, updated_by)
+               SELECT u.action_id, $1, u.text, $2 FROM unnest($11::bigint[], $12::text[]) AS u(action_id, text)
                ON CONFLICT (action_id, year) DO UPDATE
                   SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now(),
-                      version = action_narrative.version + 1"#,
-            year,
-            user_id.get(),
-            &ids,
-            &texts
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Sets the review state of these actions (without comment): one statement.
-async fn write_reviews(
-    conn: &mut PgConnection,
-    year: i32,
-    user_id: UserId,
-    moved: &[(ActionId, ReviewState)],
-) -> Result<(), sqlx::Error> {
-    if moved.is_empty() {
-        return Ok(());
-    }
-    let (ids, states): (Vec<i64>, Vec<String>) = moved
-        .iter()
-        .map(|(id, s)| (id.get(), s.as_db().to_string()))
-        .unzip();
-    sqlx::query!(
-        r#"INSERT INTO action_review (action_id, year, state, comment, updated_by)
-           SELECT u.action_id, $1, u.state, NULL, $2 FROM unnest($3::bigint[], $4::text[]) AS u(action_id, state)
-           ON CONFLICT (action_id, year) DO UPDATE
-              SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
-                  updated_at = now()"#,
-        year,
-        user_id.get(),
-        &ids,
-        &states
+                      version = action_narrative.version + 1),
+             reviews AS (
+               INSERT INTO action_review (action_id, year, state, comment, updated_by)
+               SELECT u.action_id, $1, u.state, NULL, $2 FROM unnest($13::bigint[], $14::text[]) AS u(action_id, state)
+               ON CONFLICT (action_id, year) DO UPDATE
+                  SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
+                      updated_at = now())
+           INSERT INTO change_log (plan_id, year, indicator_id, action_id, objective_id, field, before, after, user_id)
+           SELECT $15, $1, u.indicator_id, u.action_id, NULL, u.field, u.before, u.after, $2
+             FROM unnest($16::bigint[], $17::bigint[], $18::text[], $19::text[], $20::text[])
+                  WITH ORDINALITY AS u(indicator_id, action_id, field, before, after, ord)
+            ORDER BY u.ord"#,
+        save.year,
+        save.user_id.get(),
+        &col!(emptied, |c| c.indicator_id.get()),
+        &col!(kept, |c| c.indicator_id.get()),
+        &col!(kept, |c| c.actual.value) as &[Option<Decimal>],
+        &col!(kept, |c| c.actual.text.clone()) as &[Option<String>],
+        &col!(kept, |c| c.actual.comment.clone()) as &[Option<String>],
+        &col!(kept, |c| c.actual.numerator) as &[Option<Decimal>],
+        &col!(kept, |c| c.actual.denominator) as &[Option<Decimal>],
+        &narratives_emptied,
+        &narrated,
+        &texts,
+        &moved,
+        &states,
+        save.plan_id.get(),
+        &col!(history, |l| l.indicator_id.map(IndicatorId::get)) as &[Option<i64>],
+        &col!(history, |l| l.action_id.map(ActionId::get)) as &[Option<i64>],
+        &col!(history, |l| l.field.to_string()),
+        &col!(history, |l| l.before.clone()) as &[Option<String>],
+        &col!(history, |l| l.after.clone()) as &[Option<String>],
     )
     .execute(conn)
     .await?;

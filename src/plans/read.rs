@@ -141,6 +141,16 @@ pub struct PlanTree {
 }
 
 impl PlanTree {
+    /// How many indicators the plan has.
+    pub fn indicator_count(&self) -> usize {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.objectives)
+            .flat_map(|o| &o.actions)
+            .map(|a| a.indicators.len())
+            .sum()
+    }
+
     /// The plan as the public reads it. An action's values of a year are public once procurement
     /// staff validated them, or once the year is locked; the actuals and narratives of the others
     /// (*saisi*, *soumis*, *renvoyé*, or never reviewed) are left out, and noted in `withheld` so that
@@ -250,44 +260,72 @@ pub struct PlanHead {
     pub revision: i64,
 }
 
-/// A plan's own fields, by its organisation's slug and its own, in one query.
+/// A plan's head as the database function `plan_head_of` gives it (every column may be
+/// missing to the compiler's eyes; a head is made only when all that must be there is).
+#[derive(Debug, Default)]
+pub struct PlanHeadRow {
+    pub id: Option<PlanId>,
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub first_year: Option<i32>,
+    pub last_year: Option<i32>,
+    pub adopted_on: Option<NaiveDate>,
+    pub objective_term: Option<String>,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revision: Option<i64>,
+    pub org_id: Option<OrganisationId>,
+    pub org_slug: Option<String>,
+    pub org_name: Option<String>,
+    pub short_name: Option<String>,
+    pub kind: Option<String>,
+    pub accent_color: Option<String>,
+    pub logo_hash: Option<String>,
+}
+
+impl PlanHeadRow {
+    pub fn into_head(self) -> Option<PlanHead> {
+        Some(PlanHead {
+            organisation: OrganisationRow {
+                id: self.org_id?,
+                slug: self.org_slug?,
+                name: self.org_name?,
+                short_name: self.short_name?,
+                kind: self.kind,
+                accent_color: self.accent_color,
+                logo_hash: self.logo_hash,
+            },
+            id: self.id?,
+            slug: self.slug?,
+            title: self.title?,
+            first_year: self.first_year?,
+            last_year: self.last_year?,
+            adopted_on: self.adopted_on,
+            objective_term: ObjectiveTerm::from_db(&self.objective_term?),
+            published_at: self.published_at,
+            revision: self.revision?,
+        })
+    }
+}
+
+/// A plan's own fields, by its organisation's slug and its own, in one query (which a signed-in
+/// request's first statement makes too, for the plan its address names).
 pub async fn plan_head(
     conn: &mut PgConnection,
     organisation_slug: &str,
     plan_slug: &str,
 ) -> Result<Option<PlanHead>, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"SELECT p.id AS "id: PlanId", p.slug, p.title, p.first_year, p.last_year, p.adopted_on,
-                  p.objective_term, p.published_at, p.revision, o.id AS "org_id: OrganisationId", o.slug AS org_slug, o.name AS org_name,
-                  o.short_name, o.kind, o.accent_color, l.hash AS "logo_hash?"
-             FROM plan p JOIN organisation o ON o.id = p.organisation_id
-             LEFT JOIN organisation_logo l ON l.organisation_id = o.id
-            WHERE o.slug = $1 AND p.slug = $2"#,
+    Ok(sqlx::query_as!(
+        PlanHeadRow,
+        r#"SELECT id AS "id: PlanId", slug, title, first_year, last_year, adopted_on, objective_term,
+                  published_at, revision, org_id AS "org_id: OrganisationId", org_slug, org_name,
+                  short_name, kind, accent_color, logo_hash
+             FROM plan_head_of($1, $2)"#,
         organisation_slug,
         plan_slug
     )
     .fetch_optional(conn)
     .await?
-    .map(|p| PlanHead {
-        organisation: OrganisationRow {
-            id: p.org_id,
-            slug: p.org_slug,
-            name: p.org_name,
-            short_name: p.short_name,
-            kind: p.kind,
-            accent_color: p.accent_color,
-            logo_hash: p.logo_hash,
-        },
-        id: p.id,
-        slug: p.slug,
-        title: p.title,
-        first_year: p.first_year,
-        last_year: p.last_year,
-        adopted_on: p.adopted_on,
-        objective_term: ObjectiveTerm::from_db(&p.objective_term),
-        published_at: p.published_at,
-        revision: p.revision,
-    }))
+    .and_then(PlanHeadRow::into_head))
 }
 
 /// Reads a plan by its organisation's slug and its own, in three queries whatever its size:
@@ -306,7 +344,71 @@ pub async fn plan_tree(
 /// The content of a plan whose head was read: two queries (the second also says which values are
 /// validated and which years locked).
 pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = structure_rows(&mut *conn, p.id).await?;
+    let values = value_rows(&mut *conn, p.id).await?;
+    Ok(assemble(p, rows, values))
+}
+
+/// The same as [`plan_content`], its two queries sent at once on two connections of the pool:
+/// a page rendered after a change waits for the longer of them, not for both in turn.
+pub async fn plan_content_at_once(
+    pool: &sqlx::PgPool,
+    p: PlanHead,
+) -> Result<PlanTree, sqlx::Error> {
+    let (rows, values) = tokio::try_join!(structure_rows(pool, p.id), value_rows(pool, p.id))?;
+    Ok(assemble(p, rows, values))
+}
+
+/// The structure of a plan whose head was read, without its values of any year (no target, no
+/// actual, no narrative, nothing validated or locked): one query, for what only checks who may
+/// change what (a save).
+pub async fn plan_structure(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
+    let rows = structure_rows(conn, p.id).await?;
+    Ok(assemble(p, rows, Vec::new()))
+}
+
+/// One row of a plan's structure: an objective, perhaps its axis, perhaps an action of it and
+/// perhaps an indicator of that action.
+struct StructureRow {
+    objective_id: ObjectiveId,
+    objective_code: String,
+    objective_label: String,
+    axis_id: Option<AxisId>,
+    axis_number: Option<String>,
+    axis_label: Option<String>,
+    action_id: Option<ActionId>,
+    action_code: Option<String>,
+    action_label: Option<String>,
+    action_pilots: Vec<String>,
+    indicator_id: Option<IndicatorId>,
+    indicator_label: Option<String>,
+    kind: Option<String>,
+    unit: Option<String>,
+    direction: Option<String>,
+    baseline_value: Option<Decimal>,
+    baseline_year: Option<i32>,
+    partial_threshold: Option<Decimal>,
+    targets_source: Option<String>,
+    indicator_pilots: Vec<String>,
+}
+
+/// One value of a plan: a target, an actual or a narrative of a year, an action validated or a
+/// year locked (`kind`).
+struct ValueRow {
+    kind: String,
+    item_id: i64,
+    year: i32,
+    value: Option<Decimal>,
+    text: Option<String>,
+}
+
+/// A plan's structure, in order: one query.
+async fn structure_rows(
+    db: impl sqlx::PgExecutor<'_>,
+    plan: PlanId,
+) -> Result<Vec<StructureRow>, sqlx::Error> {
+    sqlx::query_as!(
+        StructureRow,
         r#"SELECT o.id AS "objective_id: ObjectiveId", o.code AS objective_code, o.label AS objective_label,
                   x.id AS "axis_id?: AxisId", coalesce(x.code, x.number::text) AS "axis_number?", x.label AS "axis_label?",
                   a.id AS "action_id?: ActionId", a.code AS action_code, a.label AS "action_label?",
@@ -323,13 +425,19 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
              LEFT JOIN indicator i ON i.action_id = a.id
             WHERE o.plan_id = $1
             ORDER BY x.number NULLS LAST, o.position, a.position, i.position"#,
-        p.id.get()
+        plan.get()
     )
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(db)
+    .await
+}
 
-    // Targets, actuals and narratives of every year, in one query.
-    let values = sqlx::query!(
+/// Targets, actuals and narratives of every year, what is validated and what locked: one query.
+async fn value_rows(
+    db: impl sqlx::PgExecutor<'_>,
+    plan: PlanId,
+) -> Result<Vec<ValueRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ValueRow,
         r#"SELECT 'target' AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
              FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = $1
            UNION ALL
@@ -344,11 +452,14 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
            UNION ALL
            SELECT 'locked', l.plan_id, l.year, NULL, NULL FROM plan_year_lock l WHERE l.plan_id = $1
            ORDER BY 3"#,
-        p.id.get()
+        plan.get()
     )
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(db)
+    .await
+}
 
+/// The tree of a plan from its rows.
+fn assemble(p: PlanHead, rows: Vec<StructureRow>, values: Vec<ValueRow>) -> PlanTree {
     let mut targets: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
     let mut actuals: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
     let mut narratives: HashMap<ActionId, Vec<(i32, String)>> = HashMap::new();
@@ -460,7 +571,7 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
         }
     }
 
-    Ok(PlanTree {
+    PlanTree {
         organisation: p.organisation,
         id: p.id,
         slug: p.slug,
@@ -474,7 +585,7 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
         validated,
         locked_years,
         withheld: HashSet::new(),
-    })
+    }
 }
 
 crate::has_period!(PlanSummary, PlanTree, PlanHead);

@@ -184,6 +184,39 @@ pub async fn year_lock(
     .map(|r| Lock { by: r.display_name, at: r.locked_at }))
 }
 
+/// What a save checks of a year beyond the plan's structure: the actions' review states and the
+/// year's lock, in two queries.
+pub async fn year_reviews(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    year: i32,
+) -> Result<YearValues, sqlx::Error> {
+    let reviews = sqlx::query!(
+        r#"SELECT r.action_id AS "action_id: ActionId", r.state, r.comment FROM action_review r
+            WHERE r.plan_id = $1 AND r.year = $2"#,
+        plan_id.get(),
+        year
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            r.action_id,
+            Review {
+                state: ReviewState::from_db(&r.state)?,
+                comment: r.comment,
+            },
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    Ok(YearValues {
+        reviews,
+        lock: year_lock(conn, plan_id, year).await?,
+        ..Default::default()
+    })
+}
+
 /// Reads a year's values of a plan in five queries.
 pub async fn year_values(
     conn: &mut PgConnection,

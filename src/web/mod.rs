@@ -3,6 +3,7 @@
 mod access;
 mod account;
 mod bilan;
+mod cache;
 mod contracts;
 mod entry;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod form;
 mod home;
 mod import;
 pub mod layout;
+mod parts;
 mod plans;
 mod profile;
 mod services;
@@ -30,12 +32,12 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use sqlx::PgPool;
 
-use crate::domain::ids::PlanId;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use cache::{Marks, PageCache, PageKey, PageKind};
 use error::ErrorPage;
 
 /// What every handler shares.
@@ -81,70 +83,6 @@ impl AppState {
                 crate::auth::instance_key(&mut *self.pool.acquire().await?).await
             })
             .await
-    }
-}
-
-/// Rendered pages, keyed by what they show: (plan, year, plan revision, which rendering). The
-/// revision is kept by the database, so a change made through any application server is seen by
-/// all; nothing a client sends takes part in the key or forces a page to be rendered again.
-pub struct PageCache {
-    pages: std::sync::Mutex<std::collections::HashMap<PageKey, axum::body::Bytes>>,
-    capacity: usize,
-}
-
-/// (plan, year, plan revision, which rendering).
-pub type PageKey = (PlanId, i32, i64, PageKind);
-
-/// What is kept of a plan's year: what members read and what the public reads are kept apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PageKind {
-    /// The whole public bilan (its frame is the same for every visitor).
-    PublicBilan,
-    /// The bilan as this audience reads it, without the page's frame (which is per person).
-    BilanContent(view::Audience),
-}
-
-impl Default for PageCache {
-    fn default() -> Self {
-        Self::with_capacity(Self::CAPACITY)
-    }
-}
-
-impl PageCache {
-    /// Pages kept at most; past that (or past [`Self::BYTES`]) the cache starts again empty.
-    const CAPACITY: usize = 256;
-    /// Bytes kept at most (a bilan of 1 000 indicators weighs about 2 MB).
-    const BYTES: usize = 48 << 20;
-
-    /// A cache of at most `capacity` pages; with 0, every page is rendered afresh (for the
-    /// benchmark's measure of rendering).
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            pages: Default::default(),
-            capacity,
-        }
-    }
-
-    pub fn get(&self, key: PageKey) -> Option<axum::body::Bytes> {
-        self.pages
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned()
-    }
-
-    pub fn put(&self, key: PageKey, page: axum::body::Bytes) {
-        if self.capacity == 0 {
-            return;
-        }
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        // Older revisions of the same page will not be asked again.
-        pages.retain(|k, _| (k.0, k.1, k.3) != (key.0, key.1, key.3));
-        let bytes: usize = pages.values().map(|p| p.len()).sum();
-        if pages.len() >= self.capacity || bytes + page.len() > Self::BYTES {
-            pages.clear();
-        }
-        pages.insert(key, page);
     }
 }
 

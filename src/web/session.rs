@@ -20,6 +20,7 @@ use super::AppState;
 use super::error::{AppError, ErrorPage};
 use super::layout::Layout;
 use crate::auth::{self, SessionRow, SharedUser};
+use crate::plans::read::PlanHead;
 
 pub const COOKIE: &str = "spaser_session";
 /// Largest request body read when looking for the CSRF field: a signed-in person's upload (plan
@@ -56,6 +57,8 @@ struct State_ {
     token_shown: bool,
     /// What to tell the browser after the response: a new cookie, or to forget it.
     cookie: Option<Option<String>>,
+    /// The head of the plan the address names, read with the session.
+    plan: Option<PlanHead>,
 }
 
 /// What the session cookie holds.
@@ -165,6 +168,33 @@ impl Session {
         Ok(())
     }
 
+    /// The head of this plan when it was read with the session (the plan the address names),
+    /// taken: a handler reads it once, as it would have read it itself.
+    fn take_plan(&self, organisation: &str, plan: &str) -> Option<PlanHead> {
+        let mut state = self.lock();
+        let matches = state
+            .plan
+            .as_ref()
+            .is_some_and(|h| h.organisation.slug == organisation && h.slug == plan);
+        if matches { state.plan.take() } else { None }
+    }
+
+    /// The head of a plan: the one read with the session when the address names it (no
+    /// statement), else read now.
+    pub async fn plan_head(
+        &self,
+        pool: &PgPool,
+        organisation: &str,
+        plan: &str,
+    ) -> Result<Option<PlanHead>, sqlx::Error> {
+        match self.take_plan(organisation, plan) {
+            Some(head) => Ok(Some(head)),
+            None => {
+                crate::plans::read::plan_head(&mut *pool.acquire().await?, organisation, plan).await
+            }
+        }
+    }
+
     /// The session's id, for keeping it when the user's other sessions are dropped.
     pub fn current_id(&self) -> Option<String> {
         self.id()
@@ -219,6 +249,15 @@ fn session_cookie(headers: &HeaderMap) -> Option<CookieValue> {
     }
 }
 
+/// The organisation's and the plan's slugs of an address `/organisations/{org}/plans/{plan}/…`.
+fn plan_slugs(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/organisations/")?;
+    let (organisation, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix("plans/")?;
+    let plan = rest.split('/').next()?;
+    (!organisation.is_empty() && !plan.is_empty()).then_some((organisation, plan))
+}
+
 fn is_tls(headers: &HeaderMap, state: &AppState) -> bool {
     state.secure_cookies
         || headers
@@ -244,17 +283,16 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     }
     if let Some(CookieValue::Session(id)) = cookie {
         let mut conn = state.pool.acquire().await.map_err(internal)?;
-        if let Some(row) = auth::touch_session(&mut conn, &id)
+        // The session, its user and their memberships: one statement.
+        let plan = plan_slugs(request.uri().path());
+        if let Some(start) = auth::session_and_user(&mut conn, &id, plan)
             .await
             .map_err(internal)?
         {
-            if let Some(user_id) = row.user_id {
-                let user = auth::load_user(&mut conn, user_id)
-                    .await
-                    .map_err(internal)?;
-                session.lock().user = user.map(Arc::new);
-            }
-            session.lock().row = Some(row);
+            let mut kept = session.lock();
+            kept.user = start.user.map(Arc::new);
+            kept.row = Some(start.session);
+            kept.plan = start.plan;
         } else {
             // Unknown or expired: forget it.
             session.lock().cookie = Some(None);
@@ -388,6 +426,21 @@ async fn csrf_sent(parts: &Parts, body: &Bytes) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plan_an_address_names() {
+        assert_eq!(
+            plan_slugs("/organisations/gosb/plans/spaser-2024/bilan/2025"),
+            Some(("gosb", "spaser-2024"))
+        );
+        assert_eq!(
+            plan_slugs("/organisations/gosb/plans/spaser-2024"),
+            Some(("gosb", "spaser-2024"))
+        );
+        assert_eq!(plan_slugs("/organisations/gosb/plans/"), None);
+        assert_eq!(plan_slugs("/organisations/gosb/import"), None);
+        assert_eq!(plan_slugs("/public/gosb/spaser-2024/bilan/2025"), None);
+    }
 
     #[test]
     fn only_members_uploads_may_be_large() {

@@ -592,7 +592,7 @@ async fn the_bilan_page_opens_on_a_synthesis_line_per_fiche() {
     let legends: Vec<String> = page
         .texts("figure.spaser-chart figcaption")
         .iter()
-        .map(|c| c.split('.').next().unwrap_or_default().to_string())
+        .map(|c| c.split('.').next().unwrap_or_default().trim().to_string())
         .collect();
     assert!(
         legends.contains(&"Réalisé Cible".to_string()),

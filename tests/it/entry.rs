@@ -1017,3 +1017,110 @@ async fn the_store_refuses_a_save_into_a_year_locked_after_the_rights_were_check
     assert_eq!(outcome, vec![Conflict::YearLocked]);
     assert_eq!(actual(&pool, &hours.to_string()).await, None);
 }
+
+/// The `_csrf` values of a page.
+fn tokens(page: &Page) -> Vec<String> {
+    page.attrs("input[name=_csrf]", "value")
+}
+
+/// The names of the value fields of the entry form.
+fn value_fields(page: &Page) -> Vec<String> {
+    page.attrs("form#saisie input[name^='v-']", "name")
+}
+
+// Issue 18: the entry page is kept per plan revision and role, with a mark where each person's
+// form token goes. Each person gets their own token in every form of it, no role gets the page of
+// another (fields where it may not write, or none where it may), whichever asks first, and a
+// change, even one made outside the entry form (a link to the contracts), shows at once.
+#[tokio::test]
+async fn the_kept_entry_page_is_each_roles_own_with_each_persons_token() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut colleague = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    let mut pilot = Client::signed_in(&app, "pilote@office-habitat.demo").await;
+    let hours = indicator(&pool, "5").await;
+    for round in 0..2 {
+        // In the second round, the plan changed and the others ask before procurement staff.
+        let (staff_page, committee_page, pilot_page) = if round == 0 {
+            let s = staff.get(ENTRY).await;
+            let c = committee.get(ENTRY).await;
+            let p = pilot.get(ENTRY).await;
+            (s, c, p)
+        } else {
+            let c = committee.get(ENTRY).await;
+            let p = pilot.get(ENTRY).await;
+            let s = staff.get(ENTRY).await;
+            (s, c, p)
+        };
+        let colleague_page = colleague.get(ENTRY).await;
+        for page in [&staff_page, &committee_page, &pilot_page, &colleague_page] {
+            assert_eq!(page.status, StatusCode::OK);
+            let mine = tokens(page);
+            assert!(
+                mine.len() > 10,
+                "every form carries the token: {}",
+                mine.len()
+            );
+            assert!(
+                mine.iter().all(|t| t == &mine[0] && t.len() == 64),
+                "one token, the person's own, in every form"
+            );
+            assert!(!page.body.contains('\0'), "no mark is left");
+        }
+        assert_ne!(tokens(&staff_page)[0], tokens(&colleague_page)[0]);
+        assert_ne!(tokens(&staff_page)[0], tokens(&committee_page)[0]);
+        // Procurement staff write every value; the committee none; the pilot only theirs.
+        let all = value_fields(&staff_page);
+        assert!(all.contains(&format!("v-{hours}")), "round {round}");
+        assert_eq!(value_fields(&colleague_page), all);
+        assert!(value_fields(&committee_page).is_empty(), "round {round}");
+        assert!(
+            committee_page.texts("button[value=verrouiller]").is_empty(),
+            "only procurement staff lock"
+        );
+        let theirs = value_fields(&pilot_page);
+        assert!(
+            !theirs.is_empty() && theirs.len() < all.len(),
+            "round {round}: {} of {}",
+            theirs.len(),
+            all.len()
+        );
+        if round == 0 {
+            assert_eq!(
+                save_value(&mut staff, &hours, "10 500").await.status,
+                StatusCode::SEE_OTHER
+            );
+        }
+    }
+    // The value saved is on everyone's page at once.
+    assert_eq!(
+        field_value(&colleague.get(ENTRY).await, &format!("v-{hours}")).map(|v| normalise(&v)),
+        Some("10 500".to_string())
+    );
+    assert!(
+        committee
+            .get(ENTRY)
+            .await
+            .texts(".spaser-readonly strong")
+            .iter()
+            .any(|t| t.starts_with("10 500")),
+        "the committee reads it"
+    );
+    // Computed from the contracts from now on: the page says so at once.
+    assert!(staff.get(ENTRY).await.texts(".spaser-computed").is_empty());
+    sqlx::query(
+        "INSERT INTO indicator_link (indicator_id, measure)
+         SELECT i.id, 'social_any' FROM indicator i JOIN plan p ON p.id = i.plan_id
+          WHERE p.slug = 'spaser-2025-2027' AND i.unit = '%' ORDER BY i.id LIMIT 1",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        staff.get(ENTRY).await.texts(".spaser-computed").len(),
+        1,
+        "linking an indicator to the contracts is a change of its plan"
+    );
+}

@@ -110,14 +110,20 @@ pub async fn exchange(stream: &mut tokio::net::TcpStream, request: &[u8]) -> std
             }
             buffer.extend_from_slice(&chunk[..n]);
         }
+        // The body where it was read: no second copy of a large page.
+        buffer.truncate(end + 4 + length);
+        buffer.drain(..end + 4);
         return Ok(Page {
             status,
-            body: buffer[end + 4..end + 4 + length].to_vec(),
+            body: buffer,
         });
     }
 }
 
 fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&#34;", "\"")

@@ -133,6 +133,10 @@ pub struct BilanContent {
     pub withheld: usize,
 }
 
+/// About what the bilan takes per indicator (its line, its sentence, its chart), to size the
+/// buffer it is written into.
+const CONTENT_BYTES: usize = 2_400;
+
 /// Width of the summary's distribution bars.
 const BAR: f64 = 240.0;
 
@@ -258,8 +262,8 @@ pub async fn member_bilan(
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let head = read::plan_head(&mut conn, &organisation, &plan)
+    let head = session
+        .plan_head(&state.pool, &organisation, &plan)
         .await?
         .filter(|h| h.period().contains(year))
         .ok_or(AppError::NotFound)?;
@@ -267,7 +271,7 @@ pub async fn member_bilan(
     let membership = user
         .membership(head.organisation.id)
         .ok_or(AppError::NotFound)?;
-    let content = rendered(&state, &mut conn, &head, year, Audience::Member).await?;
+    let content = rendered(&state, &head, year, Audience::Member).await?;
     let mut page = BilanPage::of(&head, year, Layout::new(&session), Audience::Member);
     page.can_publish = membership.role.administers();
     Ok(page.around(content)?.into_response())
@@ -277,7 +281,6 @@ pub async fn member_bilan(
 /// (what members read and what the public reads kept apart), then taken from the cache.
 async fn rendered(
     state: &AppState,
-    conn: &mut PgConnection,
     head: &PlanHead,
     year: i32,
     audience: Audience,
@@ -288,17 +291,34 @@ async fn rendered(
         head.revision,
         PageKind::BilanContent(audience),
     );
-    if let Some(html) = state.pages.get(key) {
-        return Ok(html);
-    }
-    let tree = for_audience(read::plan_content(conn, head.clone()).await?, audience);
-    let overrides = values::overrides(conn, tree.id, year).await?;
-    let mut bilan = bilan::build(&tree, year, &values::statuses(&tree, year, &overrides));
-    if audience == Audience::Member {
-        bilan.validated = values::year_lock(conn, tree.id, year).await?;
-    }
-    let html = Bytes::from(content(&tree, &bilan, audience).render()?);
-    state.pages.put(key, html.clone());
+    let seen = std::time::Instant::now();
+    let (html, _) = state
+        .pages
+        .get_or_render(key, seen, || async {
+            // The plan's two queries, its statuses set by hand and the year's lock, at once.
+            let pool = &state.pool;
+            let (tree, overrides, lock) = tokio::try_join!(
+                read::plan_content_at_once(pool, head.clone()),
+                async { values::overrides(&mut *pool.acquire().await?, head.id, year).await },
+                async {
+                    match audience {
+                        Audience::Member => {
+                            values::year_lock(&mut *pool.acquire().await?, head.id, year).await
+                        }
+                        Audience::Public => Ok(None),
+                    }
+                },
+            )?;
+            let tree = for_audience(tree, audience);
+            let mut bilan = bilan::build(&tree, year, &values::statuses(&tree, year, &overrides));
+            bilan.validated = lock;
+            // Written into a buffer sized for the plan: no copy as it grows.
+            let mut html = String::with_capacity(CONTENT_BYTES * (tree.indicator_count() + 8));
+            content(&tree, &bilan, audience).render_into(&mut html)?;
+            let html = Bytes::from(html);
+            Ok::<_, AppError>((html, super::Marks::from([])))
+        })
+        .await?;
     Ok(html)
 }
 
@@ -318,7 +338,8 @@ pub async fn public_bilan(
     if let Some(html) = state.pages.get(key) {
         return Ok(html_response(html));
     }
-    let content = rendered(&state, &mut conn, &head, year, Audience::Public).await?;
+    drop(conn);
+    let content = rendered(&state, &head, year, Audience::Public).await?;
     let page = BilanPage::of(&head, year, Layout::default(), Audience::Public).around(content)?;
     let html = page.into_bytes();
     state.pages.put(key, html.clone());

@@ -170,6 +170,71 @@ pub(super) async fn context(
     context_of(conn, access, tree, year).await
 }
 
+/// What a save starts from: the plan's structure (no values), the year's reviews and lock, and
+/// the user's services; the plan's head is the one read with the session. A page shown again
+/// (on an error or a conflict) is built from [`context`].
+pub(super) async fn save_context(
+    conn: &mut PgConnection,
+    session: &crate::web::session::Session,
+    pool: &sqlx::PgPool,
+    user: &User,
+    (organisation, plan, year): (&str, &str, i32),
+) -> Result<Context, AppError> {
+    let head = session
+        .plan_head(pool, organisation, plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let membership = user
+        .membership(head.organisation.id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    if !head.period().contains(year) {
+        return Err(AppError::NotFound);
+    }
+    let access = OrgAccess {
+        organisation: head.organisation.clone(),
+        membership,
+    };
+    let tree = read::plan_structure(conn, head).await?;
+    let values = values::year_reviews(conn, tree.id, year).await?;
+    let services = if access.membership.role == Role::Pilot {
+        read::service_names(conn, &access.membership.services).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Context {
+        access,
+        tree,
+        values,
+        services,
+        year,
+    })
+}
+
+/// The context of a plan whose head was read, for a member already checked (not a pilot: their
+/// services are not read), its queries sent at once on connections of the pool.
+pub(super) async fn context_at_once(
+    pool: &sqlx::PgPool,
+    access: OrgAccess,
+    head: read::PlanHead,
+    year: i32,
+) -> Result<Context, AppError> {
+    if !head.period().contains(year) {
+        return Err(AppError::NotFound);
+    }
+    let plan_id = head.id;
+    let (tree, values) = tokio::try_join!(read::plan_content_at_once(pool, head), async {
+        values::year_values(&mut *pool.acquire().await?, plan_id, year).await
+    })?;
+    Ok(Context {
+        access,
+        tree,
+        values,
+        services: Vec::new(),
+        year,
+    })
+}
+
 /// The context of a plan already read, for a member already checked.
 pub(super) async fn context_of(
     conn: &mut PgConnection,

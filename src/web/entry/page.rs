@@ -7,21 +7,27 @@ use super::form::Field;
 
 use crate::web::form::Query;
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{Path, State};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::*;
 use crate::domain::account::Role;
 use crate::domain::format::{number_fr, quantity_fr};
 use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId};
+use crate::plans::read::OrganisationRow;
 use crate::plans::read::{ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, Actual, ReviewState};
-use crate::web::AppState;
+use crate::web::access::OrgAccess;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::parts::PageParts;
 use crate::web::session::{CurrentUser, Session};
 use crate::web::view::{Badge, ValueView};
+use crate::web::{AppState, PageKind};
 
 /// The fields of one indicator in the form, as typed.
 #[derive(Debug, Clone, Default)]
@@ -153,7 +159,9 @@ pub struct ConflictView {
     pub mine: String,
 }
 
-#[derive(Template, WebTemplate)]
+/// The entry page: its frame (header, breadcrumb, what the last action did, what is wrong) around
+/// its content ([`EntryContent`]).
+#[derive(Template, Default)]
 #[template(path = "entry/entry.html")]
 pub struct EntryPage {
     pub layout: Layout,
@@ -185,6 +193,94 @@ pub struct EntryPage {
     pub notice: Option<&'static str>,
     /// Before a lock: what is still empty or not validated, and the confirmation form.
     pub lock_check: Option<LockCheck>,
+    /// The content, rendered ([`EntryContent`]) when the frame is.
+    pub content: String,
+}
+
+/// The page below its frame: the same for every person of a role when nothing was typed, so that
+/// it is kept by plan revision with a mark where each person's form token goes.
+#[derive(Template)]
+#[template(path = "entry/content.html")]
+pub struct EntryContent<'a> {
+    pub csrf: &'a str,
+    pub year: i32,
+    pub base: &'a str,
+    pub form_action: &'a str,
+    pub mine: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub lock: Option<&'a str>,
+    pub can_lock: bool,
+    pub can_override: bool,
+    pub any_editable: bool,
+    pub groups: &'a [EntryGroup],
+    pub missing_by_service: &'a [(String, usize, usize)],
+}
+
+impl EntryPage {
+    /// The frame of a plan's entry page for a year, without its content.
+    pub(super) fn frame(
+        organisation: &OrganisationRow,
+        plan_slug: &str,
+        plan_title: &str,
+        years: impl Iterator<Item = i32>,
+        year: i32,
+        layout: Layout,
+        mine: Option<String>,
+    ) -> Self {
+        let base = format!("/organisations/{}/plans/{plan_slug}", organisation.slug);
+        let view = if mine.is_some() {
+            "mes-actions"
+        } else {
+            "saisie"
+        };
+        EntryPage {
+            layout: layout.for_organisation(organisation, false),
+            organisation: organisation.short_name.clone(),
+            organisation_href: format!("/organisations/{}", organisation.slug),
+            plan_title: plan_title.to_string(),
+            plan_href: base.clone(),
+            year,
+            years: years.map(|y| (y, format!("{base}/{view}/{y}"))).collect(),
+            mine,
+            form_action: format!("{base}/saisie/{year}"),
+            base,
+            ..Default::default()
+        }
+    }
+
+    /// The content of this page, with this form token.
+    pub(super) fn body<'a>(&'a self, csrf: &'a str) -> EntryContent<'a> {
+        EntryContent {
+            csrf,
+            year: self.year,
+            base: &self.base,
+            form_action: &self.form_action,
+            mine: self.mine.as_deref(),
+            service: self.service.as_deref(),
+            lock: self.lock.as_deref(),
+            can_lock: self.can_lock,
+            can_override: self.can_override,
+            any_editable: self.any_editable,
+            groups: &self.groups,
+            missing_by_service: &self.missing_by_service,
+        }
+    }
+
+    /// The whole page, the person's form token in its content.
+    fn whole(mut self) -> Result<String, askama::Error> {
+        let csrf = self.layout.csrf.clone().unwrap_or_default();
+        self.content = self.body(&csrf).render()?;
+        self.render()
+    }
+}
+
+impl IntoResponse for EntryPage {
+    fn into_response(self) -> Response {
+        match self.whole() {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => AppError::from(e).into_response(),
+        }
+    }
 }
 
 /// What a year's lock would freeze unfinished.
@@ -386,48 +482,32 @@ pub(super) fn build_page(
             });
         }
     }
-    let view = if mine.is_some() {
-        "mes-actions"
-    } else {
-        "saisie"
-    };
-    EntryPage {
-        layout: layout.for_organisation(&ctx.tree.organisation, false),
-        organisation: ctx.access.organisation.short_name.clone(),
-        organisation_href: format!("/organisations/{}", ctx.access.organisation.slug),
-        plan_title: ctx.tree.title.clone(),
-        plan_href: base.clone(),
-        year: ctx.year,
-        years: ctx
-            .tree
-            .period()
-            .years()
-            .map(|y| (y, format!("{base}/{view}/{y}")))
-            .collect(),
+    let mut page = EntryPage::frame(
+        &ctx.tree.organisation,
+        &ctx.tree.slug,
+        &ctx.tree.title,
+        ctx.tree.period().years(),
+        ctx.year,
+        layout,
         mine,
-        service: service_filter.map(str::to_string),
-        form_action: format!("{base}/saisie/{}", ctx.year),
-        base,
-        lock: ctx.values.lock.as_ref().map(|l| {
-            format!(
-                "Année verrouillée par {} le {}.",
-                l.by,
-                l.at.format("%d/%m/%Y")
-            )
-        }),
-        can_lock: ctx.access.membership.role == Role::Procurement,
-        can_override: ctx.access.membership.role == Role::Procurement && ctx.values.lock.is_none(),
-        any_editable,
-        groups,
-        missing_by_service: missing_by_service(&ctx.tree, ctx.year),
-        error_count,
-        error_links,
-        conflicts: Vec::new(),
-        problem: None,
-        saved: false,
-        notice: None,
-        lock_check: None,
-    }
+    );
+    page.service = service_filter.map(str::to_string);
+    page.lock = ctx.values.lock.as_ref().map(|l| {
+        format!(
+            "Année verrouillée par {} le {}.",
+            l.by,
+            l.at.format("%d/%m/%Y")
+        )
+    });
+    page.can_lock = ctx.access.membership.role == Role::Procurement;
+    page.can_override =
+        ctx.access.membership.role == Role::Procurement && ctx.values.lock.is_none();
+    page.any_editable = any_editable;
+    page.groups = groups;
+    page.missing_by_service = missing_by_service(&ctx.tree, ctx.year);
+    page.error_count = error_count;
+    page.error_links = error_links;
+    page
 }
 
 pub(super) fn entry_indicator(
@@ -496,19 +576,115 @@ pub struct EntryQuery {
     service: Option<String>,
 }
 
+/// The entry page of a year. Its content is the same for every person of a role but pilots
+/// (whose rights depend on their services): it is rendered once per plan revision and role and
+/// kept, a mark where the form token goes; each request renders the frame and sets its own
+/// token in. With the session's statement, which reads the plan's head, a page kept is served
+/// without another.
 pub async fn entry_page(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
     Query(query): Query<EntryQuery>,
-) -> Result<EntryPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
-    let mut page = stored_page(&ctx, &session);
-    page.saved = query.enregistre.is_some();
-    page.notice = notice(query.fait.as_deref());
-    Ok(page)
+) -> Result<Response, AppError> {
+    let head = session
+        .plan_head(&state.pool, &organisation, &plan)
+        .await?
+        .filter(|h| h.period().contains(year))
+        .ok_or(AppError::NotFound)?;
+    // The revision was read before this moment.
+    let seen = std::time::Instant::now();
+    let membership = user
+        .membership(head.organisation.id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let role = membership.role;
+    let mut frame = EntryPage::frame(
+        &head.organisation,
+        &head.slug,
+        &head.title,
+        head.period().years(),
+        year,
+        Layout::new(&session),
+        None,
+    );
+    frame.saved = query.enregistre.is_some();
+    frame.notice = notice(query.fait.as_deref());
+    if role == Role::Pilot {
+        // A pilot's rights depend on their services: their page is rendered for them.
+        let mut conn = state.pool.acquire().await?;
+        let access = OrgAccess {
+            organisation: head.organisation.clone(),
+            membership,
+        };
+        let tree = read::plan_content(&mut conn, head).await?;
+        let ctx = context_of(&mut conn, access, tree, year).await?;
+        let mut page = stored_page(&ctx, &session);
+        page.saved = frame.saved;
+        page.notice = frame.notice;
+        return Ok(page.into_response());
+    }
+    let key = (head.id, year, head.revision, PageKind::EntryContent(role));
+    let organisation_row = head.organisation.clone();
+    let (content, marks) = state
+        .pages
+        .get_or_render(key, seen, || async {
+            let access = OrgAccess {
+                organisation: organisation_row,
+                membership,
+            };
+            let ctx = context_at_once(&state.pool, access, head, year).await?;
+            let page = build_page(
+                &ctx,
+                Layout::default(),
+                None,
+                None,
+                &HashMap::new(),
+                &HashMap::new(),
+            );
+            // Written into a buffer sized for the plan: no copy as it grows.
+            let mut html = String::with_capacity(ENTRY_BYTES * (ctx.tree.indicator_count() + 8));
+            page.body(TOKEN_MARK).render_into(&mut html)?;
+            Ok::<_, AppError>(marked(html))
+        })
+        .await?;
+    let token = session.ensure_csrf(&state).await?;
+    frame.content = TOKEN_MARK.to_string();
+    let frame = frame.render()?;
+    let (before, after) = frame
+        .split_once(TOKEN_MARK)
+        .ok_or_else(|| AppError::Internal("le cadre de la saisie n'a pas sa place".into()))?;
+    // The kept content is not copied: the page goes out as its parts, the token between them.
+    let token = Bytes::from(token);
+    let mut parts = Vec::with_capacity(2 * marks.len() + 3);
+    parts.push(Bytes::copy_from_slice(before.as_bytes()));
+    let mut from = 0;
+    for &mark in marks.iter() {
+        parts.push(content.slice(from..mark));
+        parts.push(token.clone());
+        from = mark + TOKEN_MARK.len();
+    }
+    parts.push(content.slice(from..));
+    parts.push(Bytes::copy_from_slice(after.as_bytes()));
+    Ok(PageParts::new(parts).into_response())
+}
+
+/// About what the entry page takes per indicator (its fields and its status form), to size
+/// the buffer it is written into.
+const ENTRY_BYTES: usize = 4_400;
+
+/// Where a person's form token goes in a kept page: no text from the database, and no page
+/// kept, holds a NUL.
+const TOKEN_MARK: &str = "\0";
+
+/// A page rendered with marks, and where each mark is.
+fn marked(rendered: String) -> (Bytes, Arc<[usize]>) {
+    let marks: Vec<usize> = rendered
+        .match_indices(TOKEN_MARK)
+        .map(|(at, _)| at)
+        .collect();
+    (Bytes::from(rendered), marks.into())
 }
 
 /// « Mes actions »: a pilot's actions (or, with `?service=`, one service's), what is to fill first.

@@ -188,7 +188,15 @@ pub async fn save(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+    // Only what the rights need: the page is read whole again only to be shown again.
+    let ctx = save_context(
+        &mut conn,
+        &session,
+        &state.pool,
+        &user,
+        (&organisation, &plan, year),
+    )
+    .await?;
     // Saved from « Mes actions » (perhaps one service's): the same view again, on error or after.
     let view = ReturnView::of(&ctx, &fields);
     let rights = Rights {
@@ -262,8 +270,9 @@ pub async fn save(
         }
     }
     if ctx.values.lock.is_some() {
+        let full = context(&mut conn, &user, &organisation, &plan, year).await?;
         let mut page = build_page(
-            &ctx,
+            &full,
             Layout::new(&session),
             view.mine.clone(),
             view.service.as_deref(),
@@ -281,8 +290,9 @@ pub async fn save(
         return Err(AppError::Forbidden);
     }
     if typed.values().any(|(_, e)| e.any()) || narrative_error.is_some() {
+        let full = context(&mut conn, &user, &organisation, &plan, year).await?;
         let mut page = build_page(
-            &ctx,
+            &full,
             Layout::new(&session),
             view.mine.clone(),
             view.service.as_deref(),
@@ -387,8 +397,9 @@ pub async fn save(
                 Conflict::YearLocked => {}
             }
         }
+        let full = context(&mut conn, &user, &organisation, &plan, year).await?;
         let mut page = build_page(
-            &ctx,
+            &full,
             Layout::new(&session),
             view.mine.clone(),
             view.service.as_deref(),
