@@ -185,36 +185,41 @@ pub async fn year_lock(
 }
 
 /// What a save checks of a year beyond the plan's structure: the actions' review states and the
-/// year's lock, in two queries.
+/// year's lock, in one query.
 pub async fn year_reviews(
     conn: &mut PgConnection,
     plan_id: PlanId,
     year: i32,
 ) -> Result<YearValues, sqlx::Error> {
-    let reviews = sqlx::query!(
-        r#"SELECT r.action_id AS "action_id: ActionId", r.state, r.comment FROM action_review r
-            WHERE r.plan_id = $1 AND r.year = $2"#,
+    let rows = sqlx::query!(
+        r#"SELECT r.action_id AS "action_id?: ActionId", r.state AS "state?", r.comment,
+                  NULL::text AS "locked_by?", NULL::timestamptz AS "locked_at?"
+             FROM action_review r
+            WHERE r.plan_id = $1 AND r.year = $2
+           UNION ALL
+           SELECT NULL, NULL, NULL, u.display_name, l.locked_at
+             FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
+            WHERE l.plan_id = $1 AND l.year = $2"#,
         plan_id.get(),
         year
     )
     .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok((
-            r.action_id,
-            Review {
-                state: ReviewState::from_db(&r.state)?,
-                comment: r.comment,
-            },
-        ))
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
-    Ok(YearValues {
-        reviews,
-        lock: year_lock(conn, plan_id, year).await?,
-        ..Default::default()
-    })
+    .await?;
+    let mut values = YearValues::default();
+    for r in rows {
+        match (r.action_id, r.state, r.locked_by, r.locked_at) {
+            (Some(action_id), Some(state), _, _) => {
+                let review = Review {
+                    state: ReviewState::from_db(&state)?,
+                    comment: r.comment,
+                };
+                values.reviews.insert(action_id, review);
+            }
+            (_, _, Some(by), Some(at)) => values.lock = Some(Lock { by, at }),
+            _ => {}
+        }
+    }
+    Ok(values)
 }
 
 /// Reads a year's values of a plan in five queries.

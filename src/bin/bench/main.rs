@@ -476,25 +476,27 @@ async fn main() {
         (plan_150, entry_page, 2030),
         &people.staff,
         seconds,
+        None,
     )
     .await;
-    println!(
-        "  {} saves: {} acknowledged (303), {} conflicts (409), {} errors; p50 {} p99 {}",
-        saves.sent,
-        saves.acknowledged,
-        saves.conflicts,
-        saves.errors,
-        ms(saves.p50),
-        ms(saves.p99)
-    );
-    println!(
-        "  acknowledged saves whose value is not stored or not in the history (lost): {}; history lines from no acknowledged save: {}",
-        saves.lost, saves.stray
-    );
+    print_saves(&saves);
     let (rss, peak) = paths::rss_mb();
     println!(
         "memory of the bench process (server and its clients) at the end of the load: RSS {rss:.1} MB, peak {peak:.1} MB"
     );
+    println!(
+        "the same {connections} people, each saving once a second (a busy day's pace), {seconds} s:"
+    );
+    let paced = paths::saves(
+        &pool,
+        &address,
+        (plan_150, entry_page, 2030),
+        &people.staff,
+        seconds,
+        Some(Duration::from_secs(1)),
+    )
+    .await;
+    print_saves(&paced);
 
     println!();
     println!("first render after a change (server time, median of 50), member bilan 2030:");
@@ -570,4 +572,21 @@ async fn main() {
             .await;
     }
     server.remove();
+}
+
+/// What a load of saves gave, and what was checked after it.
+fn print_saves(saves: &paths::Saves) {
+    println!(
+        "  {} saves: {} acknowledged (303), {} conflicts (409), {} errors; p50 {} p99 {}",
+        saves.sent,
+        saves.acknowledged,
+        saves.conflicts,
+        saves.errors,
+        ms(saves.p50),
+        ms(saves.p99)
+    );
+    println!(
+        "  acknowledged saves whose value is not stored or not in the history (lost): {}; history lines from no acknowledged save: {}",
+        saves.lost, saves.stray
+    );
 }

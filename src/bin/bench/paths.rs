@@ -206,8 +206,8 @@ async fn saver(
     address: String,
     path: String,
     cookie: String,
-    indicator: i64,
-    person: usize,
+    (indicator, person): (i64, usize),
+    pace: Option<Duration>,
     deadline: Instant,
 ) -> (Vec<Duration>, usize, usize, usize, Option<Decimal>) {
     let (mut latencies, mut acked, mut conflicts, mut errors) = (Vec::new(), 0, 0, 0);
@@ -224,7 +224,19 @@ async fn saver(
         _ => return (latencies, 0, 0, 1, None),
     };
     let mut n = 0;
+    let mut next = Instant::now();
+    if let Some(pace) = pace {
+        // People do not all save at the same instant: their first saves are spread over a pace.
+        next += pace.mul_f64((person % 64) as f64 / 64.0);
+    }
     while Instant::now() < deadline {
+        if let Some(pace) = pace {
+            tokio::time::sleep_until(next.into()).await;
+            next += pace;
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
         n += 1;
         // Distinct values, within 0–100 (half the indicators are percentages).
         let value = format!("{},{:02}", n % 100, person % 100);
@@ -278,14 +290,16 @@ async fn saver(
     (latencies, acked, conflicts, errors, last)
 }
 
-/// `people` save at once for `seconds`, each their own indicator of the plan; then the values
-/// and the history are checked against what was acknowledged.
+/// `people` save at once for `seconds`, each their own indicator of the plan: one save after
+/// another without pause, or (`pace`) one save every `pace` each; then the values and the
+/// history are checked against what was acknowledged.
 pub async fn saves(
     pool: &PgPool,
     address: &str,
     (plan_id, path, year): (i64, &str, i32),
     people: &[String],
     seconds: u64,
+    pace: Option<Duration>,
 ) -> Saves {
     let indicators: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT indicator_id FROM indicator_actual WHERE plan_id = $1 ORDER BY 1",
@@ -307,8 +321,8 @@ pub async fn saves(
                 address.to_string(),
                 path.to_string(),
                 cookie.clone(),
-                indicators[person % indicators.len()],
-                person,
+                (indicators[person % indicators.len()], person),
+                pace,
                 deadline,
             ))
         })
