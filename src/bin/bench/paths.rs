@@ -246,6 +246,8 @@ async fn saver(
             f.1 = value.clone();
         }
         let form = encode(&fields);
+        // A browser keeps no more than the page it shows: the page read and its fields go.
+        drop((page, fields));
         let post = Request::post_form(&path, &form)
             .cookie(Some(&cookie))
             .keep_alive()
