@@ -4,8 +4,10 @@
 use sqlx::PgConnection;
 
 use super::error::AppError;
+use super::session::Session;
 use crate::auth::{Membership, User};
-use crate::plans::read::{self, OrganisationRow};
+use crate::domain::model::HasPeriod;
+use crate::plans::read::{self, OrganisationRow, PlanHead};
 
 /// An organisation the user belongs to, with the user's role there.
 pub struct OrgAccess {
@@ -45,4 +47,29 @@ pub async fn admin_of(
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// A year of a plan, for a member of its organisation: the plan's head (the one read with the
+/// session when the address names the plan) and the member's access, checked from the session's
+/// memberships; « not found » to anyone else, and for a year outside the plan's period.
+pub async fn member_plan_year(
+    pool: &sqlx::PgPool,
+    session: &Session,
+    user: &User,
+    (organisation, plan, year): (&str, &str, i32),
+) -> Result<(PlanHead, OrgAccess), AppError> {
+    let head = session
+        .plan_head(pool, organisation, plan)
+        .await?
+        .filter(|h| h.period().contains(year))
+        .ok_or(AppError::NotFound)?;
+    let membership = user
+        .membership(head.organisation.id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let access = OrgAccess {
+        organisation: head.organisation.clone(),
+        membership,
+    };
+    Ok((head, access))
 }

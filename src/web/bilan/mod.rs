@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::PgConnection;
 
-use super::access::{admin_of, member_of};
+use super::access::{admin_of, member_of, member_plan_year};
 use super::error::AppError;
 use super::layout::Layout;
 use super::session::{CurrentUser, Session};
@@ -262,18 +262,11 @@ pub async fn member_bilan(
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
 ) -> Result<Response, AppError> {
-    let head = session
-        .plan_head(&state.pool, &organisation, &plan)
-        .await?
-        .filter(|h| h.period().contains(year))
-        .ok_or(AppError::NotFound)?;
-    // Members only (as `member_of` checks it, from the session's memberships).
-    let membership = user
-        .membership(head.organisation.id)
-        .ok_or(AppError::NotFound)?;
+    let (head, access) =
+        member_plan_year(&state.pool, &session, &user, (&organisation, &plan, year)).await?;
     let content = rendered(&state, &head, year, Audience::Member).await?;
     let mut page = BilanPage::of(&head, year, Layout::new(&session), Audience::Member);
-    page.can_publish = membership.role.administers();
+    page.can_publish = access.membership.role.administers();
     Ok(page.around(content)?.into_response())
 }
 

@@ -68,7 +68,7 @@ use crate::auth::User;
 use crate::domain::account::Role;
 use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, ReviewState, YearValues};
-use crate::web::access::{OrgAccess, member_of};
+use crate::web::access::{OrgAccess, member_of, member_plan_year};
 use crate::web::error::AppError;
 
 /// Who may do what in this organisation's plan, for one year.
@@ -180,34 +180,26 @@ pub(super) async fn save_context(
     user: &User,
     (organisation, plan, year): (&str, &str, i32),
 ) -> Result<Context, AppError> {
-    let head = session
-        .plan_head(pool, organisation, plan)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let membership = user
-        .membership(head.organisation.id)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    if !head.period().contains(year) {
-        return Err(AppError::NotFound);
-    }
-    let access = OrgAccess {
-        organisation: head.organisation.clone(),
-        membership,
-    };
+    let (head, access) = member_plan_year(pool, session, user, (organisation, plan, year)).await?;
     let tree = read::plan_structure(conn, head).await?;
     let values = values::year_reviews(conn, tree.id, year).await?;
-    let services = if access.membership.role == Role::Pilot {
-        read::service_names(conn, &access.membership.services).await?
-    } else {
-        Vec::new()
-    };
+    let services = services_of(conn, &access).await?;
     Ok(Context {
         access,
         tree,
         values,
         services,
         year,
+    })
+}
+
+/// The names of the services a pilot steers (their rights and « Mes actions » go by them); none
+/// for other roles.
+async fn services_of(conn: &mut PgConnection, access: &OrgAccess) -> Result<Vec<String>, AppError> {
+    Ok(if access.membership.role == Role::Pilot {
+        read::service_names(conn, &access.membership.services).await?
+    } else {
+        Vec::new()
     })
 }
 
@@ -246,11 +238,7 @@ pub(super) async fn context_of(
         return Err(AppError::NotFound);
     }
     let values = values::year_values(conn, tree.id, year).await?;
-    let services = if access.membership.role == Role::Pilot {
-        read::service_names(conn, &access.membership.services).await?
-    } else {
-        Vec::new()
-    };
+    let services = services_of(conn, &access).await?;
     Ok(Context {
         access,
         tree,

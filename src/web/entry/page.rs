@@ -21,7 +21,7 @@ use crate::domain::ids::{ActionId, IndicatorId, ObjectiveId};
 use crate::plans::read::OrganisationRow;
 use crate::plans::read::{ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, Actual, ReviewState};
-use crate::web::access::OrgAccess;
+use crate::web::access::member_plan_year;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::parts::PageParts;
@@ -588,18 +588,11 @@ pub async fn entry_page(
     Path((organisation, plan, year)): Path<(String, String, i32)>,
     Query(query): Query<EntryQuery>,
 ) -> Result<Response, AppError> {
-    let head = session
-        .plan_head(&state.pool, &organisation, &plan)
-        .await?
-        .filter(|h| h.period().contains(year))
-        .ok_or(AppError::NotFound)?;
+    let (head, access) =
+        member_plan_year(&state.pool, &session, &user, (&organisation, &plan, year)).await?;
     // The revision was read before this moment.
     let seen = std::time::Instant::now();
-    let membership = user
-        .membership(head.organisation.id)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    let role = membership.role;
+    let role = access.membership.role;
     let mut frame = EntryPage::frame(
         &head.organisation,
         &head.slug,
@@ -614,10 +607,6 @@ pub async fn entry_page(
     if role == Role::Pilot {
         // A pilot's rights depend on their services: their page is rendered for them.
         let mut conn = state.pool.acquire().await?;
-        let access = OrgAccess {
-            organisation: head.organisation.clone(),
-            membership,
-        };
         let tree = read::plan_content(&mut conn, head).await?;
         let ctx = context_of(&mut conn, access, tree, year).await?;
         let mut page = stored_page(&ctx, &session);
@@ -626,14 +615,9 @@ pub async fn entry_page(
         return Ok(page.into_response());
     }
     let key = (head.id, year, head.revision, PageKind::EntryContent(role));
-    let organisation_row = head.organisation.clone();
     let (content, marks) = state
         .pages
         .get_or_render(key, seen, || async {
-            let access = OrgAccess {
-                organisation: organisation_row,
-                membership,
-            };
             let ctx = context_at_once(&state.pool, access, head, year).await?;
             let page = build_page(
                 &ctx,
