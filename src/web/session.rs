@@ -283,7 +283,8 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     }
     if let Some(CookieValue::Session(id)) = cookie {
         let mut conn = state.pool.acquire().await.map_err(internal)?;
-        // The session, its user and their memberships: one statement.
+        // The session, its user, their memberships and the head of the plan the address names:
+        // one statement.
         let plan = plan_slugs(request.uri().path());
         if let Some(start) = auth::session_and_user(&mut conn, &id, plan)
             .await

@@ -3,6 +3,7 @@
 //! and the rules page.
 //!
 //! - [`page`]: the page's view and how it is built from the plan, the year's values and the rights;
+//! - [`show`]: the entry page and « Mes actions » as served (the entry page kept per revision and role);
 //! - [`save`]: the whole-page save (parsing, rights, conflicts, history);
 //! - [`review`]: submit, validate, return; lock and unlock a year; statuses set by hand;
 //! - [`history`]: an indicator's history; [`rules`]: the status rules.
@@ -13,13 +14,14 @@ mod page;
 mod review;
 mod rules;
 mod save;
+mod show;
 mod worklist;
 
 pub use history::history;
-pub use page::{entry_page, my_actions};
 pub use review::{lock, override_status, workflow};
 pub use rules::rules;
 pub use save::save;
+pub use show::{entry_page, my_actions};
 pub use worklist::worklist;
 
 use crate::domain::model::HasPeriod;
