@@ -328,6 +328,25 @@ pub async fn plan_head(
     .and_then(PlanHeadRow::into_head))
 }
 
+/// A plan's own fields by its id, in one query: what a render reads again once it holds its
+/// turn ([`crate::web::PageCache::get_or_render`]).
+pub async fn plan_head_by_id(
+    conn: &mut PgConnection,
+    plan: PlanId,
+) -> Result<Option<PlanHead>, sqlx::Error> {
+    Ok(sqlx::query_as!(
+        PlanHeadRow,
+        r#"SELECT id AS "id: PlanId", slug, title, first_year, last_year, adopted_on, objective_term,
+                  published_at, revision, org_id AS "org_id: OrganisationId", org_slug, org_name,
+                  short_name, kind, accent_color, logo_hash
+             FROM plan_head_by_id($1)"#,
+        plan.get()
+    )
+    .fetch_optional(conn)
+    .await?
+    .and_then(PlanHeadRow::into_head))
+}
+
 /// Reads a plan by its organisation's slug and its own, in three queries whatever its size:
 /// the plan, its structure (one row per indicator, pilots aggregated), its yearly values.
 pub async fn plan_tree(

@@ -142,10 +142,11 @@ impl PageCache {
     }
 
     /// The page kept under `key`; else the page `render` gives, kept. `seen` is a moment after
-    /// the revision `key.2` was read. The renders of a page are made one at a time: a request
-    /// that finds one under way waits for it, then takes the page it gave if that render began
-    /// after `seen` (it read the data after the revision this request knows of, so it shows at
-    /// least as much), and renders only if not. Many people asking for a page that just changed
+    /// the revision `key.2` was read. `render` must read everything it shows after it is called
+    /// (the plan's head too: [`head_again`]). The renders of a page are made one at a time: a
+    /// request that finds one under way waits for it, then takes the page it gave if that render
+    /// began after `seen` (it read the data after the revision this request knows of, so it shows
+    /// at least as much), and renders only if not. Many people asking for a page that just changed
     /// wait for one render instead of each making their own; a page that keeps changing (many
     /// saves at once) is rendered at most once at a time.
     pub async fn get_or_render<F, Fut, E>(
@@ -174,6 +175,22 @@ impl PageCache {
         self.keep(key, html.clone(), marks.clone(), began);
         Ok((html, marks))
     }
+}
+
+/// The head of a plan read again by a render once it holds its turn: everything the render shows
+/// (the plan's title and period, its organisation's name) is then read after the render began,
+/// as [`PageCache::get_or_render`] requires of it; « not found » when the plan is gone or the
+/// year left its period meanwhile.
+pub async fn head_again(
+    pool: &sqlx::PgPool,
+    plan: PlanId,
+    year: i32,
+) -> Result<crate::plans::read::PlanHead, super::error::AppError> {
+    use crate::domain::model::HasPeriod;
+    crate::plans::read::plan_head_by_id(&mut *pool.acquire().await?, plan)
+        .await?
+        .filter(|h| h.period().contains(year))
+        .ok_or(super::error::AppError::NotFound)
 }
 
 #[cfg(test)]

@@ -288,8 +288,9 @@ async fn rendered(
     let (html, _) = state
         .pages
         .get_or_render(key, seen, || async {
-            // The plan's two queries, its statuses set by hand and the year's lock, at once.
             let pool = &state.pool;
+            let head = super::cache::head_again(pool, head.id, year).await?;
+            // The plan's two queries, its statuses set by hand and the year's lock, at once.
             let (tree, overrides, lock) = tokio::try_join!(
                 read::plan_content_at_once(pool, head.clone()),
                 async { values::overrides(&mut *pool.acquire().await?, head.id, year).await },

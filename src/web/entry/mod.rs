@@ -70,7 +70,7 @@ use crate::auth::User;
 use crate::domain::account::Role;
 use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, ReviewState, YearValues};
-use crate::web::access::{OrgAccess, member_of, member_plan_year};
+use crate::web::access::{OrgAccess, member_of};
 use crate::web::error::AppError;
 
 /// Who may do what in this organisation's plan, for one year.
@@ -173,16 +173,14 @@ pub(super) async fn context(
 }
 
 /// What a save starts from: the plan's structure (no values), the year's reviews and lock, and
-/// the user's services; the plan's head is the one read with the session. A page shown again
-/// (on an error or a conflict) is built from [`context`].
+/// the user's services, for a member's plan year already checked ([`crate::web::access::member_plan_year`], which
+/// takes the plan's head read with the session). A page shown again (on an error or a conflict)
+/// is built from [`context`].
 pub(super) async fn save_context(
     conn: &mut PgConnection,
-    session: &crate::web::session::Session,
-    pool: &sqlx::PgPool,
-    user: &User,
-    (organisation, plan, year): (&str, &str, i32),
+    (head, access): (read::PlanHead, OrgAccess),
+    year: i32,
 ) -> Result<Context, AppError> {
-    let (head, access) = member_plan_year(pool, session, user, (organisation, plan, year)).await?;
     let tree = read::plan_structure(conn, head).await?;
     let values = values::year_reviews(conn, tree.id, year).await?;
     let services = services_of(conn, &access).await?;

@@ -18,6 +18,7 @@ use crate::plans::entry_store::{self, ActualChange, Conflict, EntrySave, Narrati
 use crate::plans::read::{ActionNode, IndicatorNode};
 use crate::plans::values::Actual;
 use crate::web::AppState;
+use crate::web::access::member_plan_year;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::session::{CurrentUser, Session};
@@ -187,16 +188,13 @@ pub async fn save(
     Path((organisation, plan, year)): Path<(String, String, i32)>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
+    // The member's plan year first: its fallback read takes a connection of its own, given back
+    // before this request takes the one it keeps.
+    let checked =
+        member_plan_year(&state.pool, &session, &user, (&organisation, &plan, year)).await?;
     let mut conn = state.pool.acquire().await?;
     // Only what the rights need: the page is read whole again only to be shown again.
-    let ctx = save_context(
-        &mut conn,
-        &session,
-        &state.pool,
-        &user,
-        (&organisation, &plan, year),
-    )
-    .await?;
+    let ctx = save_context(&mut conn, checked, year).await?;
     // Saved from « Mes actions » (perhaps one service's): the same view again, on error or after.
     let view = ReturnView::of(&ctx, &fields);
     let rights = Rights {

@@ -75,6 +75,7 @@ pub async fn entry_page(
     let (content, marks) = state
         .pages
         .get_or_render(key, seen, || async {
+            let head = crate::web::cache::head_again(&state.pool, head.id, year).await?;
             let ctx = context_at_once(&state.pool, access, head, year).await?;
             let page = build_page(
                 &ctx,
