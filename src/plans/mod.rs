@@ -1,6 +1,7 @@
 //! Plans in the database: storing a draft, reading a plan back as a tree.
 
 pub mod entry_store;
+mod head;
 pub mod organisation_log;
 pub mod profile;
 pub mod read;
