@@ -1,10 +1,14 @@
 //! Saving the entry page (« Saisie »): the changes of one whole-page save, parsed and
-//! rights-checked by the caller, written in one transaction of a fixed number of statements
-//! whatever the number of fields: the plan locked (its saves are serialised), the year's lock and
-//! the current rows read (and locked) in one statement, conflicts detected on all of them at once,
-//! then every row and every history line written in one statement (`UNNEST` in data-modifying
-//! `WITH` clauses). Four round trips hold the plan's lock: the lock, the read, the write, the
-//! commit.
+//! rights-checked by the caller, written in two statements whatever the number of fields. The
+//! year's lock and the current rows are read in one, without a lock; conflicts are detected on all
+//! of them at once and the history worked out; then one call of `save_entry_apply` (a function of
+//! the database) takes the plan's lock (its saves are serialised), checks that the rows written
+//! are still as read, and writes every row and every history line (`UNNEST` in data-modifying
+//! `WITH` clauses), committed with it. The plan's lock is held inside the database only, never
+//! across a round trip: on a busy server, a save waiting for a processor between two statements
+//! no longer holds up every other save of the plan. When a row changed between the read and the
+//! write, nothing is written and the save starts again from the read (where the change is now
+//! seen, a conflict); after a few such turns, once more with the plan locked from the read on.
 
 use std::collections::HashMap;
 
@@ -63,28 +67,47 @@ pub enum Conflict {
     YearLocked,
 }
 
-/// Applies a save in one transaction: everything, or nothing when any value conflicts (the
-/// conflicts are returned, in the order of the changes). A value sent as it is stored is left
-/// alone. Every change is in the history; an action whose values change gets « saisi » when it
-/// had no review yet (or, for a pilot, when it was returned).
+/// How many times a save reads and writes without holding the plan's lock before it takes the
+/// lock from its read on.
+const ATTEMPTS_UNLOCKED: usize = 3;
+
+/// Applies a save: everything, or nothing when any value conflicts (the conflicts are returned, in
+/// the order of the changes). A value sent as it is stored is left alone. Every change is in the
+/// history; an action whose values change gets « saisi » when it had no review yet (or, for a
+/// pilot, when it was returned).
 pub async fn save_entry(
     conn: &mut PgConnection,
     save: &EntrySave<'_>,
 ) -> Result<Vec<Conflict>, sqlx::Error> {
-    let (plan_id, year, user_id) = (save.plan_id, save.year, save.user_id);
-    let mut tx = conn.begin().await?;
-    values::lock_plan(&mut tx, plan_id).await?;
-    // Locking a year takes the same plan lock: once it is held, the answer cannot change (the
-    // statement below is the first after it, with a snapshot taken once the lock is held).
-    let Current {
-        locked,
-        actuals: current_actuals,
-        narratives: current_narratives,
-        reviews,
-    } = current_for_update(&mut tx, save).await?;
-    if locked {
-        return Ok(vec![Conflict::YearLocked]);
+    for _ in 0..ATTEMPTS_UNLOCKED {
+        if let Some(outcome) = attempt(&mut *conn, save).await? {
+            return Ok(outcome);
+        }
     }
+    // The rows kept changing between the read and the write: once more, holding the plan's lock
+    // from the read on, so that nothing can change them meanwhile.
+    let mut tx = conn.begin().await?;
+    values::lock_plan(&mut tx, save.plan_id).await?;
+    let outcome = attempt(&mut tx, save).await?;
+    tx.commit().await?;
+    outcome.ok_or_else(|| {
+        sqlx::Error::Protocol("une saisie a changé sous le verrou du plan".to_string())
+    })
+}
+
+/// One turn of a save: the read, then the write if nothing conflicts. `None` when a row written
+/// changed since the read (nothing was written).
+async fn attempt(
+    conn: &mut PgConnection,
+    save: &EntrySave<'_>,
+) -> Result<Option<Vec<Conflict>>, sqlx::Error> {
+    let (plan_id, year, user_id) = (save.plan_id, save.year, save.user_id);
+    let current = current_of(&mut *conn, save).await?;
+    if current.locked {
+        return Ok(Some(vec![Conflict::YearLocked]));
+    }
+    let (current_actuals, current_narratives, reviews) =
+        (&current.actuals, &current.narratives, &current.reviews);
     let mut conflicts = Vec::new();
     let mut actuals = Vec::new();
     for change in &save.actuals {
@@ -123,10 +146,8 @@ pub async fn save_entry(
         narratives.push((change, current));
     }
     if !conflicts.is_empty() {
-        tx.rollback().await?;
-        return Ok(conflicts);
+        return Ok(Some(conflicts));
     }
-
     let mut history = Vec::new();
     let line = |indicator_id, action_id, field, before, after| LogLine {
         plan_id,
@@ -207,7 +228,7 @@ pub async fn save_entry(
     }
     // A pilot's new values are « saisi » again until submitted.
     let mut moved: Vec<(ActionId, ReviewState)> = Vec::new();
-    for action_id in touched {
+    for &action_id in &touched {
         let current = reviews.get(&action_id).copied();
         let next = match (current, save.role) {
             (None, _) => Some(ReviewState::Entered),
@@ -225,22 +246,27 @@ pub async fn save_entry(
             ));
         }
     }
-    write_all(
-        &mut tx,
+    let written = apply(
+        conn,
         save,
+        &current,
         &Writes {
             actuals: &actuals,
             narratives: &narratives,
             reviews: &moved,
+            touched: &touched,
             history: &history,
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(Vec::new())
+    Ok(match written {
+        Applied::Saved => Some(Vec::new()),
+        Applied::Locked => Some(vec![Conflict::YearLocked]),
+        Applied::Changed => None,
+    })
 }
 
-/// What a save changes as it stands, read once the plan is locked.
+/// What a save changes as it stands.
 struct Current {
     /// The year was locked since the page was loaded.
     locked: bool,
@@ -251,11 +277,8 @@ struct Current {
 }
 
 /// Whether the year is locked, and the current actuals, « mis en œuvre » and review states the
-/// save may change, their rows locked for the transaction: one statement whatever their number.
-async fn current_for_update(
-    conn: &mut PgConnection,
-    save: &EntrySave<'_>,
-) -> Result<Current, sqlx::Error> {
+/// save may change: one statement whatever their number.
+async fn current_of(conn: &mut PgConnection, save: &EntrySave<'_>) -> Result<Current, sqlx::Error> {
     let indicators: Vec<i64> = save.actuals.iter().map(|c| c.indicator_id.get()).collect();
     let narrated: Vec<i64> = save.narratives.iter().map(|c| c.action_id.get()).collect();
     // Every action a change may touch (its review may move).
@@ -268,14 +291,11 @@ async fn current_for_update(
     let rows = sqlx::query!(
         r#"WITH a AS (SELECT indicator_id, value, text, comment, numerator, denominator, version
                          FROM indicator_actual
-                        WHERE plan_id = $1 AND year = $2 AND indicator_id = ANY($3)
-                        ORDER BY indicator_id FOR UPDATE),
+                        WHERE plan_id = $1 AND year = $2 AND indicator_id = ANY($3)),
                 n AS (SELECT action_id, text, version FROM action_narrative
-                        WHERE plan_id = $1 AND year = $2 AND action_id = ANY($4)
-                        ORDER BY action_id FOR UPDATE),
+                        WHERE plan_id = $1 AND year = $2 AND action_id = ANY($4)),
                 r AS (SELECT action_id, state FROM action_review
-                        WHERE plan_id = $1 AND year = $2 AND action_id = ANY($5)
-                        ORDER BY action_id FOR UPDATE)
+                        WHERE plan_id = $1 AND year = $2 AND action_id = ANY($5))
            SELECT 'locked' AS "kind!", NULL::bigint AS id, NULL::numeric AS value, NULL::text AS text,
                   NULL::text AS comment, NULL::numeric AS numerator, NULL::numeric AS denominator,
                   NULL::int AS version, NULL::text AS state
@@ -343,27 +363,49 @@ struct Writes<'s, 'a> {
     narratives: &'s [(&'s NarrativeChange, Narrative)],
     /// The actions whose review moves, and where to.
     reviews: &'s [(ActionId, ReviewState)],
+    /// The actions whose values change (their review state was read to decide whether it moves).
+    touched: &'s [ActionId],
     history: &'s [LogLine<'s>],
 }
 
-/// Writes a save in one statement whatever the number of its fields: the actuals left empty
-/// deleted, the others inserted or updated with their next version; the same for the « mis en
-/// œuvre »; the review states moved (without comment); and every line of history, in order.
-async fn write_all(
+/// What the write answered.
+enum Applied {
+    Saved,
+    /// The year was locked since the read: nothing written.
+    Locked,
+    /// A row written changed since the read: nothing written.
+    Changed,
+}
+
+/// Writes a save in one statement whatever the number of its fields, if the rows it writes are
+/// still as `read` (see `save_entry_apply`): the actuals left empty deleted, the others inserted
+/// or updated with their next version; the same for the « mis en œuvre »; the review states moved
+/// (without comment); and every line of history, in order.
+async fn apply(
     conn: &mut PgConnection,
     save: &EntrySave<'_>,
+    read: &Current,
     writes: &Writes<'_, '_>,
-) -> Result<(), sqlx::Error> {
-    let (emptied, kept): (Vec<&ActualChange>, Vec<&ActualChange>) = writes
-        .actuals
-        .iter()
-        .map(|(c, _)| *c)
-        .partition(|c| c.actual.value.is_none() && c.actual.text.is_none());
+) -> Result<Applied, sqlx::Error> {
     macro_rules! col {
         ($items:expr, $f:expr) => {
             $items.iter().map($f).collect::<Vec<_>>()
         };
     }
+    // What was read of the rows written: a row absent has no version.
+    let guarded: Vec<(i64, Option<&Actual>)> = col!(writes.actuals, |(c, _)| (
+        c.indicator_id.get(),
+        read.actuals.get(&c.indicator_id)
+    ));
+    let guarded_narratives: Vec<(i64, Option<&Narrative>)> = col!(writes.narratives, |(c, _)| (
+        c.action_id.get(),
+        read.narratives.get(&c.action_id)
+    ));
+    let (emptied, kept): (Vec<&ActualChange>, Vec<&ActualChange>) = writes
+        .actuals
+        .iter()
+        .map(|(c, _)| *c)
+        .partition(|c| c.actual.value.is_none() && c.actual.text.is_none());
     let narratives_emptied: Vec<i64> = writes
         .narratives
         .iter()
@@ -381,40 +423,33 @@ async fn write_all(
         .map(|(id, s)| (id.get(), s.as_db().to_string()))
         .unzip();
     let history = writes.history;
-    sqlx::query!(
-        r#"WITH emptied AS (
-               DELETE FROM indicator_actual WHERE year = $1 AND indicator_id = ANY($3)),
-             kept AS (
-               INSERT INTO indicator_actual (indicator_id, year, value, text, comment, numerator, denominator, updated_by)
-               SELECT u.indicator_id, $1, u.value, u.text, u.comment, u.numerator, u.denominator, $2
-                 FROM unnest($4::bigint[], $5::numeric[], $6::text[], $7::text[], $8::numeric[], $9::numeric[])
-                      AS u(indicator_id, value, text, comment, numerator, denominator)
-               ON CONFLICT (indicator_id, year) DO UPDATE
-                  SET value = EXCLUDED.value, text = EXCLUDED.text, comment = EXCLUDED.comment,
-                      numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator,
-                      updated_by = EXCLUDED.updated_by, updated_at = now(), computed = false,
-                      version = indicator_actual.version + 1),
-             narratives_emptied AS (
-               DELETE FROM action_narrative WHERE year = $1 AND action_id = ANY($10)),
-             narratives AS (
-               INSERT INTO action_narrative (action_id, year, text, updated_by)
-               SELECT u.action_id, $1, u.text, $2 FROM unnest($11::bigint[], $12::text[]) AS u(action_id, text)
-               ON CONFLICT (action_id, year) DO UPDATE
-                  SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now(),
-                      version = action_narrative.version + 1),
-             reviews AS (
-               INSERT INTO action_review (action_id, year, state, comment, updated_by)
-               SELECT u.action_id, $1, u.state, NULL, $2 FROM unnest($13::bigint[], $14::text[]) AS u(action_id, state)
-               ON CONFLICT (action_id, year) DO UPDATE
-                  SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
-                      updated_at = now())
-           INSERT INTO change_log (plan_id, year, indicator_id, action_id, objective_id, field, before, after, user_id)
-           SELECT $15, $1, u.indicator_id, u.action_id, NULL, u.field, u.before, u.after, $2
-             FROM unnest($16::bigint[], $17::bigint[], $18::text[], $19::text[], $20::text[])
-                  WITH ORDINALITY AS u(indicator_id, action_id, field, before, after, ord)
-            ORDER BY u.ord"#,
+    let outcome = sqlx::query_scalar!(
+        r#"SELECT save_entry_apply($1, $2, $3,
+                  $4, $5, $6, $7, $8, $9, $10,
+                  $11, $12, $13,
+                  $14, $15,
+                  $16, $17, $18, $19, $20, $21, $22,
+                  $23, $24, $25,
+                  $26, $27,
+                  $28, $29, $30, $31, $32) AS "outcome!""#,
+        save.plan_id.get(),
         save.year,
         save.user_id.get(),
+        &col!(guarded, |(id, _)| *id),
+        &col!(guarded, |(_, a)| a.and_then(|a| a.value)) as &[Option<Decimal>],
+        &col!(guarded, |(_, a)| a.and_then(|a| a.text.clone())) as &[Option<String>],
+        &col!(guarded, |(_, a)| a.and_then(|a| a.comment.clone())) as &[Option<String>],
+        &col!(guarded, |(_, a)| a.and_then(|a| a.numerator)) as &[Option<Decimal>],
+        &col!(guarded, |(_, a)| a.and_then(|a| a.denominator)) as &[Option<Decimal>],
+        &col!(guarded, |(_, a)| a.map(|a| a.version)) as &[Option<i32>],
+        &col!(guarded_narratives, |(id, _)| *id),
+        &col!(guarded_narratives, |(_, n)| n.and_then(|n| n.text.clone())) as &[Option<String>],
+        &col!(guarded_narratives, |(_, n)| n.map(|n| n.version)) as &[Option<i32>],
+        &col!(writes.touched, |id| id.get()),
+        &col!(writes.touched, |id| read
+            .reviews
+            .get(id)
+            .map(|s| s.as_db().to_string())) as &[Option<String>],
         &col!(emptied, |c| c.indicator_id.get()),
         &col!(kept, |c| c.indicator_id.get()),
         &col!(kept, |c| c.actual.value) as &[Option<Decimal>],
@@ -427,14 +462,20 @@ async fn write_all(
         &texts,
         &moved,
         &states,
-        save.plan_id.get(),
         &col!(history, |l| l.indicator_id.map(IndicatorId::get)) as &[Option<i64>],
         &col!(history, |l| l.action_id.map(ActionId::get)) as &[Option<i64>],
         &col!(history, |l| l.field.to_string()),
         &col!(history, |l| l.before.clone()) as &[Option<String>],
         &col!(history, |l| l.after.clone()) as &[Option<String>],
     )
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    match outcome.as_str() {
+        "saved" => Ok(Applied::Saved),
+        "locked" => Ok(Applied::Locked),
+        "changed" => Ok(Applied::Changed),
+        other => Err(sqlx::Error::Protocol(format!(
+            "save_entry_apply answered {other}"
+        ))),
+    }
 }
