@@ -2,6 +2,7 @@
 
 pub mod entry_store;
 mod head;
+pub mod kept;
 pub mod organisation_log;
 pub mod profile;
 pub mod read;

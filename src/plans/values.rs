@@ -185,28 +185,37 @@ pub async fn year_lock(
 }
 
 /// What a save checks of a year beyond the plan's structure: the actions' review states and the
-/// year's lock, in one query.
+/// year's lock; and the plan's structure revision (the structure a save checks its rights
+/// against is kept by it): one query.
 pub async fn year_reviews(
     conn: &mut PgConnection,
     plan_id: PlanId,
     year: i32,
-) -> Result<YearValues, sqlx::Error> {
+) -> Result<(YearValues, i64), sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT r.action_id AS "action_id?: ActionId", r.state AS "state?", r.comment,
-                  NULL::text AS "locked_by?", NULL::timestamptz AS "locked_at?"
+                  NULL::text AS "locked_by?", NULL::timestamptz AS "locked_at?",
+                  NULL::bigint AS "structure_revision?"
              FROM action_review r
             WHERE r.plan_id = $1 AND r.year = $2
            UNION ALL
-           SELECT NULL, NULL, NULL, u.display_name, l.locked_at
+           SELECT NULL, NULL, NULL, u.display_name, l.locked_at, NULL
              FROM plan_year_lock l JOIN app_user u ON u.id = l.locked_by
-            WHERE l.plan_id = $1 AND l.year = $2"#,
+            WHERE l.plan_id = $1 AND l.year = $2
+           UNION ALL
+           SELECT NULL, NULL, NULL, NULL, NULL, p.structure_revision FROM plan p WHERE p.id = $1"#,
         plan_id.get(),
         year
     )
     .fetch_all(&mut *conn)
     .await?;
     let mut values = YearValues::default();
+    let mut structure_revision = 0;
     for r in rows {
+        if let Some(revision) = r.structure_revision {
+            structure_revision = revision;
+            continue;
+        }
         match (r.action_id, r.state, r.locked_by, r.locked_at) {
             (Some(action_id), Some(state), _, _) => {
                 let review = Review {
@@ -219,7 +228,7 @@ pub async fn year_reviews(
             _ => {}
         }
     }
-    Ok(values)
+    Ok((values, structure_revision))
 }
 
 /// Reads a year's values of a plan in five queries.

@@ -49,6 +49,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Public pages already rendered, by plan revision.
     pub pages: std::sync::Arc<PageCache>,
+    /// Plans' structures, by structure revision: what a save checks its rights against.
+    pub structures: std::sync::Arc<crate::plans::kept::KeptStructures>,
     /// The address people reach the application at, without a final `/`: links given to be
     /// sent (activation) are made with it, never with the request's `Host` header.
     pub public_url: String,
@@ -68,6 +70,7 @@ impl AppState {
             pool,
             secure_cookies: false,
             pages: Default::default(),
+            structures: Default::default(),
             public_url: "http://127.0.0.1:3000".into(),
             trusted_proxies: Default::default(),
             instance_key: Default::default(),

@@ -1124,3 +1124,96 @@ async fn the_kept_entry_page_is_each_roles_own_with_each_persons_token() {
         "linking an indicator to the contracts is a change of its plan"
     );
 }
+
+/// A save checks its rights against the plan's structure kept from an earlier save only until the
+/// structure changes: a pilot taken off an action, a service renamed, a unit changed, each made
+/// straight in the database (as another server would), counts at the next save.
+#[tokio::test]
+async fn a_save_checks_the_structure_as_it_is_at_that_moment() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut pilot = Client::signed_in(&app, "pilote@office-habitat.demo").await;
+    let dsi = indicator(&pool, "10").await;
+    let action10 = action_id(&pool, "10").await;
+    assert_eq!(
+        save_value(&mut pilot, &dsi, "90").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("90"));
+    let save = |version: &'static str, value: &'static str| {
+        let (dsi, mut pilot) = (dsi.clone(), pilot.clone());
+        async move {
+            pilot
+                .post(
+                    ENTRY,
+                    &[
+                        (&format!("ver-{dsi}"), version),
+                        (&format!("v-{dsi}"), value),
+                    ],
+                )
+                .await
+        }
+    };
+
+    // DSI no longer pilots action 10 nor its indicator: refused, nothing written.
+    let action_pilots: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM action_pilot WHERE action_id = $1::bigint RETURNING service_id",
+    )
+    .bind(&action10)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let indicator_pilots: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM indicator_pilot WHERE indicator_id = $1::bigint RETURNING service_id",
+    )
+    .bind(&dsi)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(!(action_pilots.is_empty() && indicator_pilots.is_empty()));
+    assert_eq!(save("1", "91").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("90"));
+
+    // DSI pilots them again: saved.
+    sqlx::query(
+        "INSERT INTO action_pilot (action_id, service_id) SELECT $1::bigint, unnest($2::bigint[])",
+    )
+    .bind(&action10)
+    .bind(&action_pilots)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO indicator_pilot (indicator_id, service_id) SELECT $1::bigint, unnest($2::bigint[])",
+    )
+    .bind(&dsi)
+    .bind(&indicator_pilots)
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(save("1", "92").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("92"));
+
+    // The service renamed (the pilot's services go by name): still theirs.
+    sqlx::query("UPDATE service SET name = 'Direction du numérique' WHERE name = 'DSI'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(save("2", "93").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("93"));
+
+    // The indicator counts hours now: a percentage is refused beside the field.
+    sqlx::query("UPDATE indicator SET unit = 'h' WHERE id = $1::bigint")
+        .bind(&dsi)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refused = save("3", "94 %").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("Unité attendue : h."),
+        "{}",
+        refused.body
+    );
+    assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("93"));
+}

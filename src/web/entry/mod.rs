@@ -68,6 +68,7 @@ use sqlx::PgConnection;
 
 use crate::auth::User;
 use crate::domain::account::Role;
+use crate::plans::kept::KeptStructures;
 use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, ReviewState, YearValues};
 use crate::web::access::{OrgAccess, member_of};
@@ -172,17 +173,19 @@ pub(super) async fn context(
     context_of(conn, access, tree, year).await
 }
 
-/// What a save starts from: the plan's structure (no values), the year's reviews and lock, and
-/// the user's services, for a member's plan year already checked ([`crate::web::access::member_plan_year`], which
-/// takes the plan's head read with the session). A page shown again (on an error or a conflict)
-/// is built from [`context`].
+/// What a save starts from: the plan's structure (no values; kept until it changes), the year's
+/// reviews and lock, and the user's services, for a member's plan year already checked
+/// ([`crate::web::access::member_plan_year`], which takes the plan's head read with the session).
+/// A page shown again (on an error or a conflict) is built from [`context`].
 pub(super) async fn save_context(
     conn: &mut PgConnection,
+    structures: &KeptStructures,
     (head, access): (read::PlanHead, OrgAccess),
     year: i32,
 ) -> Result<Context, AppError> {
-    let tree = read::plan_structure(conn, head).await?;
-    let values = values::year_reviews(conn, tree.id, year).await?;
+    // The structure revision first: the structure read or kept is then that revision's or later.
+    let (values, structure_revision) = values::year_reviews(conn, head.id, year).await?;
+    let tree = structures.structure(conn, head, structure_revision).await?;
     let services = services_of(conn, &access).await?;
     Ok(Context {
         access,

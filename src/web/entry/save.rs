@@ -194,7 +194,7 @@ pub async fn save(
         member_plan_year(&state.pool, &session, &user, (&organisation, &plan, year)).await?;
     let mut conn = state.pool.acquire().await?;
     // Only what the rights need: the page is read whole again only to be shown again.
-    let ctx = save_context(&mut conn, checked, year).await?;
+    let ctx = save_context(&mut conn, &state.structures, checked, year).await?;
     // Saved from « Mes actions » (perhaps one service's): the same view again, on error or after.
     let view = ReturnView::of(&ctx, &fields);
     let rights = Rights {
