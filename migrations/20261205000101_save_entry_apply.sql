@@ -32,38 +32,53 @@ BEGIN
     -- One save of a plan at a time; locking a year takes the same lock. Each statement below
     -- takes its snapshot once the lock is held.
     PERFORM 1 FROM plan WHERE id = p_plan FOR UPDATE;
+    -- Every item written is this plan's (the caller took them from its tree): an item of another
+    -- plan would be written without that plan's lock.
+    IF EXISTS (SELECT 1 FROM unnest(w_emptied || w_kept || g_actuals) AS u(id)
+                WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.id = u.id AND i.plan_id = p_plan))
+       OR EXISTS (SELECT 1 FROM unnest(w_narratives_emptied || w_narrated || w_moved || g_narratives || g_reviews) AS u(id)
+                WHERE NOT EXISTS (SELECT 1 FROM action a WHERE a.id = u.id AND a.plan_id = p_plan))
+    THEN
+        RAISE EXCEPTION 'save_entry_apply: an item of another plan than %', p_plan;
+    END IF;
     IF EXISTS (SELECT 1 FROM plan_year_lock WHERE plan_id = p_plan AND year = p_year) THEN
         RETURN 'locked';
     END IF;
     PERFORM 1 FROM indicator_actual
-      WHERE year = p_year AND indicator_id = ANY(g_actuals) ORDER BY indicator_id FOR UPDATE;
+      WHERE plan_id = p_plan AND year = p_year AND indicator_id = ANY(g_actuals)
+      ORDER BY indicator_id FOR UPDATE;
     PERFORM 1 FROM action_narrative
-      WHERE year = p_year AND action_id = ANY(g_narratives) ORDER BY action_id FOR UPDATE;
+      WHERE plan_id = p_plan AND year = p_year AND action_id = ANY(g_narratives)
+      ORDER BY action_id FOR UPDATE;
     PERFORM 1 FROM action_review
-      WHERE year = p_year AND action_id = ANY(g_reviews) ORDER BY action_id FOR UPDATE;
+      WHERE plan_id = p_plan AND year = p_year AND action_id = ANY(g_reviews)
+      ORDER BY action_id FOR UPDATE;
     IF EXISTS (
            SELECT 1
              FROM unnest(g_actuals, g_values, g_texts, g_comments, g_numerators, g_denominators, g_versions)
                   AS g(id, value, text, comment, numerator, denominator, version)
-             LEFT JOIN indicator_actual a ON a.indicator_id = g.id AND a.year = p_year
+             LEFT JOIN indicator_actual a
+                    ON a.indicator_id = g.id AND a.year = p_year AND a.plan_id = p_plan
             WHERE (a.value, a.text, a.comment, a.numerator, a.denominator, a.version)
                   IS DISTINCT FROM (g.value, g.text, g.comment, g.numerator, g.denominator, g.version))
        OR EXISTS (
            SELECT 1
              FROM unnest(g_narratives, g_narrative_texts, g_narrative_versions) AS g(id, text, version)
-             LEFT JOIN action_narrative n ON n.action_id = g.id AND n.year = p_year
+             LEFT JOIN action_narrative n
+                    ON n.action_id = g.id AND n.year = p_year AND n.plan_id = p_plan
             WHERE (n.text, n.version) IS DISTINCT FROM (g.text, g.version))
        OR EXISTS (
            SELECT 1
              FROM unnest(g_reviews, g_review_states) AS g(id, state)
-             LEFT JOIN action_review r ON r.action_id = g.id AND r.year = p_year
+             LEFT JOIN action_review r ON r.action_id = g.id AND r.year = p_year AND r.plan_id = p_plan
             WHERE r.state IS DISTINCT FROM g.state)
     THEN
         RETURN 'changed';
     END IF;
 
     WITH emptied AS (
-           DELETE FROM indicator_actual WHERE year = p_year AND indicator_id = ANY(w_emptied)),
+           DELETE FROM indicator_actual
+            WHERE plan_id = p_plan AND year = p_year AND indicator_id = ANY(w_emptied)),
          kept AS (
            INSERT INTO indicator_actual (indicator_id, year, value, text, comment, numerator, denominator, updated_by)
            SELECT u.indicator_id, p_year, u.value, u.text, u.comment, u.numerator, u.denominator, p_user
@@ -75,7 +90,8 @@ BEGIN
                   updated_by = EXCLUDED.updated_by, updated_at = now(), computed = false,
                   version = indicator_actual.version + 1),
          narratives_emptied AS (
-           DELETE FROM action_narrative WHERE year = p_year AND action_id = ANY(w_narratives_emptied)),
+           DELETE FROM action_narrative
+            WHERE plan_id = p_plan AND year = p_year AND action_id = ANY(w_narratives_emptied)),
          narratives AS (
            INSERT INTO action_narrative (action_id, year, text, updated_by)
            SELECT u.action_id, p_year, u.text, p_user

@@ -8,14 +8,16 @@
 //! across a round trip: on a busy server, a save waiting for a processor between two statements
 //! no longer holds up every other save of the plan. When a row changed between the read and the
 //! write, nothing is written and the save starts again from the read (where the change is now
-//! seen, a conflict); after a few such turns, once more with the plan locked from the read on.
+//! seen: a conflict when it is another person's value or a review that moved, nothing to write
+//! when it is the same value); after a few such turns, once more with the plan locked from the
+//! read on.
 
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use sqlx::{Acquire, PgConnection};
 
-use super::values::{self, Actual, LogLine, Narrative, ReviewState};
+use super::values::{self, Actual, LogLine, Narrative, Review, ReviewState};
 use crate::domain::account::Role;
 use crate::domain::format::{number_fr, quantity_fr};
 use crate::domain::ids::{ActionId, IndicatorId, PlanId, UserId};
@@ -50,6 +52,10 @@ pub struct EntrySave<'a> {
     pub role: Role,
     pub actuals: Vec<ActualChange<'a>>,
     pub narratives: Vec<NarrativeChange>,
+    /// The actions' review states of the year the rights were checked against: a change of one
+    /// the save touches since then is a conflict (a pilot's action submitted or validated
+    /// meanwhile is no longer theirs to change).
+    pub reviews_seen: &'a HashMap<ActionId, Review>,
 }
 
 /// A value someone else changed since the person's page was loaded: what it is now.
@@ -65,6 +71,8 @@ pub enum Conflict {
     },
     /// The year was locked after the page was loaded: nothing can be written.
     YearLocked,
+    /// The action's review moved (submitted, validated, returned) since the rights were checked.
+    ReviewMoved { action_id: ActionId },
 }
 
 /// How many times a save reads and writes without holding the plan's lock before it takes the
@@ -105,6 +113,26 @@ async fn attempt(
     let current = current_of(&mut *conn, save).await?;
     if current.locked {
         return Ok(Some(vec![Conflict::YearLocked]));
+    }
+    let mut moved_since: Vec<ActionId> = Vec::new();
+    let acted = save
+        .actuals
+        .iter()
+        .map(|c| c.action_id)
+        .chain(save.narratives.iter().map(|c| c.action_id));
+    for action_id in acted {
+        let seen = save.reviews_seen.get(&action_id).map(|r| r.state);
+        if current.reviews.get(&action_id).copied() != seen && !moved_since.contains(&action_id) {
+            moved_since.push(action_id);
+        }
+    }
+    if !moved_since.is_empty() {
+        return Ok(Some(
+            moved_since
+                .into_iter()
+                .map(|action_id| Conflict::ReviewMoved { action_id })
+                .collect(),
+        ));
     }
     let (current_actuals, current_narratives, reviews) =
         (&current.actuals, &current.narratives, &current.reviews);

@@ -2,7 +2,8 @@
 //! `structure_revision`, which any change to its axes, objectives, actions, indicators, pilots or
 //! services' names bumps): a save checks its rights against the structure kept for the revision
 //! it read, and reads the structure again only once it changed. The revision comes from the
-//! database, so a structure changed through another application server is never used.
+//! database, so a structure older than the revision read is never used, whichever application
+//! server changed it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1010,6 +1010,7 @@ async fn the_store_refuses_a_save_into_a_year_locked_after_the_rights_were_check
                 expected_version: 0,
             }],
             narratives: Vec::new(),
+            reviews_seen: &Default::default(),
         },
     )
     .await
@@ -1129,7 +1130,7 @@ async fn the_kept_entry_page_is_each_roles_own_with_each_persons_token() {
 /// structure changes: a pilot taken off an action, a service renamed, a unit changed, each made
 /// straight in the database (as another server would), counts at the next save.
 #[tokio::test]
-async fn a_save_checks_the_structure_as_it_is_at_that_moment() {
+async fn a_save_checks_its_rights_against_the_structure_once_changed() {
     let pool = demo_pool().await;
     let app = app(&pool);
     let mut pilot = Client::signed_in(&app, "pilote@office-habitat.demo").await;
@@ -1216,4 +1217,140 @@ async fn a_save_checks_the_structure_as_it_is_at_that_moment() {
         refused.body
     );
     assert_eq!(actual(&pool, &dsi).await.as_deref(), Some("93"));
+}
+
+/// A pilot's action submitted between the check of their rights and the write: nothing written,
+/// a conflict naming the action (the page is shown again as it is now).
+#[tokio::test]
+async fn the_store_refuses_a_save_whose_action_moved_on_after_the_rights_were_checked() {
+    use spaser::plans::entry_store::{self, ActualChange, Conflict, EntrySave};
+    let pool = demo_pool().await;
+    let dsi: i64 = indicator(&pool, "10").await.parse().unwrap();
+    let (plan, action, user): (i64, i64, i64) = sqlx::query_as(
+        "SELECT i.plan_id, i.action_id, (SELECT id FROM app_user WHERE email = 'pilote@office-habitat.demo') \
+           FROM indicator i WHERE i.id = $1",
+    )
+    .bind(dsi)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // Submitted once the rights were checked against « no review yet ».
+    sqlx::query(
+        "INSERT INTO action_review (action_id, year, state) VALUES ($1, 2025, 'submitted')",
+    )
+    .bind(action)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let history = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM change_log")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = history(pool.clone()).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let outcome = entry_store::save_entry(
+        &mut conn,
+        &EntrySave {
+            plan_id: PlanId(plan),
+            year: 2025,
+            user_id: UserId(user),
+            role: spaser::domain::account::Role::Pilot,
+            actuals: vec![ActualChange {
+                indicator_id: IndicatorId(dsi),
+                action_id: ActionId(action),
+                unit: Some("%"),
+                actual: spaser::plans::values::Actual {
+                    value: Some(rust_decimal::Decimal::from(97)),
+                    ..Default::default()
+                },
+                expected_version: 0,
+            }],
+            narratives: Vec::new(),
+            reviews_seen: &Default::default(),
+        },
+    )
+    .await
+    .expect("a conflict, not a database error");
+    assert_eq!(
+        outcome,
+        vec![Conflict::ReviewMoved {
+            action_id: ActionId(action)
+        }]
+    );
+    assert_eq!(actual(&pool, &dsi.to_string()).await, None);
+    assert_eq!(history(pool.clone()).await, before);
+}
+
+/// The database's half of a save (`save_entry_apply`): rows no longer as the save read them, or
+/// an item of another plan, and nothing is written.
+#[tokio::test]
+async fn the_write_of_a_save_checks_what_was_read_and_whose_items_they_are() {
+    let pool = demo_pool().await;
+    let dsi: i64 = indicator(&pool, "10").await.parse().unwrap();
+    let (plan, action, user): (i64, i64, i64) = sqlx::query_as(
+        "SELECT i.plan_id, i.action_id, (SELECT id FROM app_user WHERE email = 'commande-publique@office-habitat.demo') \
+           FROM indicator i WHERE i.id = $1",
+    )
+    .bind(dsi)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let other_plan: i64 = sqlx::query_scalar("SELECT id FROM plan WHERE id <> $1 LIMIT 1")
+        .bind(plan)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Writes 50 into the indicator, having read it absent (a NULL version) or at `version` with
+    // the value 50.
+    let apply = |plan: i64, version: Option<i32>| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT save_entry_apply($1, 2025, $2, \
+                    ARRAY[$3]::bigint[], ARRAY[CASE WHEN $4::int IS NULL THEN NULL ELSE 50 END]::numeric[], \
+                    ARRAY[NULL]::text[], ARRAY[NULL]::text[], \
+                    ARRAY[NULL]::numeric[], ARRAY[NULL]::numeric[], ARRAY[$4]::int[], \
+                    '{}', '{}', '{}', '{}', '{}', \
+                    '{}', ARRAY[$3]::bigint[], ARRAY[50]::numeric[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], \
+                    ARRAY[NULL]::numeric[], ARRAY[NULL]::numeric[], \
+                    '{}', '{}', '{}', '{}', '{}', \
+                    ARRAY[$3]::bigint[], ARRAY[$5]::bigint[], ARRAY['Valeur réalisée'], ARRAY[NULL]::text[], ARRAY['50 %'])",
+            )
+            .bind(plan)
+            .bind(user)
+            .bind(dsi)
+            .bind(version)
+            .bind(action)
+            .fetch_one(&pool)
+            .await
+        }
+    };
+    let history = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM change_log WHERE indicator_id = $1")
+            .bind(dsi)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(apply(plan, None).await.unwrap(), "saved");
+    assert_eq!(actual(&pool, &dsi.to_string()).await.as_deref(), Some("50"));
+    assert_eq!(history().await, 1);
+    // Read absent, written since (version 1): nothing written, the save reads again.
+    assert_eq!(apply(plan, None).await.unwrap(), "changed");
+    assert_eq!(history().await, 1);
+    // Read at another version: the same.
+    assert_eq!(apply(plan, Some(7)).await.unwrap(), "changed");
+    assert_eq!(history().await, 1);
+    // Read as it is: written (the same value again, a second line of history).
+    assert_eq!(apply(plan, Some(1)).await.unwrap(), "saved");
+    assert_eq!(history().await, 2);
+    // Under another plan's id: refused whole.
+    let refused = apply(other_plan, Some(2)).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("an item of another plan"),
+        "{refused}"
+    );
+    assert_eq!(history().await, 2);
 }

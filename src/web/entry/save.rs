@@ -303,8 +303,8 @@ pub async fn save(
         return Err(AppError::invalid(page));
     }
 
-    // One transaction of a fixed number of statements: every change, or none; one save of this
-    // plan at a time.
+    // Two statements whatever the number of fields (the read, then the write under the plan's
+    // lock): every change, or none; one save of this plan at a time.
     let conflicts = entry_store::save_entry(
         &mut conn,
         &EntrySave {
@@ -330,6 +330,7 @@ pub async fn save(
                     expected_version: *version,
                 })
                 .collect(),
+            reviews_seen: &ctx.values.reviews,
         },
     )
     .await?;
@@ -347,6 +348,38 @@ pub async fn save(
         page.problem = Some(format!(
             "L'année {year} a été verrouillée pendant votre saisie : rien n'a été enregistré. \
              Demandez à la commande publique de la déverrouiller si une valeur doit changer."
+        ));
+        return Err(AppError::conflict(page));
+    }
+    if let Some(Conflict::ReviewMoved { action_id }) = conflicts
+        .iter()
+        .find(|c| matches!(c, Conflict::ReviewMoved { .. }))
+    {
+        // Submitted, validated or returned since the rights were checked: the page again as it is
+        // now (what the person may still change), with their input.
+        let label = narratives
+            .iter()
+            .map(|(id, _, _, action)| (*id, *action))
+            .chain(
+                submissions
+                    .iter()
+                    .map(|(_, _, action)| (action.id, *action)),
+            )
+            .find(|(id, _)| id == action_id)
+            .map(|(_, action)| action.label.clone())
+            .unwrap_or_default();
+        let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
+        let mut page = build_page(
+            &ctx,
+            Layout::new(&session),
+            view.mine.clone(),
+            view.service.as_deref(),
+            &typed,
+            &narratives_typed,
+        );
+        page.problem = Some(format!(
+            "Le circuit de validation de l'action « {label} » a avancé pendant votre saisie : \
+             rien n'a été enregistré. Vérifiez la page et enregistrez à nouveau."
         ));
         return Err(AppError::conflict(page));
     }
@@ -392,7 +425,7 @@ pub async fn save(
                         t.2 = fingerprint(&[current.text.as_deref().unwrap_or_default()]);
                     }
                 }
-                Conflict::YearLocked => {}
+                Conflict::YearLocked | Conflict::ReviewMoved { .. } => {}
             }
         }
         let full = context(&mut conn, &user, &organisation, &plan, year).await?;
