@@ -501,7 +501,24 @@ async fn a_status_set_by_hand_needs_a_justification_and_shows_who_and_why() {
         StatusCode::SEE_OTHER
     );
     let statuses = format!("{PLAN}/statuts/2025");
-    staff.get(ENTRY).await;
+    // The entry page links to the status's own page, which carries the form.
+    let entry = staff.get(ENTRY).await;
+    let own_page = format!("{PLAN}/statuts/2025/indicator/{hours}");
+    assert!(
+        entry.attrs("a.spaser-override", "href").contains(&own_page),
+        "{:?}",
+        entry.attrs("a.spaser-override", "href")
+    );
+    let form = staff.get(&own_page).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.texts("h1"), ["Fixer le statut à la main"]);
+    assert!(
+        form.texts("main p")
+            .iter()
+            .any(|p| p.starts_with("Statut calculé par les règles : Non atteint")),
+        "{:?}",
+        form.texts("main p")
+    );
     let bare = staff
         .post(
             &statuses,
@@ -509,11 +526,18 @@ async fn a_status_set_by_hand_needs_a_justification_and_shows_who_and_why() {
                 ("level", "indicator"),
                 ("item", hours.as_str()),
                 ("status", "partial"),
+                ("justification", "Bof"),
             ],
         )
         .await;
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bare.texts(".alert-title")[0].starts_with("Justifiez le statut"));
+    assert!(bare.texts(".alert p")[0].starts_with("Justifiez le statut"));
+    // What the person chose and wrote is still there.
+    assert_eq!(
+        bare.attrs("select[name=status] option[selected]", "value"),
+        ["partial"]
+    );
+    assert_eq!(bare.texts("textarea[name=justification]"), ["Bof"]);
     let set = staff
         .post(
             &statuses,

@@ -946,8 +946,24 @@ async fn every_page_passes_axe_core() {
     ] {
         public.visit(&path, step).await;
     }
-    let pages = pages_admin + public.pages_checked;
+    let pages_public = public.pages_checked;
     violations.extend(public.close().await);
+
+    // Procurement staff's entry page (with the links to set a status by hand) and a status's page.
+    let mut staff = Browser::open(&driver, &base, "commande-publique", &artifacts).await;
+    staff.widths = &THREE_WIDTHS;
+    staff.sign_in("commande-publique@office-habitat.demo").await;
+    staff
+        .visit(&format!("{PLAN}/saisie/2025"), "saisie-commande-publique")
+        .await;
+    staff
+        .visit(
+            &format!("{PLAN}/statuts/2025/indicator/{}", hours[0]),
+            "statut-a-la-main",
+        )
+        .await;
+    let pages = pages_admin + pages_public + staff.pages_checked;
+    violations.extend(staff.close().await);
 
     drop(driver);
     crate::process::stop(server);

@@ -260,6 +260,12 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         },
         row(
             Method::GET,
+            "/organisations/{organisation}/plans/{plan}/statuts/{year}/{level}/{item}",
+            format!("{plan}/statuts/2025/indicator/{dsi_indicator}"),
+            [SIGN_IN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        row(
+            Method::GET,
             "/organisations/{organisation}/plans/{plan}/indicateurs/{indicator}/historique",
             format!("{plan}/indicateurs/{dsi_indicator}/historique"),
             [SIGN_IN, OK, OK, OK, OK, NOT_FOUND],

@@ -18,7 +18,7 @@ mod show;
 mod worklist;
 
 pub use history::history;
-pub use review::{lock, override_status, workflow};
+pub use review::{lock, override_status, status_page, workflow};
 pub use rules::rules;
 pub use save::save;
 pub use show::{entry_page, my_actions};
@@ -54,6 +54,10 @@ pub fn routes() -> Vec<RouteDef> {
         post_route(
             "/organisations/{organisation}/plans/{plan}/statuts/{year}",
             override_status,
+        ),
+        get_route(
+            "/organisations/{organisation}/plans/{plan}/statuts/{year}/{level}/{item}",
+            status_page,
         ),
         get_route(
             "/organisations/{organisation}/plans/{plan}/indicateurs/{indicator}/historique",
