@@ -15,13 +15,15 @@ mod review;
 mod rules;
 mod save;
 mod show;
+mod status;
 mod worklist;
 
 pub use history::history;
-pub use review::{lock, override_status, status_page, workflow};
+pub use review::{lock, workflow};
 pub use rules::rules;
 pub use save::save;
 pub use show::{entry_page, my_actions};
+pub use status::{override_status, status_page};
 pub use worklist::worklist;
 
 use crate::domain::model::HasPeriod;
