@@ -279,26 +279,43 @@ pub async fn plan_tree(
 /// validated and which years locked).
 pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = structure_rows(&mut *conn, p.id).await?;
-    let values = value_rows(&mut *conn, p.id).await?;
-    Ok(assemble(p, rows, values))
-}
-
-/// The same as [`plan_content`], its two queries sent at once on two connections of the pool:
-/// a page rendered after a change waits for the longer of them, not for both in turn.
-pub async fn plan_content_at_once(
-    pool: &sqlx::PgPool,
-    p: PlanHead,
-) -> Result<PlanTree, sqlx::Error> {
-    let (rows, values) = tokio::try_join!(structure_rows(pool, p.id), value_rows(pool, p.id))?;
-    Ok(assemble(p, rows, values))
+    let values = plan_values(&mut *conn, p.id).await?;
+    Ok(assemble(p, rows).with_values(values))
 }
 
 /// The structure of a plan whose head was read, without its values of any year (no target, no
 /// actual, no narrative, nothing validated or locked): one query, for what only checks who may
-/// change what (a save).
+/// change what (a save) and for what keeps structures ([`super::kept::KeptStructures`]).
 pub async fn plan_structure(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = structure_rows(conn, p.id).await?;
-    Ok(assemble(p, rows, Vec::new()))
+    Ok(assemble(p, rows))
+}
+
+/// A plan's values of every year (targets, actuals, narratives, the actions' years validated, the
+/// years locked) as one query read them, with the plan's structure revision in the same snapshot.
+pub struct PlanValues {
+    rows: Vec<ValueRow>,
+    /// The plan's `structure_revision` when its values were read: the structure they go with.
+    pub structure_revision: i64,
+}
+
+/// A plan's values of every year and its structure revision: one query.
+pub async fn plan_values(
+    db: impl sqlx::PgExecutor<'_>,
+    plan: PlanId,
+) -> Result<PlanValues, sqlx::Error> {
+    let mut rows = value_rows(db, plan).await?;
+    let structure_revision = rows
+        .iter()
+        .find(|r| r.kind == "structure")
+        .map_or(0, |r| r.item_id);
+    rows.retain(|r| r.kind != "structure");
+    // In the order of the years (a few thousand rows: cheaper here than in the database).
+    rows.sort_unstable_by_key(|r| r.year);
+    Ok(PlanValues {
+        rows,
+        structure_revision,
+    })
 }
 
 /// One row of a plan's structure: an objective, perhaps its axis, perhaps an action of it and
@@ -343,20 +360,30 @@ async fn structure_rows(
 ) -> Result<Vec<StructureRow>, sqlx::Error> {
     sqlx::query_as!(
         StructureRow,
-        r#"SELECT o.id AS "objective_id: ObjectiveId", o.code AS objective_code, o.label AS objective_label,
+        r#"WITH action_pilots AS (
+                SELECT ap.action_id, array_agg(s.name ORDER BY s.id) AS names
+                  FROM action_pilot ap JOIN action a ON a.id = ap.action_id
+                  JOIN service s ON s.id = ap.service_id
+                 WHERE a.plan_id = $1 GROUP BY ap.action_id),
+                indicator_pilots AS (
+                SELECT ip.indicator_id, array_agg(s.name ORDER BY s.id) AS names
+                  FROM indicator_pilot ip JOIN indicator i ON i.id = ip.indicator_id
+                  JOIN service s ON s.id = ip.service_id
+                 WHERE i.plan_id = $1 GROUP BY ip.indicator_id)
+           SELECT o.id AS "objective_id: ObjectiveId", o.code AS objective_code, o.label AS objective_label,
                   x.id AS "axis_id?: AxisId", coalesce(x.code, x.number::text) AS "axis_number?", x.label AS "axis_label?",
                   a.id AS "action_id?: ActionId", a.code AS action_code, a.label AS "action_label?",
-                  (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM action_pilot ap
-                     JOIN service s ON s.id = ap.service_id WHERE ap.action_id = a.id) AS "action_pilots!",
+                  coalesce(ap.names, '{}') AS "action_pilots!",
                   i.id AS "indicator_id?: IndicatorId", i.label AS "indicator_label?", i.kind, i.unit,
                   i.direction AS "direction?", i.baseline_value, i.baseline_year,
                   i.partial_threshold AS "partial_threshold?", i.targets_source,
-                  (SELECT coalesce(array_agg(s.name ORDER BY s.id), '{}') FROM indicator_pilot ip
-                     JOIN service s ON s.id = ip.service_id WHERE ip.indicator_id = i.id) AS "indicator_pilots!"
+                  coalesce(ip.names, '{}') AS "indicator_pilots!"
              FROM objective o
              LEFT JOIN axis x ON x.id = o.axis_id
              LEFT JOIN action a ON a.objective_id = o.id
+             LEFT JOIN action_pilots ap ON ap.action_id = a.id
              LEFT JOIN indicator i ON i.action_id = a.id
+             LEFT JOIN indicator_pilots ip ON ip.indicator_id = i.id
             WHERE o.plan_id = $1
             ORDER BY x.number NULLS LAST, o.position, a.position, i.position"#,
         plan.get()
@@ -365,7 +392,8 @@ async fn structure_rows(
     .await
 }
 
-/// Targets, actuals and narratives of every year, what is validated and what locked: one query.
+/// Targets, actuals and narratives of every year, what is validated and what locked, and the
+/// plan's structure revision (a row of its own): one query, in no order.
 async fn value_rows(
     db: impl sqlx::PgExecutor<'_>,
     plan: PlanId,
@@ -373,61 +401,28 @@ async fn value_rows(
     sqlx::query_as!(
         ValueRow,
         r#"SELECT 'target' AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
-             FROM indicator_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = $1
+             FROM indicator_target t WHERE t.plan_id = $1
            UNION ALL
            SELECT 'actual', v.indicator_id, v.year, v.value, v.text
-             FROM indicator_actual v JOIN indicator i ON i.id = v.indicator_id WHERE i.plan_id = $1
+             FROM indicator_actual v WHERE v.plan_id = $1
            UNION ALL
            SELECT 'narrative', n.action_id, n.year, NULL, n.text
-             FROM action_narrative n JOIN action a ON a.id = n.action_id WHERE a.plan_id = $1
+             FROM action_narrative n WHERE n.plan_id = $1
            UNION ALL
            SELECT 'validated', r.action_id, r.year, NULL, NULL
              FROM action_review r WHERE r.plan_id = $1 AND r.state = 'validated'
            UNION ALL
            SELECT 'locked', l.plan_id, l.year, NULL, NULL FROM plan_year_lock l WHERE l.plan_id = $1
-           ORDER BY 3"#,
+           UNION ALL
+           SELECT 'structure', p.structure_revision, 0, NULL, NULL FROM plan p WHERE p.id = $1"#,
         plan.get()
     )
     .fetch_all(db)
     .await
 }
 
-/// The tree of a plan from its rows.
-fn assemble(p: PlanHead, rows: Vec<StructureRow>, values: Vec<ValueRow>) -> PlanTree {
-    let mut targets: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
-    let mut actuals: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
-    let mut narratives: HashMap<ActionId, Vec<(i32, String)>> = HashMap::new();
-    let mut validated = HashSet::new();
-    let mut locked_years = Vec::new();
-    for v in values {
-        match v.kind.as_str() {
-            "validated" => {
-                validated.insert((ActionId(v.item_id), v.year));
-            }
-            "locked" => locked_years.push(v.year),
-            "target" => targets
-                .entry(IndicatorId(v.item_id))
-                .or_default()
-                .push(YearEntry {
-                    year: v.year,
-                    value: v.value,
-                    text: v.text,
-                }),
-            "actual" => actuals
-                .entry(IndicatorId(v.item_id))
-                .or_default()
-                .push(YearEntry {
-                    year: v.year,
-                    value: v.value,
-                    text: v.text,
-                }),
-            _ => narratives
-                .entry(ActionId(v.item_id))
-                .or_default()
-                .push((v.year, v.text.unwrap_or_default())),
-        }
-    }
-
+/// The tree of a plan from its structure's rows, without values.
+fn assemble(p: PlanHead, rows: Vec<StructureRow>) -> PlanTree {
     let mut groups: Vec<AxisGroup> = Vec::new();
     for r in rows {
         let axis_id = r.axis_id;
@@ -467,7 +462,7 @@ fn assemble(p: PlanHead, rows: Vec<StructureRow>, values: Vec<ValueRow>) -> Plan
                 label: r.action_label.clone().unwrap_or_default(),
                 pilots: r.action_pilots.clone(),
                 indicators: Vec::new(),
-                narratives: narratives.remove(&action_id).unwrap_or_default(),
+                narratives: Vec::new(),
             });
         }
         let action = objective.actions.last_mut().expect("just pushed");
@@ -484,8 +479,8 @@ fn assemble(p: PlanHead, rows: Vec<StructureRow>, values: Vec<ValueRow>) -> Plan
             partial_threshold: r.partial_threshold.unwrap_or(Decimal::new(8, 1)),
             targets_source: r.targets_source,
             pilots: r.indicator_pilots,
-            targets: targets.remove(&indicator_id).unwrap_or_default(),
-            actuals: actuals.remove(&indicator_id).unwrap_or_default(),
+            targets: Vec::new(),
+            actuals: Vec::new(),
         });
     }
     // An action's pilots are its own, else those of its indicators.
@@ -516,9 +511,75 @@ fn assemble(p: PlanHead, rows: Vec<StructureRow>, values: Vec<ValueRow>) -> Plan
         objective_term: p.objective_term,
         published_at: p.published_at,
         groups,
-        validated,
-        locked_years,
+        validated: HashSet::new(),
+        locked_years: Vec::new(),
         withheld: HashSet::new(),
+    }
+}
+
+impl PlanTree {
+    /// This tree (a structure kept) under the plan's head as just read: its title or address may
+    /// have changed since, without any change to its structure.
+    pub fn under(&self, p: PlanHead) -> PlanTree {
+        PlanTree {
+            organisation: p.organisation,
+            id: p.id,
+            slug: p.slug,
+            title: p.title,
+            first_year: p.first_year,
+            last_year: p.last_year,
+            adopted_on: p.adopted_on,
+            objective_term: p.objective_term,
+            published_at: p.published_at,
+            ..self.clone()
+        }
+    }
+
+    /// This structure (without values) with the plan's values of every year. Values of an item
+    /// the structure does not hold (removed since) are left out; an item they miss has none.
+    pub fn with_values(mut self, values: PlanValues) -> PlanTree {
+        let mut targets: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
+        let mut actuals: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
+        let mut narratives: HashMap<ActionId, Vec<(i32, String)>> = HashMap::new();
+        for v in values.rows {
+            let entry = |v: ValueRow| YearEntry {
+                year: v.year,
+                value: v.value,
+                text: v.text,
+            };
+            match v.kind.as_str() {
+                "validated" => {
+                    self.validated.insert((ActionId(v.item_id), v.year));
+                }
+                "locked" => self.locked_years.push(v.year),
+                "target" => targets
+                    .entry(IndicatorId(v.item_id))
+                    .or_default()
+                    .push(entry(v)),
+                "actual" => actuals
+                    .entry(IndicatorId(v.item_id))
+                    .or_default()
+                    .push(entry(v)),
+                "narrative" => narratives
+                    .entry(ActionId(v.item_id))
+                    .or_default()
+                    .push((v.year, v.text.unwrap_or_default())),
+                _ => {}
+            }
+        }
+        for action in self
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.objectives.iter_mut())
+            .flat_map(|o| o.actions.iter_mut())
+        {
+            action.narratives = narratives.remove(&action.id).unwrap_or_default();
+            for indicator in &mut action.indicators {
+                indicator.targets = targets.remove(&indicator.id).unwrap_or_default();
+                indicator.actuals = actuals.remove(&indicator.id).unwrap_or_default();
+            }
+        }
+        self
     }
 }
 

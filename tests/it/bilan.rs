@@ -671,3 +671,84 @@ async fn the_kept_bilan_is_each_audiences_own_and_its_frame_each_persons() {
         sentences(&seen)
     );
 }
+
+// Issue 18: a render after a change reads the plan's values and the structure revision they go
+// with, and takes the structure kept at that revision. A change to the structure (an indicator
+// renamed, a service renamed), made by whatever server (here straight in the database), shows at
+// once on the members' bilan and on the entry page, and values keep showing under it.
+#[tokio::test]
+async fn a_render_reads_the_structure_again_once_it_changed_whoever_changed_it() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let bilan = format!("{OFFICE}/bilan/2025");
+    let entry = format!("{OFFICE}/saisie/2025");
+    let rows = |page: &Page| page.texts("tr.spaser-bilan-row th");
+    let hours = indicator(&pool, "5").await;
+    let label: String = sqlx::query_scalar("SELECT label FROM indicator WHERE id = $1::bigint")
+        .bind(&hours)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Read once: the structure is kept, and so are the pages.
+    assert!(rows(&committee.get(&bilan).await).contains(&label));
+    let legends = |page: &Page| page.texts("legend[id$='-legende']");
+    assert!(legends(&staff.get(&entry).await).contains(&label));
+    enter(&mut staff, 2025, &hours, "10 100").await;
+    assert!(rows(&committee.get(&bilan).await).contains(&label));
+
+    sqlx::query(
+        "UPDATE indicator SET label = 'Heures d''insertion (libellé changé)' WHERE id = $1::bigint",
+    )
+    .bind(&hours)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let seen = committee.get(&bilan).await;
+    assert!(
+        rows(&seen).contains(&"Heures d'insertion (libellé changé)".to_string()),
+        "{:?}",
+        rows(&seen)
+    );
+    assert!(!rows(&seen).contains(&label));
+    assert!(
+        sentences(&seen)
+            .iter()
+            .any(|s| s.starts_with("10 100 heures"))
+    );
+    let page = staff.get(&entry).await;
+    assert!(legends(&page).contains(&"Heures d'insertion (libellé changé)".to_string()));
+    assert!(!legends(&page).contains(&label));
+
+    // A value changed next: the structure kept at the new revision, the value shown under it.
+    enter(&mut staff, 2025, &hours, "12 345").await;
+    let seen = committee.get(&bilan).await;
+    assert!(
+        sentences(&seen)
+            .iter()
+            .any(|s| s.starts_with("12 345 heures"))
+    );
+    assert!(rows(&seen).contains(&"Heures d'insertion (libellé changé)".to_string()));
+
+    // A service renamed changes the pilots every page names.
+    let service: String = sqlx::query_scalar(
+        "SELECT s.name FROM service s JOIN indicator_pilot ip ON ip.service_id = s.id
+           JOIN indicator i ON i.id = ip.indicator_id JOIN plan p ON p.id = i.plan_id
+          WHERE p.slug = 'spaser-2025-2027' ORDER BY i.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE service SET name = 'Service au nom changé' WHERE name = $1")
+        .bind(&service)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let pilots = committee.get(&bilan).await.texts("p.spaser-muted");
+    assert!(
+        pilots.iter().any(|p| p.contains("Service au nom changé")),
+        "{pilots:?}"
+    );
+    assert!(!pilots.iter().any(|p| p.contains(&service)), "{pilots:?}");
+}

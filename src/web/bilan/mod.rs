@@ -290,9 +290,10 @@ async fn rendered(
         .get_or_render(key, seen, || async {
             let pool = &state.pool;
             let head = super::cache::head_again(pool, head.id, year).await?;
-            // The plan's two queries, its statuses set by hand and the year's lock, at once.
+            // The plan's values (its structure as kept, unless it changed), its statuses set by
+            // hand and the year's lock, at once.
             let (tree, overrides, lock) = tokio::try_join!(
-                read::plan_content_at_once(pool, head.clone()),
+                state.structures.content(pool, head.clone()),
                 async { values::overrides(&mut *pool.acquire().await?, head.id, year).await },
                 async {
                     match audience {

@@ -77,6 +77,7 @@ use crate::domain::account::Role;
 use crate::plans::kept::KeptStructures;
 use crate::plans::read::{self, ActionNode, IndicatorNode, PlanTree};
 use crate::plans::values::{self, ReviewState, YearValues};
+use crate::web::AppState;
 use crate::web::access::{OrgAccess, member_of};
 use crate::web::error::AppError;
 
@@ -213,9 +214,10 @@ async fn services_of(conn: &mut PgConnection, access: &OrgAccess) -> Result<Vec<
 }
 
 /// The context of a plan whose head was read, for a member already checked (not a pilot: their
-/// services are not read), its queries sent at once on connections of the pool.
+/// services are not read), its queries sent at once on connections of the pool and its
+/// structure the one kept, unless it changed.
 pub(super) async fn context_at_once(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: OrgAccess,
     head: read::PlanHead,
     year: i32,
@@ -224,7 +226,8 @@ pub(super) async fn context_at_once(
         return Err(AppError::NotFound);
     }
     let plan_id = head.id;
-    let (tree, values) = tokio::try_join!(read::plan_content_at_once(pool, head), async {
+    let pool = &state.pool;
+    let (tree, values) = tokio::try_join!(state.structures.content(pool, head), async {
         values::year_values(&mut *pool.acquire().await?, plan_id, year).await
     })?;
     Ok(Context {

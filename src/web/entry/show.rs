@@ -76,7 +76,7 @@ pub async fn entry_page(
         .pages
         .get_or_render(key, seen, || async {
             let head = crate::web::cache::head_again(&state.pool, head.id, year).await?;
-            let ctx = context_at_once(&state.pool, access, head, year).await?;
+            let ctx = context_at_once(&state, access, head, year).await?;
             let page = build_page(
                 &ctx,
                 Layout::default(),
