@@ -181,6 +181,37 @@ impl ReturnView {
     }
 }
 
+/// Where the entry page is shown again from when a save writes nothing (invalid input, a
+/// conflict, a year locked meanwhile).
+struct Again<'a> {
+    user: &'a User,
+    session: &'a Session,
+    /// The organisation's and the plan's slugs, and the year.
+    address: (&'a str, &'a str, i32),
+    view: &'a ReturnView,
+}
+
+impl Again<'_> {
+    /// The entry page as it is now, with the person's input, in the view they saved from.
+    async fn page(
+        &self,
+        conn: &mut PgConnection,
+        typed: &HashMap<IndicatorId, (Typed, FieldErrors)>,
+        narratives_typed: &HashMap<ActionId, (String, i32, String)>,
+    ) -> Result<EntryPage, AppError> {
+        let (organisation, plan, year) = self.address;
+        let ctx = context(conn, self.user, organisation, plan, year).await?;
+        Ok(build_page(
+            &ctx,
+            Layout::new(self.session),
+            self.view.mine.clone(),
+            self.view.service.as_deref(),
+            typed,
+            narratives_typed,
+        ))
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -197,6 +228,12 @@ pub async fn save(
     let ctx = save_context(&mut conn, &state.structures, checked, year).await?;
     // Saved from « Mes actions » (perhaps one service's): the same view again, on error or after.
     let view = ReturnView::of(&ctx, &fields);
+    let again = Again {
+        user: &user,
+        session: &session,
+        address: (&organisation, &plan, year),
+        view: &view,
+    };
     let rights = Rights {
         role: ctx.access.membership.role,
         services: &ctx.services,
@@ -268,15 +305,7 @@ pub async fn save(
         }
     }
     if ctx.values.lock.is_some() {
-        let full = context(&mut conn, &user, &organisation, &plan, year).await?;
-        let mut page = build_page(
-            &full,
-            Layout::new(&session),
-            view.mine.clone(),
-            view.service.as_deref(),
-            &typed,
-            &narratives_typed,
-        );
+        let mut page = again.page(&mut conn, &typed, &narratives_typed).await?;
         page.problem = Some("L'année est verrouillée : rien n'a été enregistré. Demandez à la commande publique de la déverrouiller.".into());
         return Err(AppError::conflict(page));
     }
@@ -288,15 +317,7 @@ pub async fn save(
         return Err(AppError::Forbidden);
     }
     if typed.values().any(|(_, e)| e.any()) || narrative_error.is_some() {
-        let full = context(&mut conn, &user, &organisation, &plan, year).await?;
-        let mut page = build_page(
-            &full,
-            Layout::new(&session),
-            view.mine.clone(),
-            view.service.as_deref(),
-            &typed,
-            &narratives_typed,
-        );
+        let mut page = again.page(&mut conn, &typed, &narratives_typed).await?;
         page.problem = narrative_error.or(Some(
             "Certaines valeurs sont à corriger : rien n'a été enregistré.".into(),
         ));
@@ -336,15 +357,7 @@ pub async fn save(
     .await?;
     if conflicts.contains(&Conflict::YearLocked) {
         // Locked since the page was loaded: the page again, with the person's input, read-only.
-        let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
-        let mut page = build_page(
-            &ctx,
-            Layout::new(&session),
-            view.mine.clone(),
-            view.service.as_deref(),
-            &typed,
-            &narratives_typed,
-        );
+        let mut page = again.page(&mut conn, &typed, &narratives_typed).await?;
         page.problem = Some(format!(
             "L'année {year} a été verrouillée pendant votre saisie : rien n'a été enregistré. \
              Demandez à la commande publique de la déverrouiller si une valeur doit changer."
@@ -368,15 +381,7 @@ pub async fn save(
             .find(|(id, _)| id == action_id)
             .map(|(_, action)| action.label.clone())
             .unwrap_or_default();
-        let ctx = context(&mut conn, &user, &organisation, &plan, year).await?;
-        let mut page = build_page(
-            &ctx,
-            Layout::new(&session),
-            view.mine.clone(),
-            view.service.as_deref(),
-            &typed,
-            &narratives_typed,
-        );
+        let mut page = again.page(&mut conn, &typed, &narratives_typed).await?;
         page.problem = Some(format!(
             "Le circuit de validation de l'action « {label} » a avancé pendant votre saisie : \
              rien n'a été enregistré. Vérifiez la page et enregistrez à nouveau."
@@ -428,15 +433,7 @@ pub async fn save(
                 Conflict::YearLocked | Conflict::ReviewMoved { .. } => {}
             }
         }
-        let full = context(&mut conn, &user, &organisation, &plan, year).await?;
-        let mut page = build_page(
-            &full,
-            Layout::new(&session),
-            view.mine.clone(),
-            view.service.as_deref(),
-            &typed,
-            &narratives_typed,
-        );
+        let mut page = again.page(&mut conn, &typed, &narratives_typed).await?;
         page.conflicts = views;
         return Err(AppError::conflict(page));
     }
