@@ -192,11 +192,13 @@ impl Connection {
     }
 
     /// Sends a request (as [`Request::to_bytes`] writes it, with `keep_alive`) and reads its
-    /// response: its status and the length of its body.
+    /// response: its status and the length of its body as sent (by its `Content-Length`, or to
+    /// the last chunk of a chunked body, which the server's compressed pages are).
     pub async fn round_trip(&mut self, request: &[u8]) -> io::Result<(u16, usize)> {
+        const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
         self.stream.write_all(request).await?;
         let mut head = Vec::new();
-        let (status, length, mut have) = loop {
+        let (status, length, chunked, mut have) = loop {
             let n = self.read().await?;
             head.extend_from_slice(&self.buffer[..n]);
             if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -209,9 +211,25 @@ impl Connection {
                             .map(|v| v.trim().parse().unwrap_or(0))
                     })
                     .unwrap_or(0);
-                break (status, length, head.len() - end - 4);
+                let chunked = text.lines().any(|l| {
+                    l.strip_prefix("transfer-encoding:")
+                        .is_some_and(|v| v.trim() == "chunked")
+                });
+                head.drain(..end + 4);
+                break (status, length, chunked, head.len());
             }
         };
+        if chunked {
+            // The body's last bytes so far, enough to recognise the last chunk (no trailers).
+            let mut tail = head.split_off(head.len().saturating_sub(LAST_CHUNK.len()));
+            while !tail.ends_with(LAST_CHUNK) {
+                let n = self.read().await?;
+                have += n;
+                tail.extend_from_slice(&self.buffer[..n]);
+                tail.drain(..tail.len().saturating_sub(LAST_CHUNK.len()));
+            }
+            return Ok((status, have));
+        }
         while have < length {
             have += self.read().await?;
         }
@@ -294,6 +312,37 @@ fn signed_in(answer: &Response, email: &str) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_connection_reads_bodies_by_their_length_or_to_their_last_chunk() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buffer = [0; 1024];
+            // A chunked body, sent in pieces (its last chunk cut in two), then a counted one.
+            let _ = stream.read(&mut buffer).await.unwrap();
+            for piece in [
+                &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"[..],
+                b"lo\r\n6\r\n world\r\n0\r\n",
+                b"\r\n",
+            ] {
+                stream.write_all(piece).await.unwrap();
+                stream.flush().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let _ = stream.read(&mut buffer).await.unwrap();
+            stream
+                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnon")
+                .await
+                .unwrap();
+        });
+        let mut connection = Connection::open(&address).await.unwrap();
+        let get = Request::get("/").keep_alive().to_bytes(&address);
+        // The chunked body as sent: two chunks of 5 and 6 bytes, their sizes and the last chunk.
+        assert_eq!(connection.round_trip(&get).await.unwrap(), (200, 26));
+        assert_eq!(connection.round_trip(&get).await.unwrap(), (404, 3));
+    }
 
     #[test]
     fn requests_are_written_as_http_1_1() {

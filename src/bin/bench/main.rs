@@ -160,11 +160,18 @@ fn get_request(address: &str, path: &str, cookie: Option<&str>) -> Vec<u8> {
         .to_bytes(address)
 }
 
+/// The same request, asking for the answer compressed as a browser does.
+fn accepting_compression(mut request: Vec<u8>) -> Vec<u8> {
+    // Before the blank line that ends the head (a GET has no body).
+    request.truncate(request.len() - 2);
+    request.extend_from_slice(b"Accept-Encoding: gzip, deflate, br\r\n\r\n");
+    request
+}
+
 /// One keep-alive connection sending GETs until the deadline; returns each request's latency.
 async fn client(
     address: String,
-    path: String,
-    cookie: Option<String>,
+    request: Vec<u8>,
     deadline: Instant,
     errors: Arc<AtomicUsize>,
 ) -> Vec<Duration> {
@@ -173,7 +180,6 @@ async fn client(
         errors.fetch_add(1, Ordering::Relaxed);
         return latencies;
     };
-    let request = get_request(&address, &path, cookie.as_deref());
     while Instant::now() < deadline {
         let start = Instant::now();
         match connection.round_trip(&request).await {
@@ -200,26 +206,34 @@ struct Measure {
 }
 
 async fn load(address: &str, path: &str, seconds: u64, connections: usize) -> Measure {
-    load_as(address, path, seconds, connections, &[]).await
+    load_as(address, path, seconds, connections, &[], false).await
 }
 
-/// [`load`], connection `n` signed in with the session `cookies[n % len]`.
+/// [`load`], connection `n` signed in with the session `cookies[n % len]`, perhaps asking for
+/// the pages compressed.
 async fn load_as(
     address: &str,
     path: &str,
     seconds: u64,
     connections: usize,
     cookies: &[String],
+    compressed: bool,
 ) -> Measure {
     let errors = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..connections)
         .map(|n| {
+            let cookie = (!cookies.is_empty()).then(|| cookies[n % cookies.len()].as_str());
+            let request = get_request(address, path, cookie);
+            let request = if compressed {
+                accepting_compression(request)
+            } else {
+                request
+            };
             tokio::spawn(client(
                 address.to_string(),
-                path.to_string(),
-                (!cookies.is_empty()).then(|| cookies[n % cookies.len()].clone()),
+                request,
                 deadline,
                 errors.clone(),
             ))
@@ -435,8 +449,34 @@ async fn main() {
     let bilan = load(&address, bilan_path, seconds, connections).await;
     let fresh = load(&uncached_address, bilan_path, seconds, connections).await;
     let committee = std::slice::from_ref(&people.committee);
-    let member = load_as(&address, member_bilan, seconds, connections, committee).await;
-    let entry = load_as(&address, entry_page, seconds, connections, &people.staff).await;
+    let member = load_as(
+        &address,
+        member_bilan,
+        seconds,
+        connections,
+        committee,
+        false,
+    )
+    .await;
+    let entry = load_as(
+        &address,
+        entry_page,
+        seconds,
+        connections,
+        &people.staff,
+        false,
+    )
+    .await;
+    // As a browser asks for it: each answer compressed as it is sent.
+    let member_compressed = load_as(
+        &address,
+        member_bilan,
+        seconds,
+        connections,
+        committee,
+        true,
+    )
+    .await;
     let vs_floor = |m: &Measure| {
         if floor.per_second > 0.0 {
             m.per_second / floor.per_second * 100.0
@@ -450,6 +490,7 @@ async fn main() {
         ("public bilan, page cache off", &fresh),
         ("member bilan (committee)", &member),
         ("entry page (procurement)", &entry),
+        ("member bilan, gzip/br asked", &member_compressed),
     ] {
         println!(
             "  {name:<29} {:>7} requests {:>8.1} req/s ({:>5.1} % of the floor)  p50 {:>9}  p99 {:>9}  errors {}",
