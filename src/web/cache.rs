@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use axum::body::Bytes;
 
+use super::parts::Deflated;
 use super::view;
 use crate::domain::ids::PlanId;
 
@@ -28,6 +29,8 @@ struct Kept {
     html: Bytes,
     marks: Marks,
     began: Instant,
+    /// The page compressed, once the first client that accepts gzip asked for it.
+    deflated: Arc<OnceLock<Arc<Deflated>>>,
 }
 
 /// Where, in a kept page, each person's form token goes.
@@ -118,7 +121,26 @@ impl PageCache {
         if pages.len() >= self.capacity || bytes + html.len() > Self::BYTES {
             pages.clear();
         }
-        pages.insert(key, Kept { html, marks, began });
+        pages.insert(
+            key,
+            Kept {
+                html,
+                marks,
+                began,
+                deflated: Default::default(),
+            },
+        );
+    }
+
+    /// The page kept under `key` compressed (once per page kept: the first request that asks
+    /// compresses it, others that ask meanwhile wait for it); none if it is no longer kept.
+    pub fn deflated(&self, key: PageKey, html: &Bytes) -> Option<Arc<Deflated>> {
+        let once = locked(&self.pages)
+            .get(&key)
+            // The very page the request took (not one rendered again since).
+            .filter(|kept| kept.html.as_ptr() == html.as_ptr() && kept.html.len() == html.len())
+            .map(|kept| kept.deflated.clone())?;
+        Some(once.get_or_init(|| Arc::new(Deflated::of(html))).clone())
     }
 
     /// The page kept of this plan's year and rendering, whatever its revision, if its render

@@ -1,4 +1,5 @@
-//! A page sent as its parts (kept ones and each person's), none copied into one buffer.
+//! A page sent as its parts (kept ones and each person's), none copied into one buffer; to a
+//! client that accepts gzip, as one gzip stream whose kept parts were compressed once.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -6,8 +7,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
-use axum::http::header;
+use std::io::Write;
+
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use flate2::Compression;
+use flate2::write::DeflateEncoder;
 use http_body::{Frame, SizeHint};
 
 /// A page sent as its parts, none copied into one buffer; its length is known (`Content-Length`).
@@ -30,6 +35,92 @@ impl PageParts {
             page.extend_from_slice(part);
         }
         Bytes::from(page)
+    }
+}
+
+/// A kept part compressed once: raw deflate blocks that end on a byte boundary and are not the
+/// last (a sync flush), so that a gzip stream can carry them between parts compressed for each
+/// request; with the part's CRC-32 and length, which the stream's trailer adds up.
+pub struct Deflated {
+    blocks: Bytes,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl Deflated {
+    /// The part compressed (level 6: it is done once per plan revision).
+    pub fn of(part: &[u8]) -> Self {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(part);
+        Self {
+            blocks: Bytes::from(deflate(part, Compression::new(6), false)),
+            crc,
+            len: part.len() as u64,
+        }
+    }
+}
+
+/// `data` as raw deflate blocks: the last block when `last`, else ended by a sync flush.
+fn deflate(data: &[u8], level: Compression, last: bool) -> Vec<u8> {
+    let mut encoder = DeflateEncoder::new(Vec::with_capacity(data.len() / 4 + 64), level);
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    if last {
+        return encoder.finish().unwrap_or_default();
+    }
+    let _ = encoder.flush();
+    // What the encoder would still add (a last block) is dropped with it.
+    std::mem::take(encoder.get_mut())
+}
+
+/// Whether the client accepts gzip (`Accept-Encoding`: `gzip` or `*`, with a weight above 0).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && weight > 0.0
+        })
+}
+
+impl PageParts {
+    /// `head`, the kept part and `tail` as one gzip stream (RFC 1952): the frame compressed now
+    /// (fast: it is small), the kept part as compressed once, not copied.
+    pub fn gzip(head: &[u8], kept: &Deflated, tail: &[u8]) -> Self {
+        // Magic, deflate, no flags, no time, no extra flags, unknown system.
+        let mut first = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        first.extend_from_slice(&deflate(head, Compression::fast(), false));
+        let mut last = deflate(tail, Compression::fast(), true);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(head);
+        crc.combine(&kept.crc);
+        crc.update(tail);
+        let len = head.len() as u64 + kept.len + tail.len() as u64;
+        last.extend_from_slice(&crc.finalize().to_le_bytes());
+        // The length modulo 2^32, as the format has it.
+        last.extend_from_slice(&(len as u32).to_le_bytes());
+        Self::new([Bytes::from(first), kept.blocks.clone(), Bytes::from(last)])
+    }
+
+    /// The page as a response, gzip-encoded (made by [`Self::gzip`]).
+    pub fn gzipped_response(self) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_ENCODING, "gzip"),
+                (header::VARY, "accept-encoding"),
+            ],
+            Body::new(self),
+        )
+            .into_response()
     }
 }
 
@@ -63,5 +154,64 @@ impl IntoResponse for PageParts {
             Body::new(self),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use std::io::Read;
+
+    async fn body(parts: PageParts) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        Body::new(parts)
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn a_kept_part_compressed_once_reads_back_whole_between_parts_compressed_now() {
+        let kept: String = (0..5_000)
+            .map(|i| format!("<tr><td>Indicateur {i}</td><td>{}</td></tr>", i * 7))
+            .collect();
+        let deflated = Deflated::of(kept.as_bytes());
+        assert!(deflated.blocks.len() < kept.len() / 4);
+        for (head, tail) in [
+            ("<html><body>", "</body></html>"),
+            ("", ""),
+            ("é".repeat(3_000).as_str(), "\0"),
+        ] {
+            let zipped = body(PageParts::gzip(head.as_bytes(), &deflated, tail.as_bytes())).await;
+            let mut page = String::new();
+            // The decoder checks the trailer's CRC-32 and length too.
+            flate2::read::GzDecoder::new(&zipped[..])
+                .read_to_string(&mut page)
+                .unwrap();
+            assert_eq!(page, format!("{head}{kept}{tail}"));
+        }
+    }
+
+    #[test]
+    fn gzip_is_accepted_unless_refused_by_its_weight() {
+        let accepts = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            accepts_gzip(&headers)
+        };
+        assert!(accepts("gzip, deflate, br, zstd"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("br"));
+        assert!(!accepts("gzip;q=0, br"));
+        assert!(!accepts("gzip; q=0.0"));
+        assert!(!accepts("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

@@ -752,3 +752,72 @@ async fn a_render_reads_the_structure_again_once_it_changed_whoever_changed_it()
     );
     assert!(!pilots.iter().any(|p| p.contains(&service)), "{pilots:?}");
 }
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut page = String::new();
+    // The decoder checks the stream's CRC-32 and length too.
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut page)
+        .expect("a whole gzip stream");
+    page
+}
+
+// Issue 18: to a client that accepts gzip, the kept bilan goes as compressed once, between the
+// frame's parts compressed for each request. The page reads back as each person gets it plain,
+// before and after a change, members' and public alike; a client that refuses gzip or asks only
+// for brotli gets what it asked for.
+#[tokio::test]
+async fn the_bilan_compressed_once_reads_back_as_each_person_gets_it() {
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let mut visitor = Client::new(&app);
+    let bilan = format!("{OFFICE}/bilan/2025");
+    let public = "/public/office-habitat/spaser-2025-2027/bilan/2025";
+    let hours = indicator(&pool, "5").await;
+    for value in ["10 200", "10 300"] {
+        enter(&mut staff, 2025, &hours, value).await;
+        for (client, path) in [
+            (&mut committee, bilan.as_str()),
+            (&mut admin, bilan.as_str()),
+            (&mut visitor, public),
+        ] {
+            // Twice: the first compresses the kept bilan, the second takes it compressed.
+            for _ in 0..2 {
+                let plain = client.get(path).await;
+                let (status, headers, bytes) =
+                    client.get_encoded(path, "gzip, deflate, br, zstd").await;
+                assert_eq!(status, StatusCode::OK);
+                assert_eq!(headers["content-encoding"], "gzip", "{path}");
+                assert_eq!(headers["vary"], "accept-encoding");
+                assert!(bytes.len() < plain.body.len() / 4);
+                let page = gunzip(&bytes);
+                assert_eq!(page, plain.body, "{path}");
+                // Entered, not validated: members read it, the public does not.
+                let said = crate::support::texts(&page, ".spaser-sentence");
+                assert_eq!(
+                    said.iter()
+                        .any(|s| s.starts_with(&format!("{value} heures"))),
+                    path != public,
+                    "{path}: {said:?}"
+                );
+            }
+        }
+    }
+    // Brotli alone, or gzip refused: compressed as asked as the page is sent, or not at all.
+    let (_, headers, _) = committee.get_encoded(&bilan, "gzip;q=0, br").await;
+    assert_eq!(headers["content-encoding"], "br");
+    let (_, headers, bytes) = committee.get_encoded(&bilan, "identity").await;
+    assert!(headers.get("content-encoding").is_none());
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        committee.get(&bilan).await.body
+    );
+}

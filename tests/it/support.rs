@@ -255,6 +255,23 @@ impl Client {
         self.send(request).await
     }
 
+    /// GETs a page asking for it encoded (`Accept-Encoding`): (status, headers, bytes as sent).
+    pub async fn get_encoded(
+        &mut self,
+        path: &str,
+        accept_encoding: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let request = self
+            .request("GET", path)
+            .header("accept-encoding", accept_encoding)
+            .body(Body::empty())
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
     /// GETs a file: (status, bytes, content type).
     pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>, String) {
         let request = self.request("GET", path).body(Body::empty()).unwrap();

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 
 use super::super::error::AppError;
 use super::super::layout::Layout;
-use super::super::parts::PageParts;
+use super::super::parts::{Deflated, PageParts};
 use super::super::view::{Audience, plan_href};
 use crate::plans::read::PlanHead;
 
@@ -55,13 +55,25 @@ impl BilanPage<'_> {
     /// The page: this frame around the bilan already rendered.
     pub fn around(&self, content: Bytes) -> Result<PageParts, AppError> {
         let frame = self.render()?;
-        let (head, tail) = frame
-            .split_once(MARK)
-            .ok_or_else(|| AppError::Internal("le cadre du bilan n'a pas sa place".into()))?;
+        let (head, tail) = split(&frame)?;
         Ok(PageParts::new([
             Bytes::copy_from_slice(head.as_bytes()),
             content,
             Bytes::copy_from_slice(tail.as_bytes()),
         ]))
     }
+
+    /// The page as one gzip stream: this frame compressed now around the bilan compressed once.
+    pub fn around_gzip(&self, content: &Deflated) -> Result<PageParts, AppError> {
+        let frame = self.render()?;
+        let (head, tail) = split(&frame)?;
+        Ok(PageParts::gzip(head.as_bytes(), content, tail.as_bytes()))
+    }
+}
+
+/// The frame before and after the bilan's place.
+fn split(frame: &str) -> Result<(&str, &str), AppError> {
+    frame
+        .split_once(MARK)
+        .ok_or_else(|| AppError::Internal("le cadre du bilan n'a pas sa place".into()))
 }

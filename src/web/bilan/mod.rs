@@ -5,13 +5,14 @@ use crate::domain::model::HasPeriod;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::PgConnection;
 
 use super::access::{admin_of, member_of, member_plan_year};
 use super::error::AppError;
 use super::layout::Layout;
+use super::parts::{PageParts, accepts_gzip};
 use super::session::{CurrentUser, Session};
 use super::view::{Audience, Badge, ValueView, plan_href};
 use super::{AppState, PageKind};
@@ -261,12 +262,20 @@ pub async fn member_bilan(
     CurrentUser(user): CurrentUser,
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let (head, access) =
         member_plan_year(&state.pool, &session, &user, (&organisation, &plan, year)).await?;
-    let content = rendered(&state, &head, year, Audience::Member).await?;
+    let (content, key) = rendered(&state, &head, year, Audience::Member).await?;
     let mut page = BilanPage::of(&head, year, Layout::new(&session), Audience::Member);
     page.can_publish = access.membership.role.administers();
+    // To a client that accepts gzip, the kept bilan as compressed once, between the frame's
+    // parts compressed now; to others, as it is kept.
+    if accepts_gzip(&headers)
+        && let Some(deflated) = state.pages.deflated(key, &content)
+    {
+        return Ok(page.around_gzip(&deflated)?.gzipped_response());
+    }
     Ok(page.around(content)?.into_response())
 }
 
@@ -277,7 +286,7 @@ async fn rendered(
     head: &PlanHead,
     year: i32,
     audience: Audience,
-) -> Result<Bytes, AppError> {
+) -> Result<(Bytes, super::PageKey), AppError> {
     let key = (
         head.id,
         year,
@@ -314,7 +323,7 @@ async fn rendered(
             Ok::<_, AppError>((html, super::Marks::from([])))
         })
         .await?;
-    Ok(html)
+    Ok((html, key))
 }
 
 /// The public bilan. The page is the same for every visitor (the anonymous frame), so it is
@@ -323,6 +332,7 @@ async fn rendered(
 pub async fn public_bilan(
     State(state): State<AppState>,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let head = read::plan_head(&mut conn, &organisation, &plan)
@@ -331,17 +341,28 @@ pub async fn public_bilan(
         .ok_or(AppError::NotFound)?;
     let key = (head.id, year, head.revision, PageKind::PublicBilan);
     if let Some(html) = state.pages.get(key) {
-        return Ok(html_response(html));
+        return Ok(public_response(&state, key, html, &headers));
     }
     drop(conn);
-    let content = rendered(&state, &head, year, Audience::Public).await?;
+    let (content, _) = rendered(&state, &head, year, Audience::Public).await?;
     let page = BilanPage::of(&head, year, Layout::default(), Audience::Public).around(content)?;
     let html = page.into_bytes();
     state.pages.put(key, html.clone());
-    Ok(html_response(html))
+    Ok(public_response(&state, key, html, &headers))
 }
 
-fn html_response(html: Bytes) -> Response {
+/// The public bilan kept whole: compressed once for the clients that accept gzip.
+fn public_response(
+    state: &AppState,
+    key: super::PageKey,
+    html: Bytes,
+    headers: &HeaderMap,
+) -> Response {
+    if accepts_gzip(headers)
+        && let Some(deflated) = state.pages.deflated(key, &html)
+    {
+        return PageParts::gzip(b"", &deflated, b"").gzipped_response();
+    }
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
