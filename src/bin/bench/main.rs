@@ -467,13 +467,22 @@ async fn main() {
         false,
     )
     .await;
-    // As a browser asks for it: each answer compressed as it is sent.
+    // As a browser asks for it: compressed.
     let member_compressed = load_as(
         &address,
         member_bilan,
         seconds,
         connections,
         committee,
+        true,
+    )
+    .await;
+    let entry_compressed = load_as(
+        &address,
+        entry_page,
+        seconds,
+        connections,
+        &people.staff,
         true,
     )
     .await;
@@ -491,6 +500,7 @@ async fn main() {
         ("member bilan (committee)", &member),
         ("entry page (procurement)", &entry),
         ("member bilan, gzip/br asked", &member_compressed),
+        ("entry page, gzip/br asked", &entry_compressed),
     ] {
         println!(
             "  {name:<29} {:>7} requests {:>8.1} req/s ({:>5.1} % of the floor)  p50 {:>9}  p99 {:>9}  errors {}",
