@@ -29,11 +29,11 @@ struct Kept {
     html: Bytes,
     marks: Marks,
     began: Instant,
-    /// The page compressed, once the first client that accepts gzip asked for it.
-    deflated: Arc<OnceLock<Arc<Deflated>>>,
+    /// The page compressed, between its marks, once the first client that accepts gzip asked.
+    deflated: Arc<OnceLock<Arc<[Deflated]>>>,
 }
 
-/// Where, in a kept page, each person's form token goes.
+/// Where, in a kept page, each person's form token goes (in place of a one-byte mark, a NUL).
 pub type Marks = Arc<[usize]>;
 
 /// (plan, year, plan revision, which rendering).
@@ -132,15 +132,26 @@ impl PageCache {
         );
     }
 
-    /// The page kept under `key` compressed (once per page kept: the first request that asks
-    /// compresses it, others that ask meanwhile wait for it); none if it is no longer kept.
-    pub fn deflated(&self, key: PageKey, html: &Bytes) -> Option<Arc<Deflated>> {
-        let once = locked(&self.pages)
+    /// The page kept under `key` compressed, each stretch between its marks apart (once per page
+    /// kept: the first request that asks compresses it, others that ask meanwhile wait for it);
+    /// none if it is no longer kept.
+    pub fn deflated(&self, key: PageKey, html: &Bytes) -> Option<Arc<[Deflated]>> {
+        let (once, marks) = locked(&self.pages)
             .get(&key)
             // The very page the request took (not one rendered again since).
             .filter(|kept| kept.html.as_ptr() == html.as_ptr() && kept.html.len() == html.len())
-            .map(|kept| kept.deflated.clone())?;
-        Some(once.get_or_init(|| Arc::new(Deflated::of(html))).clone())
+            .map(|kept| (kept.deflated.clone(), kept.marks.clone()))?;
+        let segments = once.get_or_init(|| {
+            let mut from = 0;
+            let mut segments = Vec::with_capacity(marks.len() + 1);
+            for &mark in marks.iter() {
+                segments.push(Deflated::of(&html[from..mark]));
+                from = mark + 1;
+            }
+            segments.push(Deflated::of(&html[from..]));
+            segments.into()
+        });
+        Some(segments.clone())
     }
 
     /// The page kept of this plan's year and rendering, whatever its revision, if its render

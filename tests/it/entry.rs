@@ -1378,3 +1378,70 @@ async fn the_write_of_a_save_checks_what_was_read_and_whose_items_they_are() {
     );
     assert_eq!(history().await, 2);
 }
+
+// Issue 18: to a client that accepts gzip, the kept entry page goes as compressed once, stretch by
+// stretch, with each person's own token between the stretches and the frame compressed for each
+// request: it reads back as that person gets it plain, before and after a save.
+#[tokio::test]
+async fn the_kept_entry_page_compressed_once_carries_each_persons_token() {
+    use std::io::Read;
+    let pool = demo_pool().await;
+    let app = app(&pool);
+    let mut first = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut second = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
+    let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;
+    let gunzip = |bytes: Vec<u8>| {
+        let mut page = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut page)
+            .expect("a whole gzip stream");
+        page
+    };
+    for round in 0..2 {
+        let mut tokens = Vec::new();
+        for client in [&mut first, &mut second, &mut admin] {
+            let plain = client.get(ENTRY).await;
+            let (status, headers, bytes) = client.get_encoded(ENTRY, "gzip, deflate, br").await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(headers["content-encoding"], "gzip");
+            let page = gunzip(bytes);
+            assert_eq!(page, plain.body, "round {round}");
+            let document = scraper::Html::parse_document(&page);
+            let selector = scraper::Selector::parse("input[name=_csrf]").unwrap();
+            let mine: std::collections::HashSet<&str> = document
+                .select(&selector)
+                .filter_map(|e| e.value().attr("value"))
+                .collect();
+            assert_eq!(mine.len(), 1, "one token, in every form");
+            tokens.push(mine.into_iter().next().unwrap().to_string());
+        }
+        assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2]);
+        if round == 0 {
+            // A save: the page kept changes, and so does what goes compressed.
+            let hours = crate::support::indicator(&pool, "5").await;
+            let before = second.get(ENTRY).await.body;
+            let page = first.get(ENTRY).await;
+            let version = spaser::tools::http::form_value(&page.body, &format!("ver-{hours}"))
+                .unwrap()
+                .to_string();
+            let saved = first
+                .post(
+                    ENTRY,
+                    &[
+                        (&format!("ver-{hours}"), version.as_str()),
+                        (&format!("v-{hours}"), "4 321"),
+                    ],
+                )
+                .await;
+            assert_eq!(saved.status, StatusCode::SEE_OTHER);
+            let (_, _, bytes) = second.get_encoded(ENTRY, "gzip").await;
+            let after = gunzip(bytes);
+            assert_ne!(after, before);
+            assert_eq!(after, second.get(ENTRY).await.body);
+            let value = |page: &str| {
+                spaser::tools::http::form_value(page, &format!("v-{hours}")).map(str::to_string)
+            };
+            assert_ne!(value(&after), value(&before));
+        }
+    }
+}

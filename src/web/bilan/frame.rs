@@ -7,7 +7,7 @@ use axum::body::Bytes;
 
 use super::super::error::AppError;
 use super::super::layout::Layout;
-use super::super::parts::{Deflated, PageParts};
+use super::super::parts::{Deflated, PageParts, Piece};
 use super::super::view::{Audience, plan_href};
 use crate::plans::read::PlanHead;
 
@@ -67,7 +67,11 @@ impl BilanPage<'_> {
     pub fn around_gzip(&self, content: &Deflated) -> Result<PageParts, AppError> {
         let frame = self.render()?;
         let (head, tail) = split(&frame)?;
-        Ok(PageParts::gzip(head.as_bytes(), content, tail.as_bytes()))
+        Ok(PageParts::gzip(&[
+            Piece::Fresh(head.as_bytes()),
+            Piece::Kept(content),
+            Piece::Fresh(tail.as_bytes()),
+        ]))
     }
 }
 

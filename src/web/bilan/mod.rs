@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use super::access::{admin_of, member_of, member_plan_year};
 use super::error::AppError;
 use super::layout::Layout;
-use super::parts::{PageParts, accepts_gzip};
+use super::parts::{PageParts, Piece, accepts_gzip};
 use super::session::{CurrentUser, Session};
 use super::view::{Audience, Badge, ValueView, plan_href};
 use super::{AppState, PageKind};
@@ -273,8 +273,9 @@ pub async fn member_bilan(
     // parts compressed now; to others, as it is kept.
     if accepts_gzip(&headers)
         && let Some(deflated) = state.pages.deflated(key, &content)
+        && let [deflated] = &deflated[..]
     {
-        return Ok(page.around_gzip(&deflated)?.gzipped_response());
+        return Ok(page.around_gzip(deflated)?.gzipped_response());
     }
     Ok(page.around(content)?.into_response())
 }
@@ -361,7 +362,8 @@ fn public_response(
     if accepts_gzip(headers)
         && let Some(deflated) = state.pages.deflated(key, &html)
     {
-        return PageParts::gzip(b"", &deflated, b"").gzipped_response();
+        let pieces: Vec<Piece> = deflated.iter().map(Piece::Kept).collect();
+        return PageParts::gzip(&pieces).gzipped_response();
     }
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

@@ -19,7 +19,7 @@ use crate::web::access::member_plan_year;
 use crate::web::error::AppError;
 use crate::web::form::Query;
 use crate::web::layout::Layout;
-use crate::web::parts::PageParts;
+use crate::web::parts::{PageParts, Piece, accepts_gzip};
 use crate::web::session::{CurrentUser, Session};
 use crate::web::{AppState, PageKind};
 
@@ -44,6 +44,7 @@ pub async fn entry_page(
     session: Session,
     Path((organisation, plan, year)): Path<(String, String, i32)>,
     Query(query): Query<EntryQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let (head, access) =
         member_plan_year(&state.pool, &session, &user, (&organisation, &plan, year)).await?;
@@ -97,6 +98,22 @@ pub async fn entry_page(
     let (before, after) = frame
         .split_once(TOKEN_MARK)
         .ok_or_else(|| AppError::Internal("le cadre de la saisie n'a pas sa place".into()))?;
+    // To a client that accepts gzip: the kept content as compressed once, stretch by stretch,
+    // each person's token between them as it is.
+    if accepts_gzip(&headers)
+        && let Some(segments) = state.pages.deflated(key, &content)
+    {
+        let mut pieces = Vec::with_capacity(2 * segments.len() + 1);
+        pieces.push(Piece::Fresh(before.as_bytes()));
+        for (i, segment) in segments.iter().enumerate() {
+            if i > 0 {
+                pieces.push(Piece::Stored(token.as_bytes()));
+            }
+            pieces.push(Piece::Kept(segment));
+        }
+        pieces.push(Piece::Fresh(after.as_bytes()));
+        return Ok(PageParts::gzip(&pieces).gzipped_response());
+    }
     // The kept content is not copied: the page goes out as its parts, the token between them.
     let token = Bytes::from(token);
     let mut parts = Vec::with_capacity(2 * marks.len() + 3);
