@@ -500,27 +500,12 @@ fn assemble(p: PlanHead, rows: Vec<StructureRow>) -> PlanTree {
         }
     }
 
-    PlanTree {
-        organisation: p.organisation,
-        id: p.id,
-        slug: p.slug,
-        title: p.title,
-        first_year: p.first_year,
-        last_year: p.last_year,
-        adopted_on: p.adopted_on,
-        objective_term: p.objective_term,
-        published_at: p.published_at,
-        groups,
-        validated: HashSet::new(),
-        locked_years: Vec::new(),
-        withheld: HashSet::new(),
-    }
+    PlanTree::headed(p, groups)
 }
 
 impl PlanTree {
-    /// This tree (a structure kept) under the plan's head as just read: its title or address may
-    /// have changed since, without any change to its structure.
-    pub fn under(&self, p: PlanHead) -> PlanTree {
+    /// A plan's tree of these groups under its head, without values.
+    fn headed(p: PlanHead, groups: Vec<AxisGroup>) -> PlanTree {
         PlanTree {
             organisation: p.organisation,
             id: p.id,
@@ -531,7 +516,21 @@ impl PlanTree {
             adopted_on: p.adopted_on,
             objective_term: p.objective_term,
             published_at: p.published_at,
-            ..self.clone()
+            groups,
+            validated: HashSet::new(),
+            locked_years: Vec::new(),
+            withheld: HashSet::new(),
+        }
+    }
+
+    /// This tree (a structure kept) under the plan's head as just read: its title or address may
+    /// have changed since, without any change to its structure.
+    pub fn under(&self, p: PlanHead) -> PlanTree {
+        PlanTree {
+            validated: self.validated.clone(),
+            locked_years: self.locked_years.clone(),
+            withheld: self.withheld.clone(),
+            ..PlanTree::headed(p, self.groups.clone())
         }
     }
 
