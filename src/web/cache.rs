@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -30,7 +30,7 @@ struct Kept {
     marks: Marks,
     began: Instant,
     /// The page compressed, between its marks, once the first client that accepts gzip asked.
-    deflated: Arc<OnceLock<Arc<[Deflated]>>>,
+    deflated: Arc<tokio::sync::OnceCell<Arc<[Deflated]>>>,
 }
 
 /// Where, in a kept page, each person's form token goes (in place of a one-byte mark, a NUL).
@@ -133,24 +133,32 @@ impl PageCache {
     }
 
     /// The page kept under `key` compressed, each stretch between its marks apart (once per page
-    /// kept: the first request that asks compresses it, others that ask meanwhile wait for it);
-    /// none if it is no longer kept.
-    pub fn deflated(&self, key: PageKey, html: &Bytes) -> Option<Arc<[Deflated]>> {
+    /// kept, off the async runtime: the first request that asks compresses it, others that ask
+    /// meanwhile wait for it without holding a thread); none if it is no longer kept.
+    pub async fn deflated(&self, key: PageKey, html: &Bytes) -> Option<Arc<[Deflated]>> {
         let (once, marks) = locked(&self.pages)
             .get(&key)
             // The very page the request took (not one rendered again since).
             .filter(|kept| kept.html.as_ptr() == html.as_ptr() && kept.html.len() == html.len())
             .map(|kept| (kept.deflated.clone(), kept.marks.clone()))?;
-        let segments = once.get_or_init(|| {
-            let mut from = 0;
-            let mut segments = Vec::with_capacity(marks.len() + 1);
-            for &mark in marks.iter() {
-                segments.push(Deflated::of(&html[from..mark]));
-                from = mark + 1;
-            }
-            segments.push(Deflated::of(&html[from..]));
-            segments.into()
-        });
+        let html = html.clone();
+        let segments = once
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut from = 0;
+                    let mut segments = Vec::with_capacity(marks.len() + 1);
+                    for &mark in marks.iter() {
+                        segments.push(Deflated::of(&html[from..mark]));
+                        // A mark is one byte.
+                        from = mark + 1;
+                    }
+                    segments.push(Deflated::of(&html[from..]));
+                    Arc::<[Deflated]>::from(segments)
+                })
+                .await
+            })
+            .await
+            .ok()?;
         Some(segments.clone())
     }
 

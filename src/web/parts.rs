@@ -83,22 +83,30 @@ fn stored(out: &mut Vec<u8>, chunk: &[u8], last: bool) {
     out.extend_from_slice(chunk);
 }
 
-/// Whether the client accepts gzip (`Accept-Encoding`: `gzip` or `*`, with a weight above 0).
+/// Whether the client accepts gzip (`Accept-Encoding`: `gzip` with a weight above 0, else `*`
+/// with a weight above 0).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let (mut gzip, mut any) = (None, None);
+    for coding in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let weight = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && weight > 0.0
-        })
+    {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let weight = parts
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case("gzip") {
+            gzip = Some(weight);
+        } else if name == "*" {
+            any = Some(weight);
+        }
+    }
+    gzip.or(any).is_some_and(|weight| weight > 0.0)
 }
 
 /// A piece of a page sent as one gzip stream ([`PageParts::gzip`]).
@@ -312,6 +320,13 @@ mod tests {
         assert!(!accepts("gzip;q=0, br"));
         assert!(!accepts("gzip; q=0.0"));
         assert!(!accepts("identity"));
+        assert!(
+            !accepts("gzip;q=0, *"),
+            "refused by name, whatever the rest"
+        );
+        assert!(!accepts("*;q=0"));
+        assert!(!accepts("gzip;Q=0"), "parameter names are case-insensitive");
+        assert!(accepts("br, *;q=0.1"));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

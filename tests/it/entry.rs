@@ -1415,7 +1415,7 @@ async fn the_kept_entry_page_compressed_once_carries_each_persons_token() {
             assert_eq!(mine.len(), 1, "one token, in every form");
             tokens.push(mine.into_iter().next().unwrap().to_string());
         }
-        assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2]);
+        assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2] && tokens[0] != tokens[2]);
         if round == 0 {
             // A save: the page kept changes, and so does what goes compressed.
             let hours = crate::support::indicator(&pool, "5").await;

@@ -272,7 +272,7 @@ pub async fn member_bilan(
     // To a client that accepts gzip, the kept bilan as compressed once, between the frame's
     // parts compressed now; to others, as it is kept.
     if accepts_gzip(&headers)
-        && let Some(deflated) = state.pages.deflated(key, &content)
+        && let Some(deflated) = state.pages.deflated(key, &content).await
         && let [deflated] = &deflated[..]
     {
         return Ok(page.around_gzip(deflated)?.gzipped_response());
@@ -342,25 +342,25 @@ pub async fn public_bilan(
         .ok_or(AppError::NotFound)?;
     let key = (head.id, year, head.revision, PageKind::PublicBilan);
     if let Some(html) = state.pages.get(key) {
-        return Ok(public_response(&state, key, html, &headers));
+        return Ok(public_response(&state, key, html, &headers).await);
     }
     drop(conn);
     let (content, _) = rendered(&state, &head, year, Audience::Public).await?;
     let page = BilanPage::of(&head, year, Layout::default(), Audience::Public).around(content)?;
     let html = page.into_bytes();
     state.pages.put(key, html.clone());
-    Ok(public_response(&state, key, html, &headers))
+    Ok(public_response(&state, key, html, &headers).await)
 }
 
 /// The public bilan kept whole: compressed once for the clients that accept gzip.
-fn public_response(
+async fn public_response(
     state: &AppState,
     key: super::PageKey,
     html: Bytes,
     headers: &HeaderMap,
 ) -> Response {
     if accepts_gzip(headers)
-        && let Some(deflated) = state.pages.deflated(key, &html)
+        && let Some(deflated) = state.pages.deflated(key, &html).await
     {
         let pieces: Vec<Piece> = deflated.iter().map(Piece::Kept).collect();
         return PageParts::gzip(&pieces).gzipped_response();

@@ -101,7 +101,7 @@ pub async fn entry_page(
     // To a client that accepts gzip: the kept content as compressed once, stretch by stretch,
     // each person's token between them as it is.
     if accepts_gzip(&headers)
-        && let Some(segments) = state.pages.deflated(key, &content)
+        && let Some(segments) = state.pages.deflated(key, &content).await
     {
         let mut pieces = Vec::with_capacity(2 * segments.len() + 1);
         pieces.push(Piece::Fresh(before.as_bytes()));
