@@ -150,6 +150,10 @@ struct Args {
     /// Only the pages and the saves: leave out the DECP imports.
     #[arg(long)]
     pages_only: bool,
+    /// Only one measure, repeated for `--seconds` (to profile it): `saves` or `first-render`.
+    /// No summary.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// A GET kept alive on its connection.
@@ -406,7 +410,36 @@ async fn main() {
         .unwrap();
     let member_bilan = "/organisations/banc/plans/plan-150/bilan/2030";
     let entry_page = "/organisations/banc/plans/plan-150/saisie/2030";
-    println!();
+    if let Some(only) = &args.only {
+        let until = Instant::now() + Duration::from_secs(args.seconds);
+        match only.as_str() {
+            "saves" => {
+                let path = (plan_150, entry_page, 2030);
+                for pace in [None, Some(Duration::from_secs(1))] {
+                    println!(
+                        "saves of the entry page 2030, {} people, pace {pace:?}:",
+                        args.connections
+                    );
+                    let saves =
+                        paths::saves(&pool, &address, path, &people.staff, args.seconds, pace)
+                            .await;
+                    print_saves(&saves);
+                }
+            }
+            "first-render" => {
+                let path = "/organisations/banc/plans/plan-150/bilan/2030";
+                while Instant::now() < until {
+                    let t = paths::first_render(&pool, &address, plan_150, path, &people.committee)
+                        .await;
+                    println!("first render after a change, 150 indicators: {}", ms(t));
+                }
+            }
+            other => eprintln!("--only: unknown measure {other} (saves, first-render)"),
+        }
+        drop_database(pool, &admin, &name).await;
+        server.remove();
+        return;
+    }
     println!("SQL queries for one signed-in page (the session's own included):");
     for size in [10usize, 150, 1000] {
         let mut line = format!("  {size:>5} indicators:");
@@ -613,8 +646,14 @@ async fn main() {
         rss
     );
 
+    drop_database(pool, &admin, &name).await;
+    server.remove();
+}
+
+/// The bench's database dropped once it is done.
+async fn drop_database(pool: sqlx::PgPool, admin: &sqlx::postgres::PgConnectOptions, name: &str) {
     pool.close().await;
-    let mut admin_conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&admin)
+    let mut admin_conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(admin)
         .await
         .ok();
     if let Some(conn) = admin_conn.as_mut() {
@@ -622,7 +661,6 @@ async fn main() {
             .execute(conn)
             .await;
     }
-    server.remove();
 }
 
 /// What a load of saves gave, and what was checked after it.
