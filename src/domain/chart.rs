@@ -239,34 +239,33 @@ pub fn indicator_chart(
     for (i, year) in years.iter().enumerate() {
         let actual = actuals.get(i).copied().flatten();
         let target = targets.get(i).copied().flatten();
-        if let Some(a) = actual {
+        // Each value written once, for its mark and for the chart's words.
+        let actual_label = actual.map(|a| quantity_fr(a, unit));
+        let target_label = target.map(|t| quantity_fr(t, unit));
+        let said = match (&actual_label, &target_label) {
+            (Some(a), Some(t)) => format!("{year} : réalisé {a}, cible {t}"),
+            (Some(a), None) => format!("{year} : réalisé {a}"),
+            (None, Some(t)) => format!("{year} : cible {t}, pas de réalisé"),
+            (None, None) => format!("{year} : ni cible ni réalisé"),
+        };
+        words.push(said);
+        if let (Some(a), Some(label)) = (actual, actual_label) {
             let y = y_of(a.to_f64().unwrap_or(0.0));
             bars.push(Bar {
                 x: round(centre(i) - bar_width / 2.0),
                 y,
                 width: bar_width,
                 height: round(y_of(0.0) - y),
-                label: quantity_fr(a, unit),
+                label,
             });
         }
-        if let Some(t) = target {
+        if let (Some(t), Some(label)) = (target, target_label) {
             points.push(Point {
                 x: centre(i),
                 y: y_of(t.to_f64().unwrap_or(0.0)),
-                label: quantity_fr(t, unit),
+                label,
             });
         }
-        let said = match (actual, target) {
-            (Some(a), Some(t)) => format!(
-                "{year} : réalisé {}, cible {}",
-                quantity_fr(a, unit),
-                quantity_fr(t, unit)
-            ),
-            (Some(a), None) => format!("{year} : réalisé {}", quantity_fr(a, unit)),
-            (None, Some(t)) => format!("{year} : cible {}, pas de réalisé", quantity_fr(t, unit)),
-            (None, None) => format!("{year} : ni cible ni réalisé"),
-        };
-        words.push(said);
     }
     let target_lines = points
         .windows(2)

@@ -9,45 +9,61 @@ pub const UNIT_SEP: char = '\u{00A0}';
 
 /// Writes a number the French way: thousands grouped, decimal comma, no trailing zeros.
 pub fn number_fr(value: Decimal) -> String {
-    let normalized = value.normalize();
-    let text = normalized.abs().to_string();
-    let (int_part, frac_part) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let mut out = String::with_capacity(text.len() + 4);
-    if normalized.is_sign_negative() && !normalized.is_zero() {
+    let mut out = String::with_capacity(16);
+    push_number_fr(&mut out, value);
+    out
+}
+
+/// Writes a number the French way at the end of `out`, straight from its digits: no string
+/// in between (a bilan writes thousands of them).
+pub fn push_number_fr(out: &mut String, value: Decimal) {
+    let (mut mantissa, mut scale) = (value.mantissa(), value.scale() as usize);
+    // No trailing zeros: 95,00 is written 95.
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    if mantissa < 0 {
         out.push('-');
     }
-    let digits = int_part.len();
-    for (i, c) in int_part.chars().enumerate() {
-        if i > 0 && (digits - i) % 3 == 0 {
+    // The digits from the last one (a mantissa has at most 29), then zeros up to the first
+    // digit before the comma.
+    let mut digits = [b'0'; 40];
+    let (mut rest, mut len) = (mantissa.unsigned_abs(), 0);
+    while rest > 0 || len == 0 {
+        digits[len] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    let len = len.max(scale + 1);
+    let whole = len - scale;
+    for i in 0..whole {
+        if i > 0 && (whole - i) % 3 == 0 {
             out.push(THOUSANDS_SEP);
         }
-        out.push(c);
+        out.push(char::from(digits[len - 1 - i]));
     }
-    if let Some(frac) = frac_part {
+    if scale > 0 {
         out.push(',');
-        out.push_str(frac);
+        out.extend((0..scale).rev().map(|i| char::from(digits[i])));
     }
-    out
 }
 
 /// Writes a quantity with its unit: `10 000 h`, `95 %`, `1 formation`, `5 formations`.
 /// Word units are stored in the plural and written in the singular below 2, as French does.
 pub fn quantity_fr(value: Decimal, unit: Option<&str>) -> String {
-    let number = number_fr(value);
-    match unit {
-        None => number,
-        Some(unit) => {
-            let unit = if is_word_unit(unit) && value.abs() < Decimal::TWO {
-                unit.strip_suffix('s').unwrap_or(unit)
-            } else {
-                unit
-            };
-            format!("{number}{UNIT_SEP}{unit}")
-        }
+    let mut out = String::with_capacity(24);
+    push_number_fr(&mut out, value);
+    if let Some(unit) = unit {
+        let unit = if is_word_unit(unit) && value.abs() < Decimal::TWO {
+            unit.strip_suffix('s').unwrap_or(unit)
+        } else {
+            unit
+        };
+        out.push(UNIT_SEP);
+        out.push_str(unit);
     }
+    out
 }
 
 /// Writes a date the French way: `16 septembre 2025`, `1er janvier 2026`.
@@ -117,6 +133,55 @@ mod tests {
 
     fn plain(s: String) -> String {
         s.replace([THOUSANDS_SEP, UNIT_SEP], " ")
+    }
+
+    /// The number written from the decimal's own text (`Display`), as it was before it was
+    /// written from its digits.
+    fn through_text(value: Decimal) -> String {
+        let normalized = value.normalize();
+        let text = normalized.abs().to_string();
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let mut out = String::new();
+        if normalized.is_sign_negative() && !normalized.is_zero() {
+            out.push('-');
+        }
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(THOUSANDS_SEP);
+            }
+            out.push(c);
+        }
+        if !fraction.is_empty() {
+            out.push(',');
+            out.push_str(fraction);
+        }
+        out
+    }
+
+    #[test]
+    fn numbers_written_from_their_digits_read_as_through_their_text() {
+        let mut mantissas: Vec<i128> = vec![0, 1, 5, 10, 100, 999, 1000, 1001, 123_456_789];
+        mantissas.extend([i128::from(u64::MAX), (1i128 << 96) - 1]);
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            // xorshift: mantissas of every length, some ending in zeros.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let m = i128::from(seed >> (seed % 64)) * 10i128.pow((seed % 5) as u32);
+            mantissas.push(m % ((1i128 << 96) - 1));
+        }
+        for &m in &mantissas {
+            for scale in [0, 1, 2, 3, 6, 12, 28] {
+                for sign in [1, -1] {
+                    let value = Decimal::from_i128_with_scale(sign * m, scale);
+                    assert_eq!(number_fr(value), through_text(value), "{m} scale {scale}");
+                }
+            }
+        }
+        assert_eq!(number_fr(d("-0.00")), "0");
+        assert_eq!(number_fr(d("0.05")), "0,05");
+        assert_eq!(plain(number_fr(d("-1234.500"))), "-1 234,5");
     }
 
     #[test]
