@@ -141,44 +141,65 @@ const CONTENT_BYTES: usize = 2_400;
 /// Width of the summary's distribution bars.
 const BAR: f64 = 240.0;
 
-fn content(tree: &PlanTree, bilan: &Bilan, audience: Audience) -> BilanContent {
+/// The bilan's view, its texts moved out of the bilan rather than copied (a render makes one
+/// bilan, used once).
+fn content(tree: &PlanTree, mut bilan: Bilan, audience: Audience) -> BilanContent {
     let base = plan_href(&tree.organisation.slug, &tree.slug, audience);
+    // What is worked out from the whole bilan first, before its groups move into the view.
+    let validation = bilan.validation();
+    let withheld = bilan.withheld();
+    let synthesis = bilan
+        .synthesis()
+        .into_iter()
+        .map(|l| SynthesisRow {
+            badge: Badge::new(Some(&l.status)),
+            heading: l.heading,
+            key_figure: l.key_figure,
+            summary: l.summary,
+        })
+        .collect();
+    let summary = std::mem::take(&mut bilan.summary)
+        .into_iter()
+        .map(|s| SummaryView {
+            parts: chart::distribution(&s.counts.parts(), BAR),
+            label: s.label,
+            counts: s.counts,
+        })
+        .collect();
     let mut chart_count = 0;
-    let groups: Vec<GroupBlock> = bilan
-        .groups
-        .iter()
+    let groups: Vec<GroupBlock> = std::mem::take(&mut bilan.groups)
+        .into_iter()
         .map(|g| GroupBlock {
-            heading: g.axis.clone(),
+            heading: g.axis,
             objectives: g
                 .objectives
-                .iter()
+                .into_iter()
                 .map(|o| ObjectiveBlock {
-                    heading: bilan.objective_heading(o),
+                    heading: bilan.objective_heading(&o),
                     badge: Badge::new(Some(&o.status)),
                     actions: o
                         .actions
-                        .iter()
+                        .into_iter()
                         .map(|a| ActionBlock {
                             withheld: a.withheld,
                             heading: match &a.code {
                                 Some(code) => format!("Action {code} — {}", a.label),
-                                None => a.label.clone(),
+                                None => a.label,
                             },
-                            pilots: a.pilots.clone(),
                             badge: Badge::new(Some(&a.status)),
                             narrative: a
                                 .narrative
                                 .as_deref()
                                 .map(|n| n.split("\n\n").map(str::to_string).collect())
                                 .unwrap_or_default(),
+                            pilots: a.pilots,
                             indicators: a
                                 .indicators
-                                .iter()
+                                .into_iter()
                                 .map(|i| {
                                     chart_count += 1;
                                     let unit = i.unit.as_deref();
                                     IndicatorLine {
-                                        label: i.label.clone(),
                                         target: ValueView::new(
                                             i.target,
                                             i.target_text.as_ref(),
@@ -197,8 +218,9 @@ fn content(tree: &PlanTree, bilan: &Bilan, audience: Audience) -> BilanContent {
                                         )
                                         .pending(a.previous_withheld),
                                         badge: Badge::new(Some(&i.status)),
-                                        sentence: i.sentence.clone(),
-                                        chart: i.chart.clone(),
+                                        label: i.label,
+                                        sentence: i.sentence,
+                                        chart: i.chart,
                                         chart_id: format!("g{chart_count}"),
                                     }
                                 })
@@ -210,7 +232,7 @@ fn content(tree: &PlanTree, bilan: &Bilan, audience: Audience) -> BilanContent {
         })
         .collect();
     BilanContent {
-        validation: bilan.validation(),
+        validation,
         validated: bilan.validated.is_some(),
         public: audience == Audience::Public,
         organisation: tree.organisation.name.clone(),
@@ -224,27 +246,10 @@ fn content(tree: &PlanTree, bilan: &Bilan, audience: Audience) -> BilanContent {
             .collect(),
         exports: format!("{base}/bilan/{}", bilan.year),
         compare_action: format!("{base}/comparaison"),
-        summary: bilan
-            .summary
-            .iter()
-            .map(|s| SummaryView {
-                label: s.label.clone(),
-                counts: s.counts.clone(),
-                parts: chart::distribution(&s.counts.parts(), BAR),
-            })
-            .collect(),
+        summary,
         objectives_label: tree.objective_term.label_plural(),
         objective_label_one: tree.objective_term.label(),
-        synthesis: bilan
-            .synthesis()
-            .into_iter()
-            .map(|l| SynthesisRow {
-                badge: Badge::new(Some(&l.status)),
-                heading: l.heading,
-                key_figure: l.key_figure,
-                summary: l.summary,
-            })
-            .collect(),
+        synthesis,
         // Every chart of the bilan is over the plan's years: one frame for all.
         frame: groups
             .iter()
@@ -253,7 +258,7 @@ fn content(tree: &PlanTree, bilan: &Bilan, audience: Audience) -> BilanContent {
             .flat_map(|a| &a.indicators)
             .find_map(|i| i.chart.as_ref().map(IndicatorChart::frame)),
         groups,
-        withheld: bilan.withheld(),
+        withheld,
     }
 }
 
@@ -319,7 +324,7 @@ async fn rendered(
             bilan.validated = lock;
             // Written into a buffer sized for the plan: no copy as it grows.
             let mut html = String::with_capacity(CONTENT_BYTES * (tree.indicator_count() + 8));
-            content(&tree, &bilan, audience).render_into(&mut html)?;
+            content(&tree, bilan, audience).render_into(&mut html)?;
             let html = Bytes::from(html);
             Ok::<_, AppError>((html, super::Marks::from([])))
         })
