@@ -307,9 +307,9 @@ pub async fn plan_values(
     let mut rows = value_rows(db, plan).await?;
     let structure_revision = rows
         .iter()
-        .find(|r| r.kind == "structure")
+        .find(|r| r.kind == kind::STRUCTURE)
         .map_or(0, |r| r.item_id);
-    rows.retain(|r| r.kind != "structure");
+    rows.retain(|r| r.kind != kind::STRUCTURE);
     // In the order of the years (a few thousand rows: cheaper here than in the database).
     rows.sort_unstable_by_key(|r| r.year);
     Ok(PlanValues {
@@ -343,10 +343,22 @@ struct StructureRow {
     indicator_pilots: Vec<String>,
 }
 
+/// What a row of a plan's values is: a number, not a text to allocate for each of thousands of
+/// rows.
+mod kind {
+    pub const TARGET: i32 = 1;
+    pub const ACTUAL: i32 = 2;
+    pub const NARRATIVE: i32 = 3;
+    pub const VALIDATED: i32 = 4;
+    pub const LOCKED: i32 = 5;
+    /// The plan's structure revision (in `item_id`).
+    pub const STRUCTURE: i32 = 6;
+}
+
 /// One value of a plan: a target, an actual or a narrative of a year, an action validated or a
 /// year locked (`kind`).
 struct ValueRow {
-    kind: String,
+    kind: i32,
     item_id: i64,
     year: i32,
     value: Option<Decimal>,
@@ -400,21 +412,21 @@ async fn value_rows(
 ) -> Result<Vec<ValueRow>, sqlx::Error> {
     sqlx::query_as!(
         ValueRow,
-        r#"SELECT 'target' AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
+        r#"SELECT 1 AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
              FROM indicator_target t WHERE t.plan_id = $1
            UNION ALL
-           SELECT 'actual', v.indicator_id, v.year, v.value, v.text
+           SELECT 2, v.indicator_id, v.year, v.value, v.text
              FROM indicator_actual v WHERE v.plan_id = $1
            UNION ALL
-           SELECT 'narrative', n.action_id, n.year, NULL, n.text
+           SELECT 3, n.action_id, n.year, NULL, n.text
              FROM action_narrative n WHERE n.plan_id = $1
            UNION ALL
-           SELECT 'validated', r.action_id, r.year, NULL, NULL
+           SELECT 4, r.action_id, r.year, NULL, NULL
              FROM action_review r WHERE r.plan_id = $1 AND r.state = 'validated'
            UNION ALL
-           SELECT 'locked', l.plan_id, l.year, NULL, NULL FROM plan_year_lock l WHERE l.plan_id = $1
+           SELECT 5, l.plan_id, l.year, NULL, NULL FROM plan_year_lock l WHERE l.plan_id = $1
            UNION ALL
-           SELECT 'structure', p.structure_revision, 0, NULL, NULL FROM plan p WHERE p.id = $1"#,
+           SELECT 6, p.structure_revision, 0, NULL, NULL FROM plan p WHERE p.id = $1"#,
         plan.get()
     )
     .fetch_all(db)
@@ -546,20 +558,20 @@ impl PlanTree {
                 value: v.value,
                 text: v.text,
             };
-            match v.kind.as_str() {
-                "validated" => {
+            match v.kind {
+                kind::VALIDATED => {
                     self.validated.insert((ActionId(v.item_id), v.year));
                 }
-                "locked" => self.locked_years.push(v.year),
-                "target" => targets
+                kind::LOCKED => self.locked_years.push(v.year),
+                kind::TARGET => targets
                     .entry(IndicatorId(v.item_id))
                     .or_default()
                     .push(entry(v)),
-                "actual" => actuals
+                kind::ACTUAL => actuals
                     .entry(IndicatorId(v.item_id))
                     .or_default()
                     .push(entry(v)),
-                "narrative" => narratives
+                kind::NARRATIVE => narratives
                     .entry(ActionId(v.item_id))
                     .or_default()
                     .push((v.year, v.text.unwrap_or_default())),
