@@ -412,6 +412,7 @@ async fn value_rows(
 ) -> Result<Vec<ValueRow>, sqlx::Error> {
     sqlx::query_as!(
         ValueRow,
+        // The first column is the row's kind: the numbers of `mod kind`.
         r#"SELECT 1 AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
              FROM indicator_target t WHERE t.plan_id = $1
            UNION ALL

@@ -150,8 +150,8 @@ struct Args {
     /// Only the pages and the saves: leave out the DECP imports.
     #[arg(long)]
     pages_only: bool,
-    /// Only one measure, repeated for `--seconds` (to profile it): `saves` or `first-render`.
-    /// No summary.
+    /// Only one measure (to profile it): `saves` (without pause, then at one save a second,
+    /// `--seconds` each) or `first-render` (repeated for `--seconds`). No summary.
     #[arg(long)]
     only: Option<String>,
 }
@@ -440,6 +440,7 @@ async fn main() {
         server.remove();
         return;
     }
+    println!();
     println!("SQL queries for one signed-in page (the session's own included):");
     for size in [10usize, 150, 1000] {
         let mut line = format!("  {size:>5} indicators:");
