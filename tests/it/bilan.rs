@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::support::{Client, Page, app, demo_pool, indicator, normalise};
+use crate::support::{Client, Page, app, demo_pool, indicator, normalise, publish_office};
 
 const OFFICE: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
 const GOSB: &str = "/organisations/grand-orly-seine-bievre/plans/spaser-2023-2024";
@@ -611,10 +611,7 @@ async fn the_bilan_page_opens_on_a_synthesis_line_per_fiche() {
 async fn the_kept_bilan_is_each_audiences_own_and_its_frame_each_persons() {
     let pool = demo_pool().await;
     let app = app(&pool);
-    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    publish_office(&pool).await;
     let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
     let hours = indicator(&pool, "5").await;
     // Entered, not validated: members see it, the public does not.
@@ -771,10 +768,7 @@ fn gunzip(bytes: &[u8]) -> String {
 async fn the_bilan_compressed_once_reads_back_as_each_person_gets_it() {
     let pool = demo_pool().await;
     let app = app(&pool);
-    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    publish_office(&pool).await;
     let mut staff = Client::signed_in(&app, "commande-publique@office-habitat.demo").await;
     let mut committee = Client::signed_in(&app, "comite@office-habitat.demo").await;
     let mut admin = Client::signed_in(&app, "admin@office-habitat.demo").await;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::decp::upload;
-use crate::support::{Client, app, demo_pool, fresh_database, normalise};
+use crate::support::{Client, app, demo_pool, fresh_database, normalise, publish_office};
 
 const OFFICE: &str = "/organisations/office-habitat";
 const BUYER: &str = "21930001200019";
@@ -634,10 +634,7 @@ async fn the_checklist_follows_the_obligation_and_the_registry_line_matches() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    publish_office(&pool).await;
     sqlx::query(
         "INSERT INTO contract (organisation_id, decp_id, buyer_siret, amount, notified_on, social_clause, social_criterion, reserved, env_clause, env_criterion)
          SELECT id, 'NOW', $1, 50000, current_date, false, false, false, true, false FROM organisation WHERE slug = 'office-habitat'",

@@ -12,6 +12,7 @@ use tower::ServiceExt;
 use crate::import::upload;
 use crate::support::{
     Client, Page, action_id, actual, app, demo_pool, field_value, indicator, normalise,
+    publish_office,
 };
 
 const PLAN: &str = "/organisations/office-habitat/plans/spaser-2025-2027";
@@ -608,13 +609,6 @@ async fn spaces_inside_a_number_are_thousands_separators_only() {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(actual(&pool, &hours).await.as_deref(), Some("1234567.5"));
-}
-
-async fn publish_office(pool: &PgPool) {
-    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
-        .execute(pool)
-        .await
-        .unwrap();
 }
 
 /// The public bilan 2025's row of an indicator, its status and whether its action says its

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{Client, Page, app, demo_pool};
+use crate::support::{Client, Page, app, demo_pool, publish_office};
 
 const PROFILE: &str = "/organisations/office-habitat/profil";
 
@@ -164,10 +164,7 @@ async fn a_logo_is_uploaded_shown_in_the_header_served_as_an_image_and_removed()
     assert!(after > before, "the public pages are rendered again");
 
     // On the public pages too, for anyone.
-    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    publish_office(&pool).await;
     let mut visitor = Client::new(&app);
     let public = visitor.get("/public/office-habitat/spaser-2025-2027").await;
     assert_eq!(header_logo(&public).0, std::slice::from_ref(&png_src));

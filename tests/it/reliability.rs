@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{Client, app, demo_pool};
+use crate::support::{Client, app, demo_pool, publish_office};
 
 const ENTRY: &str = "/organisations/office-habitat/plans/spaser-2025-2027/saisie/2025";
 
@@ -57,10 +57,7 @@ async fn two_application_servers_share_sessions_edits_and_conflicts() {
 
     // The public bilan, kept by each server, shows an edit made on the other at once (the
     // values validated: the public reads only those).
-    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    publish_office(&pool).await;
     let action5: i64 = sqlx::query_scalar("SELECT id FROM action WHERE code = '5'")
         .fetch_one(&pool)
         .await

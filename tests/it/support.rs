@@ -156,6 +156,14 @@ pub async fn demo_pool() -> PgPool {
     pool
 }
 
+/// The office's demo plan (`spaser-2025-2027`) published: its pages readable by anyone.
+pub async fn publish_office(pool: &PgPool) {
+    sqlx::query("UPDATE plan SET published_at = now() WHERE slug = 'spaser-2025-2027'")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 pub fn app(pool: &PgPool) -> Router {
     router(AppState {
         public_url: PUBLIC_URL.into(),
