@@ -283,16 +283,17 @@ pub async fn plan_content(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTr
     Ok(assemble(p, rows).with_values(values))
 }
 
-/// The structure of a plan whose head was read, without its values of any year (no target, no
-/// actual, no narrative, nothing validated or locked): one query, for what only checks who may
-/// change what (a save) and for what keeps structures ([`super::kept::KeptStructures`]).
+/// The structure of a plan whose head was read, with its indicators' targets (which change with
+/// the structure, and bump its revision) but without the values of any year (no actual, no
+/// narrative, nothing validated or locked): one query, for what only checks who may change what
+/// (a save) and for what keeps structures ([`super::kept::KeptStructures`]).
 pub async fn plan_structure(conn: &mut PgConnection, p: PlanHead) -> Result<PlanTree, sqlx::Error> {
     let rows = structure_rows(conn, p.id).await?;
     Ok(assemble(p, rows))
 }
 
-/// A plan's values of every year (targets, actuals, narratives, the actions' years validated, the
-/// years locked) as one query read them, with the plan's structure revision in the same snapshot.
+/// A plan's values of every year (actuals, narratives, the actions' years validated, the years
+/// locked; the targets go with the structure) as one query read them, with the plan's structure revision in the same snapshot.
 pub struct PlanValues {
     rows: Vec<ValueRow>,
     /// The plan's `structure_revision` when its values were read: the structure they go with.
@@ -341,12 +342,15 @@ struct StructureRow {
     partial_threshold: Option<Decimal>,
     targets_source: Option<String>,
     indicator_pilots: Vec<String>,
+    /// The indicator's targets, in the order of the years: the years, values and texts.
+    target_years: Vec<i32>,
+    target_values: Vec<Option<Decimal>>,
+    target_texts: Vec<Option<String>>,
 }
 
 /// What a row of a plan's values is: a number, not a text to allocate for each of thousands of
 /// rows.
 mod kind {
-    pub const TARGET: i32 = 1;
     pub const ACTUAL: i32 = 2;
     pub const NARRATIVE: i32 = 3;
     pub const VALIDATED: i32 = 4;
@@ -355,7 +359,7 @@ mod kind {
     pub const STRUCTURE: i32 = 6;
 }
 
-/// One value of a plan: a target, an actual or a narrative of a year, an action validated or a
+/// One value of a plan: an actual or a narrative of a year, an action validated or a
 /// year locked (`kind`).
 struct ValueRow {
     kind: i32,
@@ -381,7 +385,12 @@ async fn structure_rows(
                 SELECT ip.indicator_id, array_agg(s.name ORDER BY s.id) AS names
                   FROM indicator_pilot ip JOIN indicator i ON i.id = ip.indicator_id
                   JOIN service s ON s.id = ip.service_id
-                 WHERE i.plan_id = $1 GROUP BY ip.indicator_id)
+                 WHERE i.plan_id = $1 GROUP BY ip.indicator_id),
+                targets AS (
+                SELECT t.indicator_id, array_agg(t.year ORDER BY t.year) AS years,
+                       array_agg(t.value ORDER BY t.year) AS "values",
+                       array_agg(t.text ORDER BY t.year) AS texts
+                  FROM indicator_target t WHERE t.plan_id = $1 GROUP BY t.indicator_id)
            SELECT o.id AS "objective_id: ObjectiveId", o.code AS objective_code, o.label AS objective_label,
                   x.id AS "axis_id?: AxisId", coalesce(x.code, x.number::text) AS "axis_number?", x.label AS "axis_label?",
                   a.id AS "action_id?: ActionId", a.code AS action_code, a.label AS "action_label?",
@@ -389,13 +398,17 @@ async fn structure_rows(
                   i.id AS "indicator_id?: IndicatorId", i.label AS "indicator_label?", i.kind, i.unit,
                   i.direction AS "direction?", i.baseline_value, i.baseline_year,
                   i.partial_threshold AS "partial_threshold?", i.targets_source,
-                  coalesce(ip.names, '{}') AS "indicator_pilots!"
+                  coalesce(ip.names, '{}') AS "indicator_pilots!",
+                  coalesce(tg.years, '{}') AS "target_years!",
+                  coalesce(tg."values", '{}') AS "target_values!: Vec<Option<Decimal>>",
+                  coalesce(tg.texts, '{}') AS "target_texts!: Vec<Option<String>>"
              FROM objective o
              LEFT JOIN axis x ON x.id = o.axis_id
              LEFT JOIN action a ON a.objective_id = o.id
              LEFT JOIN action_pilots ap ON ap.action_id = a.id
              LEFT JOIN indicator i ON i.action_id = a.id
              LEFT JOIN indicator_pilots ip ON ip.indicator_id = i.id
+             LEFT JOIN targets tg ON tg.indicator_id = i.id
             WHERE o.plan_id = $1
             ORDER BY x.number NULLS LAST, o.position, a.position, i.position"#,
         plan.get()
@@ -404,8 +417,8 @@ async fn structure_rows(
     .await
 }
 
-/// Targets, actuals and narratives of every year, what is validated and what locked, and the
-/// plan's structure revision (a row of its own): one query, in no order.
+/// Actuals and narratives of every year, what is validated and what locked, and the plan's
+/// structure revision (a row of its own): one query, in no order.
 async fn value_rows(
     db: impl sqlx::PgExecutor<'_>,
     plan: PlanId,
@@ -413,10 +426,7 @@ async fn value_rows(
     sqlx::query_as!(
         ValueRow,
         // The first column is the row's kind: the numbers of `mod kind`.
-        r#"SELECT 1 AS "kind!", t.indicator_id AS "item_id!", t.year AS "year!", t.value, t.text
-             FROM indicator_target t WHERE t.plan_id = $1
-           UNION ALL
-           SELECT 2, v.indicator_id, v.year, v.value, v.text
+        r#"SELECT 2 AS "kind!", v.indicator_id AS "item_id!", v.year AS "year!", v.value, v.text
              FROM indicator_actual v WHERE v.plan_id = $1
            UNION ALL
            SELECT 3, n.action_id, n.year, NULL, n.text
@@ -434,7 +444,7 @@ async fn value_rows(
     .await
 }
 
-/// The tree of a plan from its structure's rows, without values.
+/// The tree of a plan from its structure's rows, with its targets and without values.
 fn assemble(p: PlanHead, rows: Vec<StructureRow>) -> PlanTree {
     let mut groups: Vec<AxisGroup> = Vec::new();
     for r in rows {
@@ -492,7 +502,13 @@ fn assemble(p: PlanHead, rows: Vec<StructureRow>) -> PlanTree {
             partial_threshold: r.partial_threshold.unwrap_or(Decimal::new(8, 1)),
             targets_source: r.targets_source,
             pilots: r.indicator_pilots,
-            targets: Vec::new(),
+            targets: r
+                .target_years
+                .into_iter()
+                .zip(r.target_values)
+                .zip(r.target_texts)
+                .map(|((year, value), text)| YearEntry { year, value, text })
+                .collect(),
             actuals: Vec::new(),
         });
     }
@@ -547,10 +563,9 @@ impl PlanTree {
         }
     }
 
-    /// This structure (without values) with the plan's values of every year. Values of an item
+    /// This structure (with its targets, without values) with the plan's values of every year. Values of an item
     /// the structure does not hold (removed since) are left out; an item they miss has none.
     pub fn with_values(mut self, values: PlanValues) -> PlanTree {
-        let mut targets: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
         let mut actuals: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
         let mut narratives: HashMap<ActionId, Vec<(i32, String)>> = HashMap::new();
         for v in values.rows {
@@ -564,10 +579,6 @@ impl PlanTree {
                     self.validated.insert((ActionId(v.item_id), v.year));
                 }
                 kind::LOCKED => self.locked_years.push(v.year),
-                kind::TARGET => targets
-                    .entry(IndicatorId(v.item_id))
-                    .or_default()
-                    .push(entry(v)),
                 kind::ACTUAL => actuals
                     .entry(IndicatorId(v.item_id))
                     .or_default()
@@ -587,7 +598,6 @@ impl PlanTree {
         {
             action.narratives = narratives.remove(&action.id).unwrap_or_default();
             for indicator in &mut action.indicators {
-                indicator.targets = targets.remove(&indicator.id).unwrap_or_default();
                 indicator.actuals = actuals.remove(&indicator.id).unwrap_or_default();
             }
         }

@@ -728,6 +728,58 @@ async fn a_render_reads_the_structure_again_once_it_changed_whoever_changed_it()
     );
     assert!(rows(&seen).contains(&"Heures d'insertion (libellé changé)".to_string()));
 
+    // The targets are kept with the structure: one changed, added or taken away shows at once,
+    // on the bilan's sentence and on the entry page.
+    let target_of = |page: &Page| {
+        let sentence = sentences(page)
+            .into_iter()
+            .find(|s| s.starts_with("12 345 heures"))
+            .expect("the indicator's sentence");
+        sentence
+            .split_once(" pour un objectif de ")
+            .map(|(_, target)| target.to_string())
+    };
+    let entry_target = |page: &Page| {
+        page.texts("p.text-sm")
+            .into_iter()
+            .filter(|p| p.starts_with("Cible 2025 : "))
+            .collect::<Vec<_>>()
+    };
+    let before = target_of(&committee.get(&bilan).await);
+    assert!(before.is_some(), "the demo indicator has a 2025 target");
+    sqlx::query(
+        "UPDATE indicator_target SET value = 54321, text = NULL
+          WHERE indicator_id = $1::bigint AND year = 2025",
+    )
+    .bind(&hours)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let target = target_of(&committee.get(&bilan).await).unwrap();
+    assert!(target.starts_with("54 321"), "{target}");
+    assert!(
+        entry_target(&staff.get(&entry).await)
+            .iter()
+            .any(|p| p.contains("54 321")),
+        "{:?}",
+        entry_target(&staff.get(&entry).await)
+    );
+    sqlx::query("DELETE FROM indicator_target WHERE indicator_id = $1::bigint AND year = 2025")
+        .bind(&hours)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(target_of(&committee.get(&bilan).await), None);
+    sqlx::query(
+        "INSERT INTO indicator_target (indicator_id, year, value) VALUES ($1::bigint, 2025, 7777)",
+    )
+    .bind(&hours)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let target = target_of(&committee.get(&bilan).await).unwrap();
+    assert!(target.starts_with("7 777"), "{target}");
+
     // A service renamed changes the pilots every page names.
     let service: String = sqlx::query_scalar(
         "SELECT s.name FROM service s JOIN indicator_pilot ip ON ip.service_id = s.id
