@@ -151,7 +151,8 @@ struct Args {
     #[arg(long)]
     pages_only: bool,
     /// Only one measure (to profile it): `saves` (without pause, then at one save a second,
-    /// `--seconds` each) or `first-render` (repeated for `--seconds`). No summary.
+    /// `--seconds` each), `first-render` (repeated for `--seconds`) or `member-bilan` (the
+    /// committee's bilan under load, `--seconds`). No summary.
     #[arg(long)]
     only: Option<String>,
 }
@@ -434,7 +435,30 @@ async fn main() {
                     println!("first render after a change, 150 indicators: {}", ms(t));
                 }
             }
-            other => eprintln!("--only: unknown measure {other} (saves, first-render)"),
+            "member-bilan" => {
+                let committee = std::slice::from_ref(&people.committee);
+                let (seconds, connections) = (args.seconds, args.connections);
+                let m = load_as(
+                    &address,
+                    member_bilan,
+                    seconds,
+                    connections,
+                    committee,
+                    false,
+                )
+                .await;
+                println!(
+                    "member bilan (committee): {} requests {:.1} req/s p50 {} p99 {} errors {}",
+                    m.requests,
+                    m.per_second,
+                    ms(m.p50),
+                    ms(m.p99),
+                    m.errors
+                );
+            }
+            other => {
+                eprintln!("--only: unknown measure {other} (saves, first-render, member-bilan)")
+            }
         }
         drop_database(pool, &admin, &name).await;
         server.remove();
