@@ -26,7 +26,6 @@ use spaser::domain::model::{
 use spaser::tools::cluster::{PgServer, migrated_pool};
 use spaser::tools::http::{Connection, Request};
 use spaser::web::{AppState, router};
-use sqlx::postgres::PgPoolOptions;
 use tracing_subscriber::layer::SubscriberExt;
 
 mod decp;
@@ -285,9 +284,14 @@ async fn main() {
         .expect("PostgreSQL");
     let admin = server.admin();
     let name = format!("spaser_bench_{}", std::process::id());
-    let pool = migrated_pool(&admin, &name, PgPoolOptions::new().max_connections(16))
-        .await
-        .expect("bench database");
+    // The application's pool (its checks of idle connections), with more connections.
+    let pool = migrated_pool(
+        &admin,
+        &name,
+        spaser::db::pool_options().max_connections(16),
+    )
+    .await
+    .expect("bench database");
 
     println!(
         "spaser bench — {} connections, {} s per measure",
