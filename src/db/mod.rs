@@ -79,11 +79,13 @@ pub const CHECK_IDLE_AFTER: std::time::Duration = std::time::Duration::from_mill
 /// The pool the application serves with. A request waits at most five seconds for a
 /// connection: past that, the database is taken as out of reach and the user gets the French
 /// 503 page rather than a hang. The pool recovers by itself once the database is back: sqlx
-/// checks every connection as it comes back to the pool, and a connection idle for longer than
-/// [`CHECK_IDLE_AFTER`] is checked again before it is used (one round trip). One taken again
-/// sooner is not: under load, that round trip was one of every request's three with the
-/// database (the statement, the check before, the check after), for a server that cannot have
-/// restarted in between.
+/// checks every connection as it comes back to the pool, and a connection idle for
+/// [`CHECK_IDLE_AFTER`] or longer is checked again before it is used (one round trip). One taken
+/// again sooner is not: under load, that round trip was one of every request's three with the
+/// database (the statement, the check before, the check after). The price: a connection the
+/// server closed within 100 ms of its check on return (a restart under load) is used once
+/// unchecked, and that request gets the French 503 page at once instead of waiting for a new
+/// connection; each such connection is then dropped by the check on return.
 pub fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(10)
@@ -95,7 +97,7 @@ pub fn pool_options() -> PgPoolOptions {
                     return Ok(true);
                 }
                 // A connection the server closed meanwhile fails here and is dropped: the
-                // request takes another, or opens one.
+                // request opens a new one (within the acquire timeout).
                 conn.ping().await.map(|()| true)
             })
         })

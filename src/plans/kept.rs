@@ -2,9 +2,10 @@
 //! revision it was read at (the plan's `structure_revision`, which any change to its axes,
 //! objectives, actions, indicators, targets, pilots or services' names bumps): a save checks its
 //! rights against the structure kept for the revision it read, and a render after a change of
-//! values reads the values alone; either reads the structure again only once it changed. The revision comes from the database, so a structure
-//! older than the revision read is never used, whichever application server changed it. At most
-//! [`CAPACITY`] plans' structures are kept; the one used least recently goes first.
+//! values reads the values alone; either reads the structure again only once it changed. The
+//! revision comes from the database, so a structure older than the revision read is never used,
+//! whichever application server changed it. At most [`CAPACITY`] plans' structures are kept; the
+//! one used least recently goes first.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

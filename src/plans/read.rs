@@ -293,7 +293,8 @@ pub async fn plan_structure(conn: &mut PgConnection, p: PlanHead) -> Result<Plan
 }
 
 /// A plan's values of every year (actuals, narratives, the actions' years validated, the years
-/// locked; the targets go with the structure) as one query read them, with the plan's structure revision in the same snapshot.
+/// locked; the targets go with the structure) as one query read them, with the plan's structure
+/// revision in the same snapshot.
 pub struct PlanValues {
     rows: Vec<ValueRow>,
     /// The plan's `structure_revision` when its values were read: the structure they go with.
@@ -563,8 +564,9 @@ impl PlanTree {
         }
     }
 
-    /// This structure (with its targets, without values) with the plan's values of every year. Values of an item
-    /// the structure does not hold (removed since) are left out; an item they miss has none.
+    /// This structure (with its targets, without values) with the plan's values of every year.
+    /// Values of an item the structure does not hold (removed since) are left out; an item they
+    /// miss has none.
     pub fn with_values(mut self, values: PlanValues) -> PlanTree {
         let mut actuals: HashMap<IndicatorId, Vec<YearEntry>> = HashMap::new();
         let mut narratives: HashMap<ActionId, Vec<(i32, String)>> = HashMap::new();

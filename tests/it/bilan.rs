@@ -770,6 +770,8 @@ async fn a_render_reads_the_structure_again_once_it_changed_whoever_changed_it()
         .await
         .unwrap();
     assert_eq!(target_of(&committee.get(&bilan).await), None);
+    let shown = entry_target(&staff.get(&entry).await);
+    assert!(!shown.iter().any(|p| p.contains("54 321")), "{shown:?}");
     sqlx::query(
         "INSERT INTO indicator_target (indicator_id, year, value) VALUES ($1::bigint, 2025, 7777)",
     )
@@ -779,6 +781,8 @@ async fn a_render_reads_the_structure_again_once_it_changed_whoever_changed_it()
     .unwrap();
     let target = target_of(&committee.get(&bilan).await).unwrap();
     assert!(target.starts_with("7 777"), "{target}");
+    let shown = entry_target(&staff.get(&entry).await);
+    assert!(shown.iter().any(|p| p.contains("7 777")), "{shown:?}");
 
     // A service renamed changes the pilots every page names.
     let service: String = sqlx::query_scalar(

@@ -362,8 +362,9 @@ async fn a_connection_the_server_closed_while_it_sat_idle_is_not_used() {
     let ok = (StatusCode::OK, r#"{"statut":"ok","base":"ok"}"#.to_string());
     assert_eq!(get(&app, "/sante").await, ok);
     let closed: i64 = sqlx::query_scalar(
-        // The pool's backends chosen first (`OFFSET 0` keeps the filter apart), then closed.
-        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+        // The pool's backends chosen first (`OFFSET 0` keeps the filter apart), then closed
+        // (waiting up to 5 s for each to end).
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))
            FROM (SELECT pid FROM pg_stat_activity
                   WHERE application_name = 'spaser-idle-check' OFFSET 0) mine",
     )
