@@ -745,40 +745,32 @@ async fn a_render_reads_the_structure_again_once_it_changed_whoever_changed_it()
             .filter(|p| p.starts_with("Cible 2025 : "))
             .collect::<Vec<_>>()
     };
+    // A statement on the indicator's 2025 target, straight in the database.
+    let on_target = |sql: &'static str| {
+        let (pool, hours) = (pool.clone(), hours.clone());
+        async move {
+            sqlx::query(sql).bind(hours).execute(&pool).await.unwrap();
+        }
+    };
     let before = target_of(&committee.get(&bilan).await);
     assert!(before.is_some(), "the demo indicator has a 2025 target");
-    sqlx::query(
+    on_target(
         "UPDATE indicator_target SET value = 54321, text = NULL
           WHERE indicator_id = $1::bigint AND year = 2025",
     )
-    .bind(&hours)
-    .execute(&pool)
-    .await
-    .unwrap();
+    .await;
     let target = target_of(&committee.get(&bilan).await).unwrap();
     assert!(target.starts_with("54 321"), "{target}");
-    assert!(
-        entry_target(&staff.get(&entry).await)
-            .iter()
-            .any(|p| p.contains("54 321")),
-        "{:?}",
-        entry_target(&staff.get(&entry).await)
-    );
-    sqlx::query("DELETE FROM indicator_target WHERE indicator_id = $1::bigint AND year = 2025")
-        .bind(&hours)
-        .execute(&pool)
-        .await
-        .unwrap();
+    let shown = entry_target(&staff.get(&entry).await);
+    assert!(shown.iter().any(|p| p.contains("54 321")), "{shown:?}");
+    on_target("DELETE FROM indicator_target WHERE indicator_id = $1::bigint AND year = 2025").await;
     assert_eq!(target_of(&committee.get(&bilan).await), None);
     let shown = entry_target(&staff.get(&entry).await);
     assert!(!shown.iter().any(|p| p.contains("54 321")), "{shown:?}");
-    sqlx::query(
+    on_target(
         "INSERT INTO indicator_target (indicator_id, year, value) VALUES ($1::bigint, 2025, 7777)",
     )
-    .bind(&hours)
-    .execute(&pool)
-    .await
-    .unwrap();
+    .await;
     let target = target_of(&committee.get(&bilan).await).unwrap();
     assert!(target.starts_with("7 777"), "{target}");
     let shown = entry_target(&staff.get(&entry).await);

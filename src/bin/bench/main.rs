@@ -213,6 +213,20 @@ async fn load(address: &str, path: &str, seconds: u64, connections: usize) -> Me
     load_as(address, path, seconds, connections, &[], false).await
 }
 
+/// The committee's bilan under load, every connection signed in as the committee member.
+async fn committee_load(address: &str, path: &str, args: &Args, people: &paths::People) -> Measure {
+    let committee = std::slice::from_ref(&people.committee);
+    load_as(
+        address,
+        path,
+        args.seconds,
+        args.connections,
+        committee,
+        false,
+    )
+    .await
+}
+
 /// [`load`], connection `n` signed in with the session `cookies[n % len]`, perhaps asking for
 /// the pages compressed.
 async fn load_as(
@@ -440,17 +454,7 @@ async fn main() {
                 }
             }
             "member-bilan" => {
-                let committee = std::slice::from_ref(&people.committee);
-                let (seconds, connections) = (args.seconds, args.connections);
-                let m = load_as(
-                    &address,
-                    member_bilan,
-                    seconds,
-                    connections,
-                    committee,
-                    false,
-                )
-                .await;
+                let m = committee_load(&address, member_bilan, &args, &people).await;
                 println!(
                     "member bilan (committee): {} requests {:.1} req/s p50 {} p99 {} errors {}",
                     m.requests,
@@ -511,15 +515,7 @@ async fn main() {
     let bilan = load(&address, bilan_path, seconds, connections).await;
     let fresh = load(&uncached_address, bilan_path, seconds, connections).await;
     let committee = std::slice::from_ref(&people.committee);
-    let member = load_as(
-        &address,
-        member_bilan,
-        seconds,
-        connections,
-        committee,
-        false,
-    )
-    .await;
+    let member = committee_load(&address, member_bilan, &args, &people).await;
     let entry = load_as(
         &address,
         entry_page,
