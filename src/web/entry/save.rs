@@ -38,21 +38,63 @@ pub(super) fn clean_text(input: &str, max: usize, what: &str) -> Result<Option<S
     Ok((!text.is_empty()).then(|| text.to_string()))
 }
 
+/// One indicator's fields as the form sent them, borrowed from it.
+pub(super) struct Sent<'f> {
+    value: &'f str,
+    text: &'f str,
+    comment: &'f str,
+    numerator: &'f str,
+    denominator: &'f str,
+    version: &'f str,
+    original: &'f str,
+}
+
+impl<'f> Sent<'f> {
+    /// The fields sent for `id`, when the form carries the indicator (its version field); `name`
+    /// is a buffer for the fields' names, reused from one indicator to the next (a whole-page
+    /// save sends seven fields per indicator).
+    fn of(fields: &'f Fields, id: IndicatorId, name: &mut String) -> Option<Self> {
+        let mut get = |field: Field| {
+            field.name_into(id, name);
+            fields.get(name.as_str()).map(String::as_str)
+        };
+        let version = get(Field::Version)?;
+        Some(Sent {
+            value: get(Field::Value).unwrap_or_default(),
+            text: get(Field::Text).unwrap_or_default(),
+            comment: get(Field::Comment).unwrap_or_default(),
+            numerator: get(Field::Numerator).unwrap_or_default(),
+            denominator: get(Field::Denominator).unwrap_or_default(),
+            version,
+            original: get(Field::Original).unwrap_or_default(),
+        })
+    }
+
+    /// Sent back as the page showed it: not this person's change, and not parsed.
+    fn unchanged(&self) -> bool {
+        fingerprint(&[
+            self.value,
+            self.text,
+            self.comment,
+            self.numerator,
+            self.denominator,
+        ]) == self.original
+    }
+}
+
 /// Parses one indicator's fields; the errors go beside the fields.
 pub(super) fn parse_submission(
     indicator: &IndicatorNode,
-    fields: &HashMap<String, String>,
+    sent: &Sent<'_>,
 ) -> (Typed, FieldErrors, Option<Actual>) {
-    let id = indicator.id;
-    let get = |field: Field| fields.get(&field.name(id)).cloned().unwrap_or_default();
     let typed = Typed {
-        value: get(Field::Value),
-        text: get(Field::Text),
-        comment: get(Field::Comment),
-        numerator: get(Field::Numerator),
-        denominator: get(Field::Denominator),
-        version: get(Field::Version).parse().unwrap_or(0),
-        original: get(Field::Original),
+        value: sent.value.to_string(),
+        text: sent.text.to_string(),
+        comment: sent.comment.to_string(),
+        numerator: sent.numerator.to_string(),
+        denominator: sent.denominator.to_string(),
+        version: sent.version.parse().unwrap_or(0),
+        original: sent.original.to_string(),
     };
     let unit = indicator.unit.as_deref();
     let mut errors = FieldErrors::default();
@@ -247,23 +289,24 @@ pub async fn save(
     let mut narratives_typed: HashMap<ActionId, (String, i32, String)> = HashMap::new();
     let mut narrative_error = None;
     let mut refused = false;
+    let mut name = String::new();
     for group in &ctx.tree.groups {
         for objective in &group.objectives {
             for action in &objective.actions {
                 let state_ = ctx.values.reviews.get(&action.id).map(|r| r.state);
                 let editable = rights.can_edit(action, state_);
                 for indicator in &action.indicators {
-                    if !fields.contains_key(&format!("ver-{}", indicator.id)) {
+                    let Some(sent) = Sent::of(&fields, indicator.id, &mut name) else {
                         continue;
-                    }
+                    };
                     if !rights.can_edit_indicator(action, indicator, state_) {
                         refused = true;
                         continue;
                     }
-                    let (t, e, actual) = parse_submission(indicator, &fields);
-                    if t.shown() == t.original {
-                        continue; // sent back as shown: not this person's change
+                    if sent.unchanged() {
+                        continue;
                     }
+                    let (t, e, actual) = parse_submission(indicator, &sent);
                     if let Some(actual) = actual {
                         let version = t.version;
                         submissions.push((
