@@ -5,7 +5,10 @@
 --
 -- The writes were one statement: they are now one statement each. No two of them touch the same
 -- row (an actual is emptied or kept, a « mis en œuvre » the same), the history reads none of them,
--- and every trigger they fire is per row, so the rows written and the history are the same.
+-- and every trigger they fire is per row, so the rows written and the history are the same (the
+-- history's `at`, a clock_timestamp(), is now taken after the other writes instead of before).
+-- A one-value save now runs the actuals' and the reviews' guards (not the narratives'), the
+-- actual's write and the history's; before, every guard and all six writes.
 CREATE OR REPLACE FUNCTION save_entry_apply(
     p_plan bigint, p_year int, p_user bigint,
     -- What the save read of the actuals it writes (a NULL version: no row).
@@ -122,11 +125,13 @@ BEGIN
            SET state = EXCLUDED.state, comment = EXCLUDED.comment, updated_by = EXCLUDED.updated_by,
                updated_at = now();
     END IF;
-    INSERT INTO change_log (plan_id, year, indicator_id, action_id, objective_id, field, before, after, user_id)
-    SELECT p_plan, p_year, u.indicator_id, u.action_id, NULL, u.field, u.before, u.after, p_user
-      FROM unnest(h_indicators, h_actions, h_fields, h_befores, h_afters)
-           WITH ORDINALITY AS u(indicator_id, action_id, field, before, after, ord)
-     ORDER BY u.ord;
+    IF cardinality(h_fields) > 0 THEN
+        INSERT INTO change_log (plan_id, year, indicator_id, action_id, objective_id, field, before, after, user_id)
+        SELECT p_plan, p_year, u.indicator_id, u.action_id, NULL, u.field, u.before, u.after, p_user
+          FROM unnest(h_indicators, h_actions, h_fields, h_befores, h_afters)
+               WITH ORDINALITY AS u(indicator_id, action_id, field, before, after, ord)
+         ORDER BY u.ord;
+    END IF;
     RETURN 'saved';
 END
 $$;
