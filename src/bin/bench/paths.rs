@@ -241,21 +241,25 @@ async fn saver(
         next += pace.mul_f64((person % 64) as f64 / 64.0);
     }
     while Instant::now() < deadline {
-        if let Some(pace) = pace {
-            tokio::time::sleep_until(next.into()).await;
-            next += pace;
-            if Instant::now() >= deadline {
-                break;
-            }
-        }
-        n += 1;
-        // Distinct values, within 0–100 (half the indicators are percentages).
-        let value = format!("{},{:02}", n % 100, person % 100);
         let mut fields = match std::str::from_utf8(&page.body) {
             Ok(text) => whole_form(text),
             Err(_) => whole_form(&String::from_utf8_lossy(&page.body)),
         };
         let name = format!("v-{indicator}");
+        // Distinct values, within 0–100 (half the indicators are percentages), never the one the
+        // page shows (sent again, it would change nothing and be counted lost).
+        let shown = fields.iter().find(|f| f.0 == name).and_then(|f| {
+            f.1.replace(' ', "")
+                .replace(',', ".")
+                .parse::<Decimal>()
+                .ok()
+        });
+        n += 1;
+        let mut value = format!("{},{:02}", n % 100, person % 100);
+        if value.replace(',', ".").parse::<Decimal>().ok() == shown {
+            n += 1;
+            value = format!("{},{:02}", n % 100, person % 100);
+        }
         for f in fields.iter_mut().filter(|f| f.0 == name) {
             f.1 = value.clone();
         }
@@ -266,10 +270,21 @@ async fn saver(
             .cookie(Some(&cookie))
             .keep_alive()
             .to_bytes(&address);
-        let start = Instant::now();
+        // When the save is due: at a pace, a save sent late (the page before it was slow) counts
+        // from when it was due, as the person waits from then; without pause, from now. The form
+        // is made before (a browser has it on screen when the person clicks).
+        let mut due = Instant::now();
+        if let Some(pace) = pace {
+            tokio::time::sleep_until(next.into()).await;
+            due = next;
+            next += pace;
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
         match exchange(&mut stream, &post).await {
             Ok(p) => {
-                latencies.push(start.elapsed());
+                latencies.push(due.elapsed());
                 match p.status {
                     303 => {
                         acked += 1;
