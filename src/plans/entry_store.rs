@@ -4,9 +4,9 @@
 //! of them at once and the history worked out; then one call of `save_entry_apply` (a function of
 //! the database) takes the plan's lock (its saves are serialised), checks that the rows written
 //! are still as read, and writes every row and every history line (`UNNEST`, one statement per
-//! kind of write, each run only when it has rows), committed with it. The plan's lock is held inside the database only, never
-//! across a round trip: on a busy server, a save waiting for a processor between two statements
-//! no longer holds up every other save of the plan. When a row changed between the read and the
+//! kind of write, each run only when it has rows), committed with it. The plan's lock is held
+//! inside the database only, never across a round trip: on a busy server, a save waiting for a
+//! processor between two statements no longer holds up every other save of the plan. When a row changed between the read and the
 //! write, nothing is written and the save starts again from the read (where the change is now
 //! seen: a conflict when it is another person's value or a review that moved, nothing to write
 //! when it is the same value); after a few such turns, once more with the plan locked from the

@@ -47,9 +47,17 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{hash:016x}")
 }
 
+/// The fingerprint of an indicator's fields as shown (value, text, comment, numerator,
+/// denominator, in that order): the page writes it, the save compares what comes back with it.
+pub(super) fn shown_fingerprint(
+    [value, text, comment, numerator, denominator]: [&str; 5],
+) -> String {
+    fingerprint(&[value, text, comment, numerator, denominator])
+}
+
 impl Typed {
     pub(super) fn shown(&self) -> String {
-        fingerprint(&[
+        shown_fingerprint([
             &self.value,
             &self.text,
             &self.comment,

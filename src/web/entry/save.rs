@@ -72,7 +72,7 @@ impl<'f> Sent<'f> {
 
     /// Sent back as the page showed it: not this person's change, and not parsed.
     fn unchanged(&self) -> bool {
-        fingerprint(&[
+        shown_fingerprint([
             self.value,
             self.text,
             self.comment,
